@@ -1,0 +1,54 @@
+//! No float type appears anywhere in remit-core's sources: money, tax and totals included.
+
+use std::path::Path;
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Finds `f32`/`f64` as whole words (so `buf64` or `0xf64a` in an id do not count).
+fn float_words(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut hits = Vec::new();
+    for needle in ["f32", "f64"] {
+        for (i, _) in text.match_indices(needle) {
+            let before_ok = i == 0 || !word(bytes[i - 1]);
+            let after_ok = i + 3 >= bytes.len() || !word(bytes[i + 3]);
+            if before_ok && after_ok {
+                hits.push(text[..i].lines().count().max(1));
+            }
+        }
+    }
+    hits
+}
+
+#[test]
+fn the_scanner_finds_floats() {
+    assert_eq!(float_words("let x: f64 = 1.0;").len(), 1);
+    assert_eq!(float_words("fn a(v: Vec<f32>) {}").len(), 1);
+    assert!(float_words("let buf64 = 0; let id = \"0xf64a\";").is_empty());
+}
+
+#[test]
+fn no_float_in_remit_core() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(files.len() >= 8, "scanned {} files: is the path right?", files.len());
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for line in float_words(&text) {
+            found.push(format!("{}:{line}", file.display()));
+        }
+    }
+    assert!(found.is_empty(), "floats in money code: {found:?}");
+}
