@@ -3,6 +3,5 @@
 
 mod fixtures;
 mod matrix;
-mod no_floats;
 mod status;
 mod totals;

@@ -192,7 +192,7 @@ fn the_spec_request_body_parses_with_decimal_strings_only() {
     let parsed: LineItem = serde_json::from_str(json).unwrap();
     assert_eq!(parsed.unit_price, dec("150.00"));
     let floaty = r#"{"description":"Web Development","quantity":40,"unit_price":150.00,"tax_rate":10}"#;
-    assert!(serde_json::from_str::<LineItem>(floaty).is_err(), "JSON numbers would pass through f64");
+    assert!(serde_json::from_str::<LineItem>(floaty).is_err(), "JSON numbers would pass through a binary float");
 }
 
 fn rate() -> impl Strategy<Value = Decimal> {

@@ -1,12 +1,18 @@
-//! No float type appears anywhere in remit-core's sources: money, tax and totals included.
+//! No float type appears in any Rust source of the workspace: money, tax and totals included.
+//! Where a float is ever truly needed (a metrics histogram, say), list the file here with the
+//! reason, rather than weakening the scan.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
 use std::path::Path;
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if path.is_dir() {
-            rust_files(&path, out);
+            if !matches!(name, "target" | "node_modules" | ".git" | "gen") {
+                rust_files(&path, out);
+            }
         } else if path.extension().is_some_and(|e| e == "rs") {
             out.push(path);
         }
@@ -38,11 +44,22 @@ fn the_scanner_finds_floats() {
 }
 
 #[test]
-fn no_float_in_remit_core() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+fn no_float_anywhere_in_the_workspace() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    assert!(files.len() >= 8, "scanned {} files: is the path right?", files.len());
+    for dir in ["shared", "sync-server", "src-tauri", "tests"] {
+        if root.join(dir).exists() {
+            rust_files(&root.join(dir), &mut files);
+        }
+    }
+    // This file names the float types to find them; it is the one exception.
+    files.retain(|f| !f.ends_with("tests/tests/no_floats.rs"));
+    let core_money = root.join("shared/core/src/money.rs");
+    assert!(
+        files.contains(&core_money),
+        "scanned {} files without remit-core's money.rs: is the path right?",
+        files.len()
+    );
     let mut found = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();

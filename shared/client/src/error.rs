@@ -1,0 +1,21 @@
+//! Errors of remit-client, each with the stable code of its cause.
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Domain(#[from] remit_core::Error),
+    #[error("input is not valid JSON for {what}: {source}")]
+    Json { what: &'static str, source: serde_json::Error },
+}
+
+impl Error {
+    /// Stable machine-readable code (the front ends show the message, switch on the code).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Domain(e) => e.code(),
+            Error::Json { .. } => "invalid_json",
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
