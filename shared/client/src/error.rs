@@ -4,8 +4,8 @@
 pub enum Error {
     #[error(transparent)]
     Domain(#[from] remit_core::Error),
-    #[error("input is not valid JSON for {what}: {source}")]
-    Json { what: &'static str, source: serde_json::Error },
+    #[error("invalid {what}: {source}")]
+    Request { what: &'static str, source: serde_json::Error },
 }
 
 impl Error {
@@ -13,7 +13,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Domain(e) => e.code(),
-            Error::Json { .. } => "invalid_json",
+            Error::Request { .. } => "invalid_request",
         }
     }
 }

@@ -24,10 +24,18 @@ pub fn quote(request: &QuoteRequest) -> Result<Totals> {
     Ok(tax::compute(request.currency, request.price_mode, &request.line_items, request.discount.as_ref())?)
 }
 
+/// From JSON text (the CLI).
 pub fn quote_json(input: &str) -> Result<Totals> {
-    let request: QuoteRequest =
-        serde_json::from_str(input).map_err(|source| Error::Json { what: "a quote request", source })?;
-    quote(&request)
+    quote(&serde_json::from_str(input).map_err(invalid)?)
+}
+
+/// From parsed JSON (the desktop's IPC), so a bad field is reported like any other error.
+pub fn quote_value(input: serde_json::Value) -> Result<Totals> {
+    quote(&serde_json::from_value(input).map_err(invalid)?)
+}
+
+fn invalid(source: serde_json::Error) -> Error {
+    Error::Request { what: "quote request", source }
 }
 
 #[cfg(test)]
@@ -50,8 +58,9 @@ mod tests {
             r#"{"currency":"USD","line_items":[{"description":"x","quantity":40,"unit_price":"1","tax_rate":"0"}]}"#,
         )
         .unwrap_err();
-        assert_eq!(err.code(), "invalid_json");
-        let err = quote_json(r#"{"currency":"XYZ","line_items":[]}"#).unwrap_err();
+        assert_eq!(err.code(), "invalid_request");
+        let err = quote_value(serde_json::json!({"currency": "XYZ", "line_items": []})).unwrap_err();
+        assert_eq!(err.code(), "invalid_request");
         assert!(err.to_string().contains("XYZ"), "{err}");
         let err = quote_json(
             r#"{"currency":"USD","line_items":[{"description":"x","quantity":"-1","unit_price":"1","tax_rate":"0"}]}"#,

@@ -308,6 +308,15 @@ pub struct Target {
     pub draft: bool,
     /// The invoice total, for amount restrictions; `None` for non-invoice records.
     pub total: Option<Money>,
+    /// Whether the invoice's latest approval decision approved it.
+    pub approved: bool,
+}
+
+impl Target {
+    /// A record that is not an invoice (a customer, a payment): only ownership matters.
+    pub fn record(owner: UserId) -> Self {
+        Self { owner, draft: false, total: None, approved: false }
+    }
 }
 
 /// What a user wants to do. Each maps to one permission; the target decides scope.
@@ -373,6 +382,8 @@ pub enum Denied {
     OverLimit,
     #[error("you may not approve your own invoice")]
     OwnApproval,
+    #[error("the invoice total is above your approval limit: it must be approved before it is sent")]
+    NeedsApproval,
 }
 
 /// What one member of a tenant may do.
@@ -411,6 +422,10 @@ impl Policy {
                 && t.total.is_some_and(|total| Restrictions::exceeds(self.restrictions.max_invoice_amount, total))
             {
                 return Err(Denied::OverLimit);
+            }
+            let over_approval_limit = t.total.is_some_and(|total| self.restrictions.needs_approval(total));
+            if action == Action::SendInvoice && over_approval_limit && !t.approved {
+                return Err(Denied::NeedsApproval);
             }
         }
         Ok(())
@@ -498,11 +513,19 @@ mod tests {
             can_approve_own: false,
         };
         let me = user(1);
-        let inv = |amount: &str, owner| Target { owner, draft: true, total: Some(Money::parse(amount, usd).unwrap()) };
+        let inv = |amount: &str, owner| Target {
+            owner,
+            draft: true,
+            total: Some(Money::parse(amount, usd).unwrap()),
+            approved: false,
+        };
         assert!(policy.allows(me, Action::CreateInvoice, Some(&inv("10000.00", me))));
         assert_eq!(policy.authorize(me, Action::CreateInvoice, Some(&inv("10000.01", me))), Err(Denied::OverLimit));
         assert!(!policy.restrictions.needs_approval(Money::parse("5000.00", usd).unwrap()));
         assert!(policy.restrictions.needs_approval(Money::parse("8000.00", usd).unwrap()));
+        assert_eq!(policy.authorize(me, Action::SendInvoice, Some(&inv("8000.00", me))), Err(Denied::NeedsApproval));
+        assert!(policy.allows(me, Action::SendInvoice, Some(&Target { approved: true, ..inv("8000.00", me) })));
+        assert!(policy.allows(me, Action::SendInvoice, Some(&inv("5000.00", me))));
         assert_eq!(policy.authorize(me, Action::ApproveInvoice, Some(&inv("8000.00", me))), Err(Denied::OwnApproval));
         assert!(policy.allows(me, Action::ApproveInvoice, Some(&inv("8000.00", user(2)))));
         policy.restrictions.can_approve_own = true;
@@ -510,7 +533,7 @@ mod tests {
         // Another currency cannot be compared: fail safe.
         let eur = crate::Currency::parse("EUR").unwrap();
         assert!(policy.restrictions.needs_approval(Money::parse("1.00", eur).unwrap()));
-        let eur_target = Target { owner: me, draft: true, total: Some(Money::parse("1.00", eur).unwrap()) };
+        let eur_target = Target { total: Some(Money::parse("1.00", eur).unwrap()), ..inv("1.00", me) };
         assert_eq!(policy.authorize(me, Action::CreateInvoice, Some(&eur_target)), Err(Denied::OverLimit));
         // No restriction set: nothing is limited.
         assert!(!Restrictions::default().needs_approval(Money::parse("1000000.00", usd).unwrap()));
@@ -520,8 +543,8 @@ mod tests {
     fn denials_say_why() {
         let tm = Role::TeamMember.policy();
         let me = user(1);
-        let other = Target { owner: user(2), draft: true, total: None };
-        let mine_issued = Target { owner: me, draft: false, total: None };
+        let other = Target { draft: true, ..Target::record(user(2)) };
+        let mine_issued = Target::record(me);
         assert_eq!(tm.authorize(me, Action::SendInvoice, None), Err(Denied::MissingPermission(P::InvoiceSend)));
         assert_eq!(tm.authorize(me, Action::EditInvoice, Some(&other)), Err(Denied::NotOwner));
         assert_eq!(tm.authorize(me, Action::EditInvoice, Some(&mine_issued)), Err(Denied::NotDraft));

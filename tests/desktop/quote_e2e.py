@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""The desktop app end to end: the real Tauri binary under Xvfb, driven through WebDriver
+(tauri-driver in front of WebKitWebDriver). Types into the UI, reads what the Rust engine
+answered. Standard library only.
+
+Usage: quote_e2e.py PATH_TO_REMIT_DESKTOP   (run under xvfb-run; tauri-driver on PATH)
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+W3C_ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Driver:
+    def __init__(self, base):
+        self.base = base
+        self.session = None
+
+    def call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as res:
+                return json.loads(res.read() or b"{}").get("value")
+        except urllib.error.HTTPError as e:
+            raise RuntimeError(f"{method} {path}: {e.code} {e.read()[:500]!r}") from None
+        except OSError as e:
+            raise RuntimeError(f"{method} {path}: {e!r}") from None
+
+    def start(self, application):
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": application}}}}
+        self.session = self.call("POST", "/session", caps)["sessionId"]
+
+    def find(self, css):
+        found = self.call("POST", f"/session/{self.session}/elements", {"using": "css selector", "value": css})
+        return [e[W3C_ELEMENT] for e in found]
+
+    def text(self, element):
+        return self.call("GET", f"/session/{self.session}/element/{element}/text")
+
+    def retype(self, element, text):
+        # Clear, then type: typing fires the input events the UI listens to.
+        self.call("POST", f"/session/{self.session}/element/{element}/clear", {})
+        self.call("POST", f"/session/{self.session}/element/{element}/value", {"text": text})
+
+    def stop(self):
+        if self.session:
+            self.call("DELETE", f"/session/{self.session}")
+
+
+def wait_for_text(driver, css, predicate, what, timeout=20):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        elements = driver.find(css)
+        if elements:
+            last = driver.text(elements[0])
+            if predicate(last):
+                return last
+        time.sleep(0.2)
+    raise AssertionError(f"{what}: {css} showed {last!r} after {timeout} s")
+
+
+def main():
+    app = os.path.abspath(sys.argv[1])
+    port = free_port()
+    driver_proc = subprocess.Popen(["tauri-driver", "--port", str(port)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    driver = Driver(f"http://127.0.0.1:{port}")
+    try:
+        for _ in range(100):
+            try:
+                driver.call("GET", "/status")
+                break
+            except (OSError, RuntimeError):
+                time.sleep(0.1)
+        driver.start(app)
+        # The spec's example is the starting line: 40 × 150.00 at 10 %.
+        wait_for_text(driver, '[data-testid="total"]', lambda t: t == "6600.00 USD", "initial total")
+        print("ok: the engine totals the spec example to 6600.00 USD")
+
+        driver.retype(driver.find('[data-testid="quantity-0"]')[0], "41")
+        wait_for_text(driver, '[data-testid="total"]', lambda t: t == "6765.00 USD", "total after editing")
+        print("ok: editing the quantity recomputes the total (6765.00 USD)")
+
+        driver.retype(driver.find('[data-testid="currency"]')[0], "JPY")
+        driver.retype(driver.find('[data-testid="unit-price-0"]')[0], "150.5")
+        # 41 × 150.5 = 6170.5 → 6171 yen; tax 617.1 → 617; total 6788.
+        wait_for_text(driver, '[data-testid="total"]', lambda t: t == "6788 JPY", "yen total")
+        print("ok: yen rounds to whole units (6788 JPY)")
+
+        driver.retype(driver.find('[data-testid="currency"]')[0], "XYZ")
+        error = wait_for_text(driver, '[data-testid="error"]', lambda t: "XYZ" in t, "bad currency error")
+        assert "invalid_request" in error, error
+        print(f"ok: an unknown currency is refused with a clear error: {error}")
+        driver.retype(driver.find('[data-testid="currency"]')[0], "JPY")
+        wait_for_text(driver, '[data-testid="total"]', lambda t: t == "6788 JPY", "yen total again")
+
+        driver.retype(driver.find('[data-testid="tax-rate-0"]')[0], "150")
+        error = wait_for_text(driver, '[data-testid="error"]', lambda t: "tax_rate" in t, "bad rate error")
+        assert "validation_failed" in error, error
+        assert not driver.find('[data-testid="total"]'), "no total is shown for invalid lines"
+        print(f"ok: a bad tax rate is refused with a clear error: {error}")
+    finally:
+        try:
+            driver.stop()
+        except Exception as e:  # the app may already be gone; report, do not mask the test result
+            print(f"note: closing the session failed: {e}", file=sys.stderr)
+        driver_proc.terminate()
+        try:
+            driver_proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            driver_proc.kill()
+
+
+if __name__ == "__main__":
+    main()
