@@ -252,3 +252,67 @@ fn check_country(errors: &mut Vec<FieldError>, field: &str, code: &str) {
 fn finish(errors: Vec<FieldError>) -> Result<()> {
     if errors.is_empty() { Ok(()) } else { Err(Error::Validation(errors)) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+    use uuid::Uuid;
+
+    fn customer() -> Customer {
+        Customer {
+            id: CustomerId::from_uuid(Uuid::from_u128(1)),
+            name: "ACME Corporation".into(),
+            email: Some(Email::parse("billing@acme.com").unwrap()),
+            phone: None,
+            billing_address: Address { country: "US".into(), ..Address::default() },
+            tax_id: Some("US-123".into()),
+            currency: None,
+            payment_terms_days: Some(30),
+            notes: None,
+            created_by: UserId::from_uuid(Uuid::from_u128(2)),
+        }
+    }
+
+    #[test]
+    fn customers_validate_name_and_country() {
+        assert!(customer().validate().is_ok());
+        let bad = Customer {
+            name: "  ".into(),
+            billing_address: Address { country: "usa".into(), ..Address::default() },
+            ..customer()
+        };
+        let Err(Error::Validation(errors)) = bad.validate() else { panic!("expected errors") };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "billing_address.country"]);
+    }
+
+    #[test]
+    fn a_snapshot_keeps_what_the_invoice_prints() {
+        let c = customer();
+        let snap = c.snapshot();
+        assert_eq!((snap.id, snap.name.as_str(), snap.tax_id.as_deref()), (c.id, "ACME Corporation", Some("US-123")));
+    }
+
+    #[test]
+    fn a_product_becomes_a_line_at_its_price() {
+        let p = Product {
+            id: ProductId::from_uuid(Uuid::from_u128(3)),
+            name: "Web Development".into(),
+            description: None,
+            sku: None,
+            currency: Currency::parse("USD").unwrap(),
+            unit_price: Decimal::from_str("150.00").unwrap(),
+            unit: Some("hour".into()),
+            tax_rate: Decimal::from(10),
+            tax_category: TaxCategory::Standard,
+        };
+        let line = p.line(Decimal::from(40));
+        assert_eq!(
+            (line.description.as_str(), line.product_id, line.quantity),
+            ("Web Development", Some(p.id), Decimal::from(40))
+        );
+        let totals = tax::compute(p.currency, PriceMode::Exclusive, &[line], None).unwrap();
+        assert_eq!(totals.total.amount(), "6600.00");
+    }
+}

@@ -10,7 +10,7 @@
 //! |---|--------|------|
 //! | 1 | voided | a `Voided` fact exists (terminal) |
 //! | 2 | refunded | refunds ≥ payments received, and something was received |
-//! | 3 | partially refunded | some money was refunded |
+//! | 3 | partially refunded | some money was refunded, and what is kept is less than the total |
 //! | 4 | paid | payments received ≥ total and (something was received or the invoice is issued) |
 //! | 5 | written off | a `WrittenOff` fact exists |
 //! | 6 | processing | an open payment attempt is processing (3-D Secure, bank checks) |
@@ -25,7 +25,8 @@
 //! | 15 | pending approval | approval was requested and not yet decided |
 //! | 16 | draft | none of the above |
 //!
-//! Why this order: money that moved (refunds, payment) outranks paperwork; a payment in flight
+//! Why this order: money that moved (refunds, payment) outranks paperwork, though returning
+//! only an overpayment leaves an invoice paid; a payment in flight
 //! outranks "overdue" so nobody chases a customer who is paying right now; "overdue" outranks
 //! a failed attempt and a part payment because an amount past its due date is what needs
 //! action. Amounts paid stay visible beside the status in `Balance`.
@@ -409,7 +410,7 @@ pub fn status_of(ledger: &Ledger, total: Money, due_date: NaiveDate, today: Naiv
         Status::Voided
     } else if ledger.refunded.is_positive() && ledger.refunded.minor() >= paid && paid > 0 {
         Status::Refunded
-    } else if ledger.refunded.is_positive() {
+    } else if ledger.refunded.is_positive() && paid.saturating_sub(ledger.refunded.minor()) < total.minor() {
         Status::PartiallyRefunded
     } else if paid >= total.minor() && (paid > 0 || issued) {
         Status::Paid

@@ -167,12 +167,30 @@ fn written_off_and_voided() {
 }
 
 #[test]
-fn overpayment_becomes_credit() {
+fn overpayment_becomes_credit_and_returning_it_leaves_the_invoice_paid() {
     let s = Story::new().issued().paid(1, "7000.00");
     let b = lifecycle::state(&s.invoice, &s.facts, date("2025-01-20")).unwrap().balance;
     assert_eq!(s.status(), Status::Paid);
     assert_eq!(b.credit, money("400.00", "USD"));
     assert_eq!(b.amount_due, money("0.00", "USD"));
+    let s = s.then(FactKind::Refunded {
+        payment_id: pid(1),
+        refund_id: RefundId::from_uuid(uuid(5001)),
+        amount: money("400.00", "USD"),
+    });
+    assert_eq!(s.status(), Status::Paid, "only the excess went back");
+    assert_eq!(lifecycle::state(&s.invoice, &s.facts, date("2025-01-20")).unwrap().balance.credit, money("0", "USD"));
+}
+
+#[test]
+fn facts_survive_a_json_round_trip() {
+    let s = Story::new().issued().paid(1, "6600.00").then(FactKind::Voided { reason: "duplicate".into() });
+    let json = serde_json::to_string(&s.facts).unwrap();
+    let back: Vec<Fact> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, s.facts);
+    let paid = serde_json::to_value(&s.facts[1]).unwrap();
+    assert_eq!(paid["type"], "payment_succeeded");
+    assert_eq!(paid["amount"], serde_json::json!({"amount": "6600.00", "currency": "USD"}));
 }
 
 #[test]
@@ -381,7 +399,7 @@ fn table(r: &Reading, overdue_day: bool) -> Vec<(&'static str, bool)> {
     vec![
         ("voided", r.voided),
         ("refunded", r.refunded > 0 && r.paid > 0 && r.refunded >= r.paid),
-        ("partially_refunded", r.refunded > 0),
+        ("partially_refunded", r.refunded > 0 && r.paid - r.refunded < r.total),
         ("paid", r.paid >= r.total && (r.paid > 0 || issued)),
         ("written_off", r.written_off),
         ("processing", r.processing),
