@@ -1,4 +1,5 @@
-//! Errors of remit-server.
+//! Errors of remit-server. Each maps to an HTTP status and a stable code at the edge
+//! (`problem.rs`); database causes are logged there, never sent to the client.
 
 use std::net::SocketAddr;
 
@@ -8,6 +9,35 @@ pub enum Error {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error(transparent)]
     Io(std::io::Error),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PlanLimit(String),
+    #[error(transparent)]
+    Domain(#[from] remit_core::Error),
+    #[error("database: {0}")]
+    Database(sqlx::Error),
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub(crate) fn db_error(e: sqlx::Error) -> Error {
+    Error::Database(e)
+}
+
+/// A unique-constraint violation becomes a conflict with a message the user understands.
+pub(crate) fn unique_or(e: sqlx::Error, conflict: &str) -> Error {
+    if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
+        Error::Conflict(conflict.to_owned())
+    } else {
+        Error::Database(e)
+    }
+}

@@ -1,9 +1,17 @@
-//! `remit-server`: parses the command line and runs the server library.
+//! `remit-server`: parses the command line and runs the server library or an admin task.
+//! Scripts depend on the admin commands' exact names and JSON output: keep them stable.
 
+use std::io::Read;
 use std::net::SocketAddr;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use remit_server::config::{Config, DEFAULT_LISTEN};
+use remit_core::{Email, Role, TenantId};
+use remit_server::audit::{AuditActor, RequestContext};
+use remit_server::config::{Config, DEFAULT_DATABASE_URL, DEFAULT_LISTEN};
+use remit_server::credentials::hash_password;
+use remit_server::store::{self, NewTenant, NewUser, Plan};
+use serde_json::json;
 
 #[derive(Parser)]
 #[command(name = "remit-server", version, about = "Remit's multi-tenant sync server")]
@@ -14,22 +22,128 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the HTTP API.
+    /// Serve the HTTP API (migrating the database first).
     Serve {
+        /// `sqlite:PATH` (default: an embedded file under ./remit-data/) or `postgres://...`.
+        #[arg(long, env = "REMIT_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
         /// Address to listen on.
         #[arg(long, env = "REMIT_LISTEN", default_value = DEFAULT_LISTEN)]
         listen: SocketAddr,
     },
+    /// Operator tasks on the database.
+    Admin {
+        #[command(subcommand)]
+        task: Admin,
+    },
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Provision a tenant with its owner; prints {"tenant_id", "owner": {"user_id", "email", "api_key"}}.
+    CreateTenant {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["starter", "professional", "enterprise"])]
+        plan: String,
+        #[arg(long)]
+        subdomain: Option<String>,
+        /// The owner's e-mail (default: owner@<subdomain or tenant>.invalid, to change later).
+        #[arg(long)]
+        owner_email: Option<String>,
+        #[arg(long, env = "REMIT_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
+    /// Add a user to a tenant; prints {"user_id", "api_key"}.
+    CreateUser {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["owner", "admin", "accountant", "manager", "team_member", "viewer"])]
+        role: String,
+        /// Read a password from standard input (for `POST /v1/auth/login`).
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long, env = "REMIT_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
+    /// Check a tenant's audit chain; exits 1 when it is broken.
+    VerifyAudit {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, env = "REMIT_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .json()
+        .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("REMIT_LOG").unwrap_or_else(|_| "info".into()))
         .init();
-    match Cli::parse().command {
-        Command::Serve { listen } => remit_server::run(Config { listen }).await?,
+    match run(Cli::parse().command).await {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("remit-server: {err:#}");
+            ExitCode::FAILURE
+        }
     }
-    Ok(())
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { database_url, listen } => {
+            remit_server::run(Config { listen, database_url }).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin { task } => admin(task).await,
+    }
+}
+
+async fn admin(task: Admin) -> anyhow::Result<ExitCode> {
+    let ctx = RequestContext { user_agent: Some("remit-server admin".into()), ..Default::default() };
+    match task {
+        Admin::CreateTenant { name, plan, subdomain, owner_email, database_url } => {
+            let store = store::open(&database_url).await?;
+            let label = subdomain.clone().unwrap_or_else(|| "tenant".into());
+            let email = Email::parse(&owner_email.unwrap_or_else(|| format!("owner@{label}.invalid")))?;
+            let owner = NewUser { email, role: Role::Owner, password_hash: None };
+            let (tenant, created) =
+                store.create_tenant(NewTenant { name, subdomain, plan: Plan::parse(&plan)? }, owner, &ctx).await?;
+            print_json(&json!({
+                "tenant_id": tenant.id,
+                "owner": { "user_id": created.user_id, "email": created.email, "api_key": created.api_key.expose() },
+            }));
+            Ok(ExitCode::SUCCESS)
+        }
+        Admin::CreateUser { tenant, email, role, password_stdin, database_url } => {
+            let password_hash = if password_stdin {
+                let mut password = String::new();
+                std::io::stdin().read_to_string(&mut password)?;
+                Some(hash_password(password.trim_end_matches(['\r', '\n']))?)
+            } else {
+                None
+            };
+            let store = store::open(&database_url).await?;
+            let user = NewUser { email: Email::parse(&email)?, role: role.parse()?, password_hash };
+            let created =
+                store.create_user(TenantId::parse(&tenant)?, user, &AuditActor::system("admin-cli"), &ctx).await?;
+            print_json(&json!({ "user_id": created.user_id, "api_key": created.api_key.expose() }));
+            Ok(ExitCode::SUCCESS)
+        }
+        Admin::VerifyAudit { tenant, database_url } => {
+            let store = store::open(&database_url).await?;
+            let chain = store.audit_chain(TenantId::parse(&tenant)?).await?;
+            let verification = remit_server::audit::verify(&chain.entries, chain.head);
+            print_json(&serde_json::to_value(&verification)?);
+            Ok(if verification.valid { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}
+
+fn print_json(value: &serde_json::Value) {
+    println!("{value}");
 }

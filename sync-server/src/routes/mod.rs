@@ -2,6 +2,7 @@
 
 mod currencies;
 mod health;
+mod me;
 
 use axum::Router;
 use axum::routing::get;
@@ -13,4 +14,5 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/v1/currencies", get(currencies::list))
+        .route("/v1/me", get(me::get))
 }

@@ -1,8 +1,10 @@
+use crate::harness::Harness;
 use crate::start;
 
 #[tokio::test]
 async fn health_and_readiness_answer() {
-    let server = start().await;
+    let h = Harness::sqlite().await;
+    let server = start(h.store.clone()).await;
     let live: serde_json::Value = reqwest::get(format!("{}/healthz", server.base)).await.unwrap().json().await.unwrap();
     assert_eq!(live["status"], "ok");
     let ready = reqwest::get(format!("{}/readyz", server.base)).await.unwrap();
@@ -11,7 +13,8 @@ async fn health_and_readiness_answer() {
 
 #[tokio::test]
 async fn currencies_carry_their_exponents() {
-    let server = start().await;
+    let h = Harness::sqlite().await;
+    let server = start(h.store.clone()).await;
     let body: serde_json::Value =
         reqwest::get(format!("{}/v1/currencies", server.base)).await.unwrap().json().await.unwrap();
     let data = body["data"].as_array().unwrap();
@@ -21,7 +24,8 @@ async fn currencies_carry_their_exponents() {
 
 #[tokio::test]
 async fn unknown_paths_are_404() {
-    let server = start().await;
+    let h = Harness::sqlite().await;
+    let server = start(h.store.clone()).await;
     let res = reqwest::get(format!("{}/v1/nope", server.base)).await.unwrap();
     assert_eq!(res.status(), 404);
 }

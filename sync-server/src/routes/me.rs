@@ -1,0 +1,35 @@
+//! `GET /v1/me`: who the credential belongs to, in which tenant, with which permissions.
+
+use axum::Json;
+use axum::extract::State;
+use remit_core::rbac::Role;
+use serde::Serialize;
+
+use crate::AppState;
+use crate::error::Error;
+use crate::store::{Principal, Tenant};
+
+#[derive(Serialize)]
+pub struct Me {
+    user: UserView,
+    tenant: Tenant,
+    role: Role,
+    permissions: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct UserView {
+    id: String,
+    email: String,
+}
+
+pub async fn get(State(state): State<AppState>, principal: Principal) -> Result<Json<Me>, Error> {
+    let tenant = state.store.tenant(principal.tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
+    let permissions = principal.role.grants().iter().map(|g| g.permission_string()).collect();
+    Ok(Json(Me {
+        user: UserView { id: principal.user_id.to_string(), email: principal.email },
+        tenant,
+        role: principal.role,
+        permissions,
+    }))
+}

@@ -1,0 +1,252 @@
+//! Storage: one trait, a SQLite and a PostgreSQL implementation chosen by URL at start-up,
+//! each with its own migrations. Every call that touches tenant data takes the tenant; on
+//! PostgreSQL row-level security enforces it a second time.
+
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use remit_core::{Role, TenantId, UserId};
+use serde::Serialize;
+
+use crate::audit::{AuditActor, AuditEntry, AuditEvent, RequestContext};
+use crate::credentials::ApiKey;
+use crate::error::{Error, Result};
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// The plans of spec 6.1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Plan {
+    Starter,
+    Professional,
+    Enterprise,
+}
+
+impl Plan {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Starter => "starter",
+            Plan::Professional => "professional",
+            Plan::Enterprise => "enterprise",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "starter" => Ok(Plan::Starter),
+            "professional" => Ok(Plan::Professional),
+            "enterprise" => Ok(Plan::Enterprise),
+            _ => Err(Error::BadRequest(format!("unknown plan {s:?}: starter, professional or enterprise"))),
+        }
+    }
+
+    /// Users allowed by the plan (spec 6.1 table: 1-3, 10, unlimited).
+    pub fn max_users(self) -> Option<i64> {
+        match self {
+            Plan::Starter => Some(3),
+            Plan::Professional => Some(10),
+            Plan::Enterprise => None,
+        }
+    }
+
+    /// Invoices per month allowed by the plan (100, 1000, unlimited).
+    pub fn max_invoices(self) -> Option<i64> {
+        match self {
+            Plan::Starter => Some(100),
+            Plan::Professional => Some(1000),
+            Plan::Enterprise => None,
+        }
+    }
+}
+
+/// A tenant as provisioned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    pub subdomain: Option<String>,
+    pub plan: Plan,
+    pub status: String,
+    pub max_users: Option<i64>,
+    pub max_invoices: Option<i64>,
+    pub trial_ends_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    pub name: String,
+    pub subdomain: Option<String>,
+    pub plan: Plan,
+}
+
+/// A user to add to a tenant.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: remit_core::Email,
+    pub role: Role,
+    pub password_hash: Option<String>,
+}
+
+/// What creating a user hands back once: the ids and the plaintext API key.
+#[derive(Debug, Clone)]
+pub struct CreatedUser {
+    pub user_id: UserId,
+    pub email: String,
+    pub api_key: ApiKey,
+}
+
+/// Who is calling, once a credential checked out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub email: String,
+    pub role: Role,
+}
+
+impl Principal {
+    pub fn audit_actor(&self) -> AuditActor {
+        AuditActor {
+            actor_type: "user".into(),
+            actor_id: Some(self.user_id.to_string()),
+            actor_name: Some(self.email.clone()),
+        }
+    }
+}
+
+/// The tenant's audit chain as stored, with its head.
+#[derive(Debug, Clone)]
+pub struct AuditChain {
+    pub entries: Vec<AuditEntry>,
+    pub head: Option<(i64, String)>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Creates a tenant with its owner in one transaction (tenant, user, membership, API key,
+    /// audit entries); nothing is left behind when any step fails.
+    async fn create_tenant(
+        &self,
+        tenant: NewTenant,
+        owner: NewUser,
+        ctx: &RequestContext,
+    ) -> Result<(Tenant, CreatedUser)>;
+
+    /// Adds a user with a role and a first API key, within the plan's user limit.
+    async fn create_user(
+        &self,
+        tenant: TenantId,
+        user: NewUser,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<CreatedUser>;
+
+    async fn tenant(&self, tenant: TenantId) -> Result<Option<Tenant>>;
+
+    /// The principal an API key belongs to; `None` when unknown or revoked.
+    async fn authenticate(&self, key: &ApiKey) -> Result<Option<Principal>>;
+
+    /// Records an event that changes nothing else (a denial, a failed login).
+    async fn record(&self, tenant: TenantId, event: AuditEvent) -> Result<()>;
+
+    async fn audit_chain(&self, tenant: TenantId) -> Result<AuditChain>;
+
+    /// The database answers (readiness).
+    async fn ping(&self) -> Result<()>;
+}
+
+/// Opens the store a URL names and brings its schema up to date: `postgres://` or
+/// `postgresql://` for PostgreSQL, `sqlite:` for SQLite.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::open(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else {
+        Err(Error::Config(format!("unsupported database URL (want postgres:// or sqlite:): {}", redact(url))))
+    }
+}
+
+/// A URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***@{}", &url[..scheme + 3], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Audit timestamps are stored and hashed as this exact text.
+pub(crate) fn audit_time(now: DateTime<Utc>) -> String {
+    now.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// The 14-day trial of spec 6.1.
+pub(crate) fn trial_end(now: DateTime<Utc>) -> DateTime<Utc> {
+    now + chrono::Duration::days(14)
+}
+
+pub(crate) fn validate_new_tenant(t: &NewTenant) -> Result<()> {
+    let name = t.name.trim();
+    if name.is_empty() || name.chars().count() > 255 {
+        return Err(Error::BadRequest("name must be 1 to 255 characters".into()));
+    }
+    if let Some(sub) = &t.subdomain {
+        let ok = (1..=63).contains(&sub.len())
+            && sub.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !sub.starts_with('-')
+            && !sub.ends_with('-');
+        if !ok {
+            return Err(Error::BadRequest(format!(
+                "subdomain {sub:?} must be 1 to 63 lower-case letters, digits or inner hyphens"
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn check_user_limit(max_users: Option<i64>, current: i64) -> Result<()> {
+    match max_users {
+        Some(max) if current >= max => {
+            Err(Error::PlanLimit(format!("the plan allows {max} users; upgrade to add more")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The audit entries of provisioning a tenant with its owner.
+pub(crate) fn provisioning_events(
+    tenant: &Tenant,
+    owner: &CreatedUser,
+    role: Role,
+    ctx: &RequestContext,
+) -> Vec<AuditEvent> {
+    let by = AuditActor::system("provisioning");
+    vec![
+        AuditEvent::new("tenant.created", by.clone(), "create")
+            .resource("tenant", tenant.id)
+            .metadata(serde_json::json!({
+                "name": tenant.name, "subdomain": tenant.subdomain, "plan": tenant.plan.as_str(),
+                "trial_ends_at": tenant.trial_ends_at,
+            }))
+            .context(ctx.clone()),
+        user_created_event(owner, role, &by, ctx),
+    ]
+}
+
+pub(crate) fn user_created_event(user: &CreatedUser, role: Role, by: &AuditActor, ctx: &RequestContext) -> AuditEvent {
+    AuditEvent::new("user.created", by.clone(), "create")
+        .resource("user", user.user_id)
+        .metadata(serde_json::json!({ "email": user.email, "role": role.as_str(), "api_key": user.api_key.prefix() }))
+        .context(ctx.clone())
+}

@@ -1,0 +1,315 @@
+//! The hosted store: PostgreSQL with row-level security as a second wall between tenants.
+//!
+//! Migrations run over the URL given (the database owner). The server then connects as
+//! `remit_app`, which owns no table and cannot bypass RLS, and every transaction first sets
+//! its tenant with `set_config('app.tenant_id', ..., true)`: transaction-local, so a pooled
+//! connection never carries one tenant's context into another's request.
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use remit_core::{Role, TenantId, UserId};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{PgConnection, Postgres, Row, Transaction};
+use uuid::Uuid;
+
+use super::{AuditChain, CreatedUser, NewTenant, NewUser, Plan, Principal, Store, Tenant};
+use crate::audit::{AuditActor, AuditEntry, AuditEvent, GENESIS, RequestContext};
+use crate::credentials::ApiKey;
+use crate::error::{Error, Result, db_error, unique_or};
+
+/// The role the server works as (created by the first migration).
+pub const APP_ROLE: &str = "remit_app";
+
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/server-postgres");
+
+impl PgStore {
+    /// Migrates as the URL's user, then connects as `remit_app` to the same database.
+    pub async fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, 16).await
+    }
+
+    pub async fn open_with(url: &str, max_connections: u32) -> Result<Self> {
+        let owner = PgConnectOptions::from_str(url)
+            .map_err(|e| Error::Config(format!("bad PostgreSQL URL {}: {e}", super::redact(url))))?;
+        let migrate_pool =
+            PgPoolOptions::new().max_connections(1).connect_with(owner.clone()).await.map_err(db_error)?;
+        MIGRATOR.run(&migrate_pool).await.map_err(|e| Error::Config(format!("PostgreSQL migrations failed: {e}")))?;
+        migrate_pool.close().await;
+        let app = owner.username(APP_ROLE);
+        let pool = PgPoolOptions::new().max_connections(max_connections).connect_with(app).await.map_err(db_error)?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// A transaction scoped to one tenant.
+    async fn begin(&self, tenant: TenantId) -> Result<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(tenant.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        Ok(tx)
+    }
+}
+
+async fn append(conn: &mut PgConnection, tenant: TenantId, event: AuditEvent, now: DateTime<Utc>) -> Result<()> {
+    // The head row lock serializes writers of one tenant; other tenants are not blocked.
+    let row = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1 FOR UPDATE")
+        .bind(tenant.as_uuid())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error)?
+        .ok_or(Error::NotFound("tenant"))?;
+    let (seq, hash): (i64, String) = (row.get(0), row.get(1));
+    let entry = AuditEntry::next(tenant.to_string(), seq, &hash, event, super::audit_time(now));
+    sqlx::query(
+        "INSERT INTO audit_log (tenant_id, seq, event_type, actor_type, actor_id, actor_name, resource_type,
+         resource_id, action, status, metadata, changes, ip_address, user_agent, request_id, created_at,
+         prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+    )
+    .bind(tenant.as_uuid())
+    .bind(entry.seq)
+    .bind(&entry.event_type)
+    .bind(&entry.actor_type)
+    .bind(&entry.actor_id)
+    .bind(&entry.actor_name)
+    .bind(&entry.resource_type)
+    .bind(&entry.resource_id)
+    .bind(&entry.action)
+    .bind(&entry.status)
+    .bind(&entry.metadata)
+    .bind(&entry.changes)
+    .bind(&entry.ip_address)
+    .bind(&entry.user_agent)
+    .bind(&entry.request_id)
+    .bind(&entry.created_at)
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE tenant_id = $3")
+        .bind(entry.seq)
+        .bind(&entry.hash)
+        .bind(tenant.as_uuid())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+async fn insert_user(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: &NewUser,
+    now: DateTime<Utc>,
+) -> Result<CreatedUser> {
+    let user_id = UserId::from_uuid(Uuid::now_v7());
+    let key = ApiKey::generate(tenant)?;
+    sqlx::query("INSERT INTO users (tenant_id, id, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(tenant.as_uuid())
+        .bind(user_id.as_uuid())
+        .bind(user.email.as_str())
+        .bind(&user.password_hash)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| unique_or(e, "a user with this email already exists in the tenant"))?;
+    sqlx::query("INSERT INTO memberships (tenant_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(tenant.as_uuid())
+        .bind(user_id.as_uuid())
+        .bind(user.role.as_str())
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    sqlx::query(
+        "INSERT INTO api_keys (tenant_id, id, user_id, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tenant.as_uuid())
+    .bind(Uuid::now_v7())
+    .bind(user_id.as_uuid())
+    .bind(key.prefix())
+    .bind(key.hash())
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(CreatedUser { user_id, email: user.email.to_string(), api_key: key })
+}
+
+fn tenant_from_row(row: &PgRow) -> Result<Tenant> {
+    Ok(Tenant {
+        id: TenantId::from_uuid(row.get("id")),
+        name: row.get("name"),
+        subdomain: row.get("subdomain"),
+        plan: Plan::parse(row.get::<&str, _>("plan"))?,
+        status: row.get("status"),
+        max_users: row.get::<Option<i32>, _>("max_users").map(i64::from),
+        max_invoices: row.get::<Option<i32>, _>("max_invoices").map(i64::from),
+        trial_ends_at: row.get("trial_ends_at"),
+        created_at: row.get("created_at"),
+    })
+}
+
+fn limit(v: Option<i64>) -> Option<i32> {
+    v.and_then(|v| i32::try_from(v).ok())
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn create_tenant(
+        &self,
+        new: NewTenant,
+        owner: NewUser,
+        ctx: &RequestContext,
+    ) -> Result<(Tenant, CreatedUser)> {
+        super::validate_new_tenant(&new)?;
+        let now = Utc::now();
+        let id = TenantId::from_uuid(Uuid::now_v7());
+        let tenant = Tenant {
+            id,
+            name: new.name.trim().to_owned(),
+            subdomain: new.subdomain.clone(),
+            plan: new.plan,
+            status: "active".into(),
+            max_users: new.plan.max_users(),
+            max_invoices: new.plan.max_invoices(),
+            trial_ends_at: Some(super::trial_end(now)),
+            created_at: now,
+        };
+        // The new tenant's own context: RLS lets the row in because it is that tenant's.
+        let mut tx = self.begin(id).await?;
+        sqlx::query(
+            "INSERT INTO tenants (id, name, subdomain, plan, max_users, max_invoices, trial_ends_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        )
+        .bind(id.as_uuid())
+        .bind(&tenant.name)
+        .bind(&tenant.subdomain)
+        .bind(tenant.plan.as_str())
+        .bind(limit(tenant.max_users))
+        .bind(limit(tenant.max_invoices))
+        .bind(tenant.trial_ends_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| unique_or(e, "that subdomain is taken"))?;
+        sqlx::query("INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2)")
+            .bind(id.as_uuid())
+            .bind(GENESIS)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let created = insert_user(&mut tx, id, &owner, now).await?;
+        for event in super::provisioning_events(&tenant, &created, owner.role, ctx) {
+            append(&mut tx, id, event, now).await?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok((tenant, created))
+    }
+
+    async fn create_user(
+        &self,
+        tenant: TenantId,
+        user: NewUser,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<CreatedUser> {
+        let now = Utc::now();
+        let mut tx = self.begin(tenant).await?;
+        // Locking the tenant row makes the limit check and the insert one step.
+        let row = sqlx::query(
+            "SELECT max_users, (SELECT count(*) FROM memberships WHERE tenant_id = $1) FROM tenants WHERE id = $1 FOR UPDATE",
+        )
+        .bind(tenant.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .ok_or(Error::NotFound("tenant"))?;
+        super::check_user_limit(row.get::<Option<i32>, _>(0).map(i64::from), row.get(1))?;
+        let created = insert_user(&mut tx, tenant, &user, now).await?;
+        append(&mut tx, tenant, super::user_created_event(&created, user.role, by, ctx), now).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(created)
+    }
+
+    async fn tenant(&self, tenant: TenantId) -> Result<Option<Tenant>> {
+        let mut tx = self.begin(tenant).await?;
+        let row = sqlx::query("SELECT * FROM tenants WHERE id = $1")
+            .bind(tenant.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        row.as_ref().map(tenant_from_row).transpose()
+    }
+
+    async fn authenticate(&self, key: &ApiKey) -> Result<Option<Principal>> {
+        let mut tx = self.begin(key.tenant()).await?;
+        let row = sqlx::query(
+            "SELECT u.id, u.email, m.role FROM api_keys k
+             JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id
+             JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id
+             WHERE k.tenant_id = $1 AND k.key_hash = $2 AND k.revoked_at IS NULL AND u.status = 'active'",
+        )
+        .bind(key.tenant().as_uuid())
+        .bind(key.hash())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        row.map(|r| {
+            Ok(Principal {
+                tenant_id: key.tenant(),
+                user_id: UserId::from_uuid(r.get(0)),
+                email: r.get(1),
+                role: r.get::<&str, _>(2).parse::<Role>()?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn record(&self, tenant: TenantId, event: AuditEvent) -> Result<()> {
+        let mut tx = self.begin(tenant).await?;
+        append(&mut tx, tenant, event, Utc::now()).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn audit_chain(&self, tenant: TenantId) -> Result<AuditChain> {
+        let mut tx = self.begin(tenant).await?;
+        let entries = sqlx::query_as::<_, AuditEntry>(
+            "SELECT tenant_id::text AS tenant_id, seq, event_type, actor_type, actor_id, actor_name, resource_type,
+             resource_id, action, status, metadata, changes, ip_address, user_agent, request_id, created_at,
+             prev_hash, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq",
+        )
+        .bind(tenant.as_uuid())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1")
+            .bind(tenant.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)))
+            .filter(|(seq, _)| *seq > 0);
+        tx.commit().await.map_err(db_error)?;
+        Ok(AuditChain { entries, head })
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_error).map(|_| ())
+    }
+}

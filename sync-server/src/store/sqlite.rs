@@ -1,0 +1,297 @@
+//! The embedded store: one SQLite file (WAL), the default for a single business.
+//! Writes that extend the audit chain take SQLite's write lock up front (`BEGIN IMMEDIATE`),
+//! so concurrent writers queue instead of forking the chain.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use remit_core::{Role, TenantId, UserId};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{Row, SqliteConnection};
+use uuid::Uuid;
+
+use super::{AuditChain, CreatedUser, NewTenant, NewUser, Plan, Principal, Store, Tenant};
+use crate::audit::{AuditActor, AuditEntry, AuditEvent, GENESIS, RequestContext};
+use crate::credentials::ApiKey;
+use crate::error::{Error, Result, db_error};
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/server-sqlite");
+
+impl SqliteStore {
+    pub async fn open(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| Error::Config(format!("bad SQLite URL {url:?}: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Config(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(db_error)?;
+        MIGRATOR.run(&pool).await.map_err(|e| Error::Config(format!("SQLite migrations failed: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_error)
+    }
+}
+
+async fn append(conn: &mut SqliteConnection, tenant: TenantId, event: AuditEvent, now: DateTime<Utc>) -> Result<()> {
+    let row = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = ?")
+        .bind(tenant.to_string())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error)?
+        .ok_or(Error::NotFound("tenant"))?;
+    let (seq, hash): (i64, String) = (row.get(0), row.get(1));
+    let entry = AuditEntry::next(tenant.to_string(), seq, &hash, event, super::audit_time(now));
+    sqlx::query(
+        "INSERT INTO audit_log (tenant_id, seq, event_type, actor_type, actor_id, actor_name, resource_type,
+         resource_id, action, status, metadata, changes, ip_address, user_agent, request_id, created_at,
+         prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&entry.tenant_id)
+    .bind(entry.seq)
+    .bind(&entry.event_type)
+    .bind(&entry.actor_type)
+    .bind(&entry.actor_id)
+    .bind(&entry.actor_name)
+    .bind(&entry.resource_type)
+    .bind(&entry.resource_id)
+    .bind(&entry.action)
+    .bind(&entry.status)
+    .bind(&entry.metadata)
+    .bind(&entry.changes)
+    .bind(&entry.ip_address)
+    .bind(&entry.user_agent)
+    .bind(&entry.request_id)
+    .bind(&entry.created_at)
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    sqlx::query("UPDATE audit_heads SET seq = ?, hash = ? WHERE tenant_id = ? AND seq = ?")
+        .bind(entry.seq)
+        .bind(&entry.hash)
+        .bind(&entry.tenant_id)
+        .bind(seq)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+async fn insert_user(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    user: &NewUser,
+    now: DateTime<Utc>,
+) -> Result<CreatedUser> {
+    let user_id = UserId::from_uuid(Uuid::now_v7());
+    let key = ApiKey::generate(tenant)?;
+    let now_s = now.to_rfc3339();
+    sqlx::query("INSERT INTO users (tenant_id, id, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(tenant.to_string())
+        .bind(user_id.to_string())
+        .bind(user.email.as_str())
+        .bind(&user.password_hash)
+        .bind(&now_s)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| crate::error::unique_or(e, "a user with this email already exists in the tenant"))?;
+    sqlx::query("INSERT INTO memberships (tenant_id, user_id, role, created_at) VALUES (?, ?, ?, ?)")
+        .bind(tenant.to_string())
+        .bind(user_id.to_string())
+        .bind(user.role.as_str())
+        .bind(&now_s)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    sqlx::query(
+        "INSERT INTO api_keys (tenant_id, id, user_id, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(tenant.to_string())
+    .bind(Uuid::now_v7().to_string())
+    .bind(user_id.to_string())
+    .bind(key.prefix())
+    .bind(key.hash())
+    .bind(&now_s)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(CreatedUser { user_id, email: user.email.to_string(), api_key: key })
+}
+
+fn tenant_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Tenant> {
+    let parse_time = |s: Option<String>| -> Result<Option<DateTime<Utc>>> {
+        s.map(|s| {
+            DateTime::parse_from_rfc3339(&s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| Error::Internal(format!("bad stored time {s:?}: {e}")))
+        })
+        .transpose()
+    };
+    let id: String = row.get("id");
+    Ok(Tenant {
+        id: TenantId::parse(&id)?,
+        name: row.get("name"),
+        subdomain: row.get("subdomain"),
+        plan: Plan::parse(row.get::<&str, _>("plan"))?,
+        status: row.get("status"),
+        max_users: row.get("max_users"),
+        max_invoices: row.get("max_invoices"),
+        trial_ends_at: parse_time(row.get("trial_ends_at"))?,
+        created_at: parse_time(Some(row.get("created_at")))?.unwrap_or_default(),
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_tenant(
+        &self,
+        new: NewTenant,
+        owner: NewUser,
+        ctx: &RequestContext,
+    ) -> Result<(Tenant, CreatedUser)> {
+        super::validate_new_tenant(&new)?;
+        let now = Utc::now();
+        let id = TenantId::from_uuid(Uuid::now_v7());
+        let tenant = Tenant {
+            id,
+            name: new.name.trim().to_owned(),
+            subdomain: new.subdomain.clone(),
+            plan: new.plan,
+            status: "active".into(),
+            max_users: new.plan.max_users(),
+            max_invoices: new.plan.max_invoices(),
+            trial_ends_at: Some(super::trial_end(now)),
+            created_at: now,
+        };
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO tenants (id, name, subdomain, plan, max_users, max_invoices, trial_ends_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(&tenant.name)
+        .bind(&tenant.subdomain)
+        .bind(tenant.plan.as_str())
+        .bind(tenant.max_users)
+        .bind(tenant.max_invoices)
+        .bind(tenant.trial_ends_at.map(|t| t.to_rfc3339()))
+        .bind(now.to_rfc3339())
+        .bind(now.to_rfc3339())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| crate::error::unique_or(e, "that subdomain is taken"))?;
+        sqlx::query("INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (?, 0, ?)")
+            .bind(id.to_string())
+            .bind(GENESIS)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let created = insert_user(&mut tx, id, &owner, now).await?;
+        for event in super::provisioning_events(&tenant, &created, owner.role, ctx) {
+            append(&mut tx, id, event, now).await?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok((tenant, created))
+    }
+
+    async fn create_user(
+        &self,
+        tenant: TenantId,
+        user: NewUser,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<CreatedUser> {
+        let now = Utc::now();
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT max_users, (SELECT count(*) FROM memberships WHERE tenant_id = ?) FROM tenants WHERE id = ?",
+        )
+        .bind(tenant.to_string())
+        .bind(tenant.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .ok_or(Error::NotFound("tenant"))?;
+        super::check_user_limit(row.get(0), row.get(1))?;
+        let created = insert_user(&mut tx, tenant, &user, now).await?;
+        append(&mut tx, tenant, super::user_created_event(&created, user.role, by, ctx), now).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(created)
+    }
+
+    async fn tenant(&self, tenant: TenantId) -> Result<Option<Tenant>> {
+        let row = sqlx::query("SELECT * FROM tenants WHERE id = ?")
+            .bind(tenant.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(tenant_from_row).transpose()
+    }
+
+    async fn authenticate(&self, key: &ApiKey) -> Result<Option<Principal>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, m.role FROM api_keys k
+             JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id
+             JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id
+             WHERE k.tenant_id = ? AND k.key_hash = ? AND k.revoked_at IS NULL AND u.status = 'active'",
+        )
+        .bind(key.tenant().to_string())
+        .bind(key.hash())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.map(|r| {
+            Ok(Principal {
+                tenant_id: key.tenant(),
+                user_id: UserId::parse(r.get::<&str, _>(0))?,
+                email: r.get(1),
+                role: r.get::<&str, _>(2).parse::<Role>()?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn record(&self, tenant: TenantId, event: AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        append(&mut tx, tenant, event, Utc::now()).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn audit_chain(&self, tenant: TenantId) -> Result<AuditChain> {
+        let entries = sqlx::query_as::<_, AuditEntry>("SELECT * FROM audit_log WHERE tenant_id = ? ORDER BY seq")
+            .bind(tenant.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = ?")
+            .bind(tenant.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?
+            .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)))
+            .filter(|(seq, _)| *seq > 0);
+        Ok(AuditChain { entries, head })
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_error).map(|_| ())
+    }
+}

@@ -1,0 +1,167 @@
+//! The store's contract, run against SQLite and PostgreSQL alike.
+
+use remit_core::{Email, Role, TenantId};
+use remit_server::audit::{self, AuditActor, AuditEvent, RequestContext};
+use remit_server::credentials::ApiKey;
+use remit_server::error::Error;
+use remit_server::store::{NewTenant, NewUser, Plan};
+
+use crate::harness::Harness;
+
+fn user(email: &str, role: Role) -> NewUser {
+    NewUser { email: Email::parse(email).unwrap(), role, password_hash: None }
+}
+
+async fn verify(h: &Harness, tenant: TenantId) -> audit::Verification {
+    let chain = h.store.audit_chain(tenant).await.unwrap();
+    audit::verify(&chain.entries, chain.head)
+}
+
+pub async fn provisioning_creates_tenant_owner_key_and_audit(h: Harness) {
+    let (tenant, owner) = h.tenant("acme", Plan::Starter).await;
+    let stored = h.store.tenant(tenant.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.name.as_str(), stored.subdomain.as_deref(), stored.plan),
+        ("acme Ltd", Some("acme"), Plan::Starter)
+    );
+    assert_eq!((stored.max_users, stored.max_invoices), (Some(3), Some(100)));
+    let trial = stored.trial_ends_at.unwrap() - stored.created_at;
+    assert_eq!(trial.num_days(), 14, "a 14-day trial");
+    let principal = h.store.authenticate(&owner.api_key).await.unwrap().unwrap();
+    assert_eq!((principal.tenant_id, principal.user_id, principal.role), (tenant.id, owner.user_id, Role::Owner));
+    let chain = h.store.audit_chain(tenant.id).await.unwrap();
+    let events: Vec<_> = chain.entries.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(events, ["tenant.created", "user.created"]);
+    assert!(!chain.entries[1].metadata.contains(&owner.api_key.expose()), "the key itself is never logged");
+    assert!(verify(&h, tenant.id).await.valid);
+}
+
+pub async fn bad_tenant_input_is_refused_and_nothing_is_written(h: Harness) {
+    let (first, _) = h.tenant("taken", Plan::Professional).await;
+    let before = (h.count("tenants").await, h.count("users").await, h.count("audit_log").await);
+    let again = NewTenant { name: "Other".into(), subdomain: Some("taken".into()), plan: Plan::Starter };
+    let err = h
+        .store
+        .create_tenant(again, user("o@other.example", Role::Owner), &RequestContext::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err}");
+    for (name, sub) in [("", None), ("Fine", Some("Not_Valid")), ("Fine", Some("-edge"))] {
+        let bad = NewTenant { name: name.into(), subdomain: sub.map(Into::into), plan: Plan::Starter };
+        let err =
+            h.store.create_tenant(bad, user("o@x.example", Role::Owner), &RequestContext::default()).await.unwrap_err();
+        assert!(matches!(err, Error::BadRequest(_)), "{name:?} {sub:?}: {err}");
+    }
+    let after = (h.count("tenants").await, h.count("users").await, h.count("audit_log").await);
+    assert_eq!(before, after, "a refused tenant leaves no row behind");
+    assert!(verify(&h, first.id).await.valid);
+}
+
+pub async fn users_are_limited_by_plan_and_unique_by_email(h: Harness) {
+    let (tenant, _) = h.tenant("small", Plan::Starter).await;
+    let by = AuditActor::system("test");
+    let ctx = RequestContext::default();
+    h.store.create_user(tenant.id, user("a@small.example", Role::Accountant), &by, &ctx).await.unwrap();
+    let err = h.store.create_user(tenant.id, user("a@small.example", Role::Viewer), &by, &ctx).await.unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err}");
+    h.store.create_user(tenant.id, user("b@small.example", Role::Viewer), &by, &ctx).await.unwrap();
+    let users = h.count("users").await;
+    let err = h.store.create_user(tenant.id, user("c@small.example", Role::Viewer), &by, &ctx).await.unwrap_err();
+    assert!(matches!(err, Error::PlanLimit(_)), "the starter plan has 3 users: {err}");
+    assert_eq!(h.count("users").await, users, "nothing half-written");
+    assert_eq!(h.store.audit_chain(tenant.id).await.unwrap().entries.len(), 4);
+    let missing = TenantId::from_uuid(uuid::Uuid::now_v7());
+    assert!(matches!(
+        h.store.create_user(missing, user("x@y.example", Role::Viewer), &by, &ctx).await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+pub async fn only_issued_keys_authenticate(h: Harness) {
+    let (tenant, owner) = h.tenant("keys", Plan::Enterprise).await;
+    let (other, other_owner) = h.tenant("other", Plan::Enterprise).await;
+    assert_eq!(h.store.authenticate(&owner.api_key).await.unwrap().unwrap().tenant_id, tenant.id);
+    assert_eq!(h.store.authenticate(&other_owner.api_key).await.unwrap().unwrap().tenant_id, other.id);
+    let guessed = ApiKey::generate(tenant.id).unwrap();
+    assert_eq!(h.store.authenticate(&guessed).await.unwrap(), None);
+    // Another tenant's secret under this tenant's id is not a key of either.
+    let swapped = ApiKey::parse(
+        &other_owner
+            .api_key
+            .expose()
+            .replace(&other.id.as_uuid().simple().to_string(), &tenant.id.as_uuid().simple().to_string()),
+    )
+    .unwrap();
+    assert_eq!(h.store.authenticate(&swapped).await.unwrap(), None);
+    let unknown_tenant = ApiKey::generate(TenantId::from_uuid(uuid::Uuid::now_v7())).unwrap();
+    assert_eq!(h.store.authenticate(&unknown_tenant).await.unwrap(), None);
+}
+
+pub async fn concurrent_writers_never_fork_the_chain(h: Harness) {
+    let (tenant, _) = h.tenant("busy", Plan::Enterprise).await;
+    let (quiet, _) = h.tenant("quiet", Plan::Enterprise).await;
+    let mut tasks = Vec::new();
+    for i in 0..32 {
+        let store = h.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let event = AuditEvent::new("invoice.viewed", AuditActor::system("test"), "view").resource("invoice", i);
+            store.record(tenant.id, event).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let v = verify(&h, tenant.id).await;
+    assert!(v.valid, "{v:?}");
+    assert_eq!(v.entries, 34);
+    assert_eq!(verify(&h, quiet.id).await.entries, 2, "another tenant's chain is untouched");
+}
+
+pub async fn tampering_with_stored_entries_is_detected(h: Harness) {
+    let (tenant, _) = h.tenant("audited", Plan::Enterprise).await;
+    for i in 0..3 {
+        let event = AuditEvent::new("invoice.updated", AuditActor::system("test"), "update").resource("invoice", i);
+        h.store.record(tenant.id, event).await.unwrap();
+    }
+    // The store refuses to change history...
+    let edit = format!("UPDATE audit_log SET status = 'failure' WHERE seq = 3 AND tenant_id = '{}'", tenant.id);
+    assert!(h.raw(&edit).await.is_err(), "audit entries cannot be updated");
+    assert!(h.raw("DELETE FROM audit_log").await.is_err(), "audit entries cannot be deleted");
+    // ...and if someone with the keys to the database does it anyway, the chain shows where.
+    let disable = match h.db {
+        crate::harness::Db::Sqlite { .. } => "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
+        crate::harness::Db::Postgres { .. } => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;",
+    };
+    h.raw(disable).await.unwrap();
+    h.raw(&edit).await.unwrap();
+    let v = verify(&h, tenant.id).await;
+    assert_eq!(v.first_broken.map(|b| b.seq), Some(3));
+    h.raw(&format!("UPDATE audit_log SET status = 'success' WHERE seq = 3 AND tenant_id = '{}'", tenant.id))
+        .await
+        .unwrap();
+    assert!(verify(&h, tenant.id).await.valid, "restored");
+    h.raw(&format!("DELETE FROM audit_log WHERE seq = 5 AND tenant_id = '{}'", tenant.id)).await.unwrap();
+    assert!(!verify(&h, tenant.id).await.valid, "a deleted newest entry is missed by no one");
+}
+
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() { super::$case(crate::harness::Harness::sqlite().await).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() { super::$case(crate::harness::Harness::postgres().await).await })*
+        }
+    };
+}
+
+conformance!(
+    provisioning_creates_tenant_owner_key_and_audit,
+    bad_tenant_input_is_refused_and_nothing_is_written,
+    users_are_limited_by_plan_and_unique_by_email,
+    only_issued_keys_authenticate,
+    concurrent_writers_never_fork_the_chain,
+    tampering_with_stored_entries_is_detected,
+);
