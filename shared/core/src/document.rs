@@ -95,18 +95,24 @@ pub struct Product {
     #[serde(default)]
     pub sku: Option<String>,
     pub currency: Currency,
+    #[serde(deserialize_with = "crate::decimal::exact")]
     pub unit_price: Decimal,
     #[serde(default)]
     pub unit: Option<String>,
+    #[serde(deserialize_with = "crate::decimal::exact")]
     pub tax_rate: Decimal,
     #[serde(default)]
     pub tax_category: TaxCategory,
 }
 
 impl Product {
-    /// A new invoice line for `quantity` of this product, at its current price.
-    pub fn line(&self, quantity: Decimal) -> LineItem {
-        LineItem {
+    /// A new invoice line for `quantity` of this product, at its current price. The invoice
+    /// must be in the product's currency: a price is never silently reread in another.
+    pub fn line(&self, quantity: Decimal, invoice_currency: Currency) -> Result<LineItem> {
+        if invoice_currency != self.currency {
+            return Err(Error::CurrencyMismatch { left: invoice_currency, right: self.currency });
+        }
+        Ok(LineItem {
             id: None,
             product_id: Some(self.id),
             description: self.description.clone().unwrap_or_else(|| self.name.clone()),
@@ -116,7 +122,7 @@ impl Product {
             tax_rate: self.tax_rate,
             tax_category: self.tax_category,
             discount: None,
-        }
+        })
     }
 }
 
@@ -127,13 +133,16 @@ pub struct LineItem {
     #[serde(default)]
     pub product_id: Option<ProductId>,
     pub description: String,
+    #[serde(deserialize_with = "crate::decimal::exact")]
     pub quantity: Decimal,
     #[serde(default)]
     pub unit: Option<String>,
     /// Price of one unit in the invoice's currency; may have more decimals than the currency
     /// (0.125 per unit): only line amounts are rounded.
+    #[serde(deserialize_with = "crate::decimal::exact")]
     pub unit_price: Decimal,
     /// Percent, e.g. `10` for 10 %.
+    #[serde(deserialize_with = "crate::decimal::exact")]
     pub tax_rate: Decimal,
     #[serde(default)]
     pub tax_category: TaxCategory,
@@ -307,7 +316,8 @@ mod tests {
             tax_rate: Decimal::from(10),
             tax_category: TaxCategory::Standard,
         };
-        let line = p.line(Decimal::from(40));
+        assert_eq!(p.line(Decimal::from(40), Currency::parse("JPY").unwrap()).unwrap_err().code(), "currency_mismatch");
+        let line = p.line(Decimal::from(40), p.currency).unwrap();
         assert_eq!(
             (line.description.as_str(), line.product_id, line.quantity),
             ("Web Development", Some(p.id), Decimal::from(40))

@@ -10,6 +10,7 @@
 //! pass "today" in. No float ever touches money here (a test scans the sources for it).
 
 pub mod currency;
+pub mod decimal;
 pub mod document;
 pub mod error;
 pub mod ids;

@@ -9,12 +9,12 @@
 //! | # | status | when |
 //! |---|--------|------|
 //! | 1 | voided | a `Voided` fact exists (terminal) |
-//! | 2 | refunded | refunds ≥ payments received, and something was received |
-//! | 3 | partially refunded | some money was refunded, and what is kept is less than the total |
+//! | 2 | refunded | it was paid in full, then everything received was refunded |
+//! | 3 | partially refunded | it was paid in full, then part was refunded (more than any overpayment) |
 //! | 4 | paid | payments received ≥ total and (something was received or the invoice is issued) |
 //! | 5 | written off | a `WrittenOff` fact exists |
-//! | 6 | processing | an open payment attempt is processing (3-D Secure, bank checks) |
-//! | 7 | payment initiated | an open payment attempt was started (customer on the payment page) |
+//! | 6 | processing | a payment attempt is processing (3-D Secure, bank checks), for up to 7 days |
+//! | 7 | payment initiated | a payment attempt was started (customer on the payment page), for up to 1 day |
 //! | 8 | overdue | issued, past its due date, and an amount is still due |
 //! | 9 | payment failed | the most recently ended payment attempt failed |
 //! | 10 | partially paid | some but not all of the total was received |
@@ -26,7 +26,9 @@
 //! | 16 | draft | none of the above |
 //!
 //! Why this order: money that moved (refunds, payment) outranks paperwork, though returning
-//! only an overpayment leaves an invoice paid; a payment in flight
+//! only an overpayment leaves an invoice paid, and a refund on an invoice never paid in full
+//! leaves its outstanding amount in charge (overdue, partially paid); an attempt with no
+//! outcome (a closed browser tab) stops counting after its time-to-live; a payment in flight
 //! outranks "overdue" so nobody chases a customer who is paying right now; "overdue" outranks
 //! a failed attempt and a part payment because an amount past its due date is what needs
 //! action. Amounts paid stay visible beside the status in `Balance`.
@@ -226,11 +228,18 @@ pub enum Approval {
     Rejected,
 }
 
+/// How long an attempt without an outcome keeps its status: a checkout page left open for a
+/// day is abandoned; bank checks (ACH, 3-D Secure retries) can take days.
+pub const INITIATED_TTL_DAYS: i64 = 1;
+pub const PROCESSING_TTL_DAYS: i64 = 7;
+
 /// The state of payment attempts that have not succeeded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Attempts {
-    pub processing: bool,
-    pub initiated: bool,
+    /// When the most recent attempt still processing reached that state.
+    pub processing_since: Option<DateTime<Utc>>,
+    /// When the most recent attempt still on the payment page was started.
+    pub initiated_since: Option<DateTime<Utc>>,
     /// Reason of the most recently ended attempt, if it failed.
     pub last_failure: Option<String>,
 }
@@ -269,6 +278,8 @@ impl Ledger {
         // payment id -> amount received (the first report counts; repeats are the same payment)
         let mut received: BTreeMap<PaymentId, Money> = BTreeMap::new();
         let mut voided_payments: HashSet<PaymentId> = HashSet::new();
+        // refund id -> amount (the same refund reported twice, e.g. initiated then completed, counts once)
+        let mut refunds: BTreeMap<RefundId, Money> = BTreeMap::new();
         // payment id -> (latest state, when, failure reason)
         let mut attempts: BTreeMap<PaymentId, (AttemptState, DateTime<Utc>, Option<String>)> = BTreeMap::new();
         let mut track = |id: PaymentId, state: AttemptState, at: DateTime<Utc>, reason: Option<String>| {
@@ -305,9 +316,9 @@ impl Ledger {
                 FactKind::PaymentVoided { payment_id, .. } => {
                     voided_payments.insert(*payment_id);
                 }
-                FactKind::Refunded { amount, .. } => {
+                FactKind::Refunded { refund_id, amount, .. } => {
                     if amount.currency() == currency && amount.is_positive() {
-                        ledger.refunded = saturating_add(ledger.refunded, *amount);
+                        refunds.entry(*refund_id).or_insert(*amount);
                     }
                 }
                 FactKind::Disputed { .. } => ledger.disputed = true,
@@ -319,6 +330,9 @@ impl Ledger {
             if !voided_payments.contains(id) {
                 ledger.paid = saturating_add(ledger.paid, *amount);
             }
+        }
+        for amount in refunds.values() {
+            ledger.refunded = saturating_add(ledger.refunded, *amount);
         }
         ledger.attempt = summarize(attempts.into_values());
         ledger
@@ -351,8 +365,8 @@ fn summarize(attempts: impl Iterator<Item = (AttemptState, DateTime<Utc>, Option
     let mut last_ended: Option<(DateTime<Utc>, AttemptState, Option<String>)> = None;
     for (state, at, reason) in attempts {
         match state {
-            AttemptState::Processing => out.processing = true,
-            AttemptState::Initiated => out.initiated = true,
+            AttemptState::Processing => out.processing_since = out.processing_since.max(Some(at)),
+            AttemptState::Initiated => out.initiated_since = out.initiated_since.max(Some(at)),
             AttemptState::Canceled | AttemptState::Failed | AttemptState::Succeeded => {
                 if last_ended.as_ref().is_none_or(|(t, s, _)| (at, state) > (*t, *s)) {
                     last_ended = Some((at, state, reason));
@@ -406,19 +420,25 @@ pub fn status_of(ledger: &Ledger, total: Money, due_date: NaiveDate, today: Naiv
     let paid = ledger.paid.minor();
     let issued = ledger.issued || ledger.sent || ledger.viewed;
     let due = ledger.balance(total).amount_due;
+    let refunded_after_full_payment = paid > 0 && paid >= total.minor() && ledger.refunded.is_positive();
+    let open = |since: Option<DateTime<Utc>>, ttl: i64| {
+        since
+            .and_then(|at| at.date_naive().checked_add_signed(chrono::Duration::days(ttl)))
+            .is_some_and(|end| today <= end)
+    };
     if ledger.voided {
         Status::Voided
-    } else if ledger.refunded.is_positive() && ledger.refunded.minor() >= paid && paid > 0 {
+    } else if refunded_after_full_payment && ledger.refunded.minor() >= paid {
         Status::Refunded
-    } else if ledger.refunded.is_positive() && paid.saturating_sub(ledger.refunded.minor()) < total.minor() {
+    } else if refunded_after_full_payment && paid.saturating_sub(ledger.refunded.minor()) < total.minor() {
         Status::PartiallyRefunded
     } else if paid >= total.minor() && (paid > 0 || issued) {
         Status::Paid
     } else if ledger.written_off {
         Status::WrittenOff
-    } else if ledger.attempt.processing {
+    } else if open(ledger.attempt.processing_since, PROCESSING_TTL_DAYS) {
         Status::Processing
-    } else if ledger.attempt.initiated {
+    } else if open(ledger.attempt.initiated_since, INITIATED_TTL_DAYS) {
         Status::PaymentInitiated
     } else if issued && today > due_date && due.is_positive() {
         Status::Overdue

@@ -96,6 +96,10 @@ impl NumberPattern {
         if seq == 0 {
             return Err(Error::NumberSeries("sequences start at 1".into()));
         }
+        // Four-digit years only, so every number reads back (`parse_number`).
+        if !(0..=9999).contains(&date.year()) {
+            return Err(Error::NumberSeries(format!("year {} is outside 0000-9999", date.year())));
+        }
         InvoiceNumber::parse(&self.render(date, Some(seq)))
     }
 
@@ -211,6 +215,9 @@ impl SeriesCounter {
         if !(1..=MAX_BLOCK).contains(&size) {
             return Err(Error::NumberSeries(format!("a block holds 1 to {MAX_BLOCK} numbers")));
         }
+        if self.next == 0 {
+            return Err(Error::NumberSeries("sequences start at 1".into()));
+        }
         let first = self.next;
         let last = first.checked_add(size - 1).ok_or_else(|| Error::NumberSeries("series exhausted".into()))?;
         self.next = last.checked_add(1).ok_or_else(|| Error::NumberSeries("series exhausted".into()))?;
@@ -218,15 +225,50 @@ impl SeriesCounter {
     }
 }
 
-/// A run of sequence numbers `first..=last` in one period, leased to one device.
+/// A run of sequence numbers `first..=last` in one period, leased to one device. Only built
+/// by `SeriesCounter::lease` or `NumberBlock::new`, so `1 <= first <= last < u64::MAX`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawBlock")]
 pub struct NumberBlock {
-    pub period: String,
-    pub first: u64,
-    pub last: u64,
+    period: String,
+    first: u64,
+    last: u64,
+}
+
+#[derive(Deserialize)]
+struct RawBlock {
+    period: String,
+    first: u64,
+    last: u64,
+}
+
+impl TryFrom<RawBlock> for NumberBlock {
+    type Error = Error;
+    fn try_from(raw: RawBlock) -> Result<Self> {
+        NumberBlock::new(raw.period, raw.first, raw.last)
+    }
 }
 
 impl NumberBlock {
+    pub fn new(period: String, first: u64, last: u64) -> Result<Self> {
+        if first == 0 || first > last || last == u64::MAX {
+            return Err(Error::NumberSeries(format!("{first}..={last} is not a block of sequence numbers")));
+        }
+        Ok(Self { period, first, last })
+    }
+
+    pub fn period(&self) -> &str {
+        &self.period
+    }
+
+    pub fn first(&self) -> u64 {
+        self.first
+    }
+
+    pub fn last(&self) -> u64 {
+        self.last
+    }
+
     pub fn len(&self) -> u64 {
         self.last - self.first + 1
     }
@@ -254,7 +296,10 @@ impl BlockUsage {
 
     /// The next number the device may issue, without taking it.
     pub fn peek(&self) -> Option<u64> {
-        let next = self.used.last().map_or(self.block.first, |n| n + 1);
+        let next = match self.used.range(self.block.first..=self.block.last).next_back() {
+            Some(n) => n.checked_add(1)?,
+            None => self.block.first,
+        };
         self.block.contains(next).then_some(next)
     }
 
@@ -281,7 +326,8 @@ impl BlockUsage {
     }
 
     pub fn remaining(&self) -> u64 {
-        self.block.len() - self.used.len() as u64
+        let used = self.used.range(self.block.first..=self.block.last).count() as u64;
+        self.block.len().saturating_sub(used)
     }
 
     /// Numbers of the block never used, as ranges: recorded as explained gaps when the lease
@@ -381,6 +427,14 @@ mod tests {
         assert_eq!(usage.issue(), None);
         let mut exhausted = SeriesCounter { period: String::new(), next: u64::MAX };
         assert!(exhausted.lease(2).is_err());
+        assert!(SeriesCounter { period: String::new(), next: 0 }.take().is_err(), "no sequence 0");
+        for (first, last) in [(0, 3), (5, 3), (1, u64::MAX)] {
+            assert!(NumberBlock::new("P".into(), first, last).is_err(), "{first}..={last}");
+        }
+        let bad: std::result::Result<NumberBlock, _> = serde_json::from_str(r#"{"period":"P","first":5,"last":3}"#);
+        assert!(bad.is_err(), "a stored block is checked when read back");
+        let p = NumberPattern::parse("INV-{YYYY}-{SEQ}").unwrap();
+        assert!(p.format(date(10000, 1, 1), 1).is_err());
     }
 
     proptest! {
@@ -400,7 +454,7 @@ mod tests {
 
         #[test]
         fn used_and_gaps_partition_the_block(first in 1u64..1000, len in 1u64..200, picks in proptest::collection::vec(0u64..200, 0..60)) {
-            let mut usage = BlockUsage::new(NumberBlock { period: "P".into(), first, last: first + len - 1 });
+            let mut usage = BlockUsage::new(NumberBlock::new("P".into(), first, first + len - 1).unwrap());
             for p in picks { let _ = usage.record(first + p % len); }
             let mut all: Vec<u64> = usage.used.iter().copied().collect();
             for g in usage.gaps() { all.extend(g); }

@@ -171,17 +171,24 @@ impl Grant {
         Self { drafts_only: true, ..self }
     }
 
-    /// The spec's permission string: `invoice.read.all`, `invoice.update.own`, `payment.refund`.
+    /// The spec's permission string: `invoice.read.all`, `invoice.update.own`, `payment.refund`;
+    /// a grant limited to drafts ends in `.draft` (`invoice.update.own.draft`), so cloning a
+    /// role through its strings never widens it.
     pub fn permission_string(&self) -> String {
-        match (self.scope, self.permission.scope_always_written()) {
+        let base = match (self.scope, self.permission.scope_always_written()) {
             (Scope::Own, _) => format!("{}.own", self.permission.as_str()),
             (Scope::All, true) => format!("{}.all", self.permission.as_str()),
             (Scope::All, false) => self.permission.as_str().to_owned(),
-        }
+        };
+        if self.drafts_only { format!("{base}.draft") } else { base }
     }
 
     /// Parses a permission string, as written in custom roles and OAuth scopes.
-    pub fn parse(s: &str) -> Result<Self> {
+    pub fn parse(input: &str) -> Result<Self> {
+        let (s, drafts_only) = match input.strip_suffix(".draft") {
+            Some(rest) => (rest, true),
+            None => (input, false),
+        };
         let (base, scope) = match (s.strip_suffix(".own"), s.strip_suffix(".all")) {
             (Some(b), _) => (b, Scope::Own),
             (_, Some(b)) => (b, Scope::All),
@@ -190,11 +197,11 @@ impl Grant {
         let permission = Permission::ALL
             .into_iter()
             .find(|p| p.as_str() == base)
-            .ok_or_else(|| Error::UnknownPermission(s.to_owned()))?;
+            .ok_or_else(|| Error::UnknownPermission(input.to_owned()))?;
         if permission.scope_always_written() && base == s {
             return Err(Error::UnknownPermission(format!("{s} (write {s}.all or {s}.own)")));
         }
-        Ok(Self { permission, scope, drafts_only: false })
+        Ok(Self { permission, scope, drafts_only })
     }
 }
 
@@ -344,6 +351,22 @@ pub enum Action {
 }
 
 impl Action {
+    /// Actions that change one record: their scope, draft and amount rules need that record,
+    /// so checking them without it is refused rather than waved through.
+    pub fn needs_target(self) -> bool {
+        matches!(
+            self,
+            Action::CreateInvoice
+                | Action::EditInvoice
+                | Action::DeleteInvoice
+                | Action::VoidInvoice
+                | Action::SendInvoice
+                | Action::ApproveInvoice
+                | Action::EditCustomer
+                | Action::DeleteCustomer
+        )
+    }
+
     pub fn permission(self) -> Permission {
         match self {
             Action::CreateInvoice => P::InvoiceCreate,
@@ -384,6 +407,8 @@ pub enum Denied {
     OwnApproval,
     #[error("the invoice total is above your approval limit: it must be approved before it is sent")]
     NeedsApproval,
+    #[error("this action must be checked against the record it changes")]
+    NeedsTarget,
 }
 
 /// What one member of a tenant may do.
@@ -401,6 +426,9 @@ impl Policy {
         let candidates: Vec<&Grant> = self.grants.iter().filter(|g| g.permission == permission).collect();
         if candidates.is_empty() {
             return Err(Denied::MissingPermission(permission));
+        }
+        if target.is_none() && action.needs_target() {
+            return Err(Denied::NeedsTarget);
         }
         let mut refusal = Denied::MissingPermission(permission);
         let granted = candidates.iter().any(|g| match grant_covers(g, actor, target) {
@@ -462,8 +490,7 @@ mod tests {
         for role in Role::ALL {
             for grant in role.grants() {
                 let s = grant.permission_string();
-                let back = Grant::parse(&s).unwrap();
-                assert_eq!((back.permission, back.scope), (grant.permission, grant.scope), "{s}");
+                assert_eq!(Grant::parse(&s).unwrap(), grant, "{s}");
             }
         }
         assert!(Grant::parse("invoice.read").is_err(), "scope must be written for invoice.read");
@@ -549,6 +576,11 @@ mod tests {
         assert_eq!(tm.authorize(me, Action::EditInvoice, Some(&other)), Err(Denied::NotOwner));
         assert_eq!(tm.authorize(me, Action::EditInvoice, Some(&mine_issued)), Err(Denied::NotDraft));
         assert!(tm.allows(me, Action::ReadInvoice, None), "list endpoint: filtered to own");
+        assert_eq!(tm.authorize(me, Action::EditInvoice, None), Err(Denied::NeedsTarget), "never fail open");
+        assert_eq!(Role::Owner.policy().authorize(me, Action::ApproveInvoice, None), Err(Denied::NeedsTarget));
+        let cloned: Vec<Grant> = tm.grants.iter().map(|g| Grant::parse(&g.permission_string()).unwrap()).collect();
+        assert_eq!(cloned, tm.grants, "a team member cloned through strings stays drafts-only");
+        assert!(Role::TeamMember.grants().iter().any(|g| g.permission_string() == "invoice.update.own.draft"));
         assert!(!tm.allows(me, Action::ReadInvoice, Some(&other)));
     }
 }

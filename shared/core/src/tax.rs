@@ -14,7 +14,10 @@
 //!    units, so the totals equal the sum of their parts by construction.
 //!
 //! With inclusive prices, the exclusive line nets are the group's base shared between its
-//! lines by their gross amounts, so they too add up exactly.
+//! lines by their gross amounts, so they too add up exactly. The tax extracted from a gross
+//! amount can differ by one minor unit from `base × rate` recomputed on the rounded base
+//! (10.99 EUR at 19 % holds 1.75 of tax on a base of 9.24, and 9.24 × 19 % is 1.7556); EN 16931
+//! allows this difference for inclusive amounts.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +30,13 @@ use crate::error::{Error, FieldError, Result};
 use crate::money::Money;
 
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
+
+// Decimal places accepted on input. A decimal holds 28 significant digits; with these limits
+// the products the rules form stay exact for any realistic amount, so the one rounding the
+// rules promise is the only one (a 29-digit input would otherwise be rounded on parsing).
+pub const MAX_QUANTITY_DECIMALS: u32 = 6;
+pub const MAX_PRICE_DECIMALS: u32 = 8;
+pub const MAX_PERCENT_DECIMALS: u32 = 4;
 
 /// UNCL 5305 tax category, as EN 16931 uses. Only `Standard` carries a non-zero rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
@@ -71,8 +81,8 @@ pub enum PriceMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Discount {
-    Percent(Decimal),
-    Amount(Decimal),
+    Percent(#[serde(deserialize_with = "crate::decimal::exact")] Decimal),
+    Amount(#[serde(deserialize_with = "crate::decimal::exact")] Decimal),
 }
 
 /// One line's share of the totals.
@@ -171,9 +181,13 @@ fn line_amount(i: usize, line: &LineItem, currency: Currency, errors: &mut Vec<F
     }
     if line.quantity.is_sign_negative() && !line.quantity.is_zero() {
         errors.push(FieldError::new(field("quantity"), "must not be negative"));
+    } else if line.quantity.normalize().scale() > MAX_QUANTITY_DECIMALS {
+        errors.push(FieldError::new(field("quantity"), format!("at most {MAX_QUANTITY_DECIMALS} decimals")));
     }
     if line.unit_price.is_sign_negative() && !line.unit_price.is_zero() {
         errors.push(FieldError::new(field("unit_price"), "must not be negative (use a discount or a credit note)"));
+    } else if line.unit_price.normalize().scale() > MAX_PRICE_DECIMALS {
+        errors.push(FieldError::new(field("unit_price"), format!("at most {MAX_PRICE_DECIMALS} decimals")));
     }
     check_rate(&field("tax_rate"), line.tax_category, line.tax_rate, errors);
     let gross = line.quantity.checked_mul(line.unit_price).ok_or(Error::Overflow)?;
@@ -194,8 +208,8 @@ fn line_amount(i: usize, line: &LineItem, currency: Currency, errors: &mut Vec<F
 }
 
 fn check_rate(field: &str, category: TaxCategory, rate: Decimal, errors: &mut Vec<FieldError>) {
-    if rate.is_sign_negative() && !rate.is_zero() || rate > HUNDRED {
-        errors.push(FieldError::new(field, "must be a percentage from 0 to 100"));
+    if rate.is_sign_negative() && !rate.is_zero() || rate > HUNDRED || rate.normalize().scale() > MAX_PERCENT_DECIMALS {
+        errors.push(FieldError::new(field, "must be a percentage from 0 to 100 with at most 4 decimals"));
     } else if category != TaxCategory::Standard && !rate.is_zero() {
         errors.push(FieldError::new(field, format!("must be 0 for tax category {:?}", category)));
     }
@@ -211,8 +225,8 @@ fn discount_decimal(
 ) -> Result<Option<Decimal>> {
     let off = match *discount {
         Discount::Percent(p) => {
-            if p.is_sign_negative() && !p.is_zero() || p > HUNDRED {
-                errors.push(FieldError::new(field, "percent must be from 0 to 100"));
+            if p.is_sign_negative() && !p.is_zero() || p > HUNDRED || p.normalize().scale() > MAX_PERCENT_DECIMALS {
+                errors.push(FieldError::new(field, "percent must be from 0 to 100 with at most 4 decimals"));
                 return Ok(None);
             }
             base.checked_mul(p).ok_or(Error::Overflow)? / HUNDRED

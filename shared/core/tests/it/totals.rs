@@ -164,6 +164,28 @@ fn bad_lines_are_reported_field_by_field_at_once() {
 }
 
 #[test]
+fn more_decimals_than_the_rules_keep_exact_are_refused() {
+    let inv = invoice(
+        "USD",
+        vec![
+            line("Too precise quantity", "1.0000001", "1", "0"),
+            line("Too precise price", "1", "0.000000001", "0"),
+            line("Too precise rate", "1", "1", "7.12345"),
+        ],
+    );
+    let Err(Error::Validation(errors)) = inv.totals() else { panic!("expected validation errors") };
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["line_items[0].quantity", "line_items[1].unit_price", "line_items[2].tax_rate"]);
+    // More digits than a decimal holds would be rounded while parsing: refused there instead.
+    let json = r#"{"description":"x","quantity":"1","unit_price":"0.00499999999999999999999999999","tax_rate":"0"}"#;
+    let err = serde_json::from_str::<LineItem>(json).unwrap_err();
+    assert!(err.to_string().contains("exact decimal"), "{err}");
+    let discount = serde_json::from_str::<Discount>(r#"{"percent":"10.00000000000000000000000000001"}"#);
+    assert!(discount.is_err());
+    assert_eq!(serde_json::from_str::<Discount>(r#"{"amount":"5.00"}"#).unwrap(), Discount::Amount(dec("5.00")));
+}
+
+#[test]
 fn invoice_discount_larger_than_the_lines_is_refused() {
     let mut inv = invoice("USD", vec![line("Small", "1", "5.00", "0")]);
     inv.discount = Some(Discount::Amount(dec("5.01")));
@@ -196,7 +218,8 @@ fn the_spec_request_body_parses_with_decimal_strings_only() {
 }
 
 fn rate() -> impl Strategy<Value = Decimal> {
-    prop::sample::select(vec!["0", "5", "7.5", "10", "19", "20", "21", "8.875"]).prop_map(dec)
+    // The same rate spelled two ways ("10", "10.0") must still make one group.
+    prop::sample::select(vec!["0", "5", "7.5", "7.50", "10", "10.0", "19", "20", "21", "8.875"]).prop_map(dec)
 }
 
 fn arb_line() -> impl Strategy<Value = LineItem> {
