@@ -6,8 +6,10 @@
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod context;
 pub mod credentials;
 pub mod error;
+pub mod extract;
 pub mod problem;
 pub mod routes;
 pub mod store;
@@ -28,8 +30,20 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
 }
 
+/// The API with its cross-cutting layers: every request gets an `x-request-id` (the client's,
+/// or a new UUID), echoed in the response and carried in the request's log span.
 pub fn router(state: AppState) -> Router {
-    routes::router().with_state(state)
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::trace::TraceLayer;
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+        let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+        tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+    });
+    routes::router()
+        .with_state(state)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(trace)
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
 /// Opens the database (migrating it), binds the configured address and serves until
@@ -50,7 +64,8 @@ pub async fn serve(
 ) -> Result<()> {
     let addr: SocketAddr = listener.local_addr().map_err(Error::Io)?;
     tracing::info!(%addr, "remit-server listening");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await.map_err(Error::Io)
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(Error::Io)
 }
 
 async fn shutdown_signal() {

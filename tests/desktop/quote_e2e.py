@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +22,26 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class Dropped(RuntimeError):
+    """The driver dropped the connection before answering.
+
+    tauri-driver keeps connections to WebKitWebDriver alive, and one that WebKitWebDriver has
+    just closed fails the next request ("client error (SendRequest)"). Every step below is
+    idempotent (find, read, clear-then-type), so such a step is simply tried again.
+    """
+
+
+def retried(step, attempts=4):
+    for attempt in range(attempts):
+        try:
+            return step()
+        except Dropped as e:
+            if attempt == attempts - 1:
+                raise
+            print(f"note: trying again after a dropped connection: {e}", file=sys.stderr)
+            time.sleep(0.5)
 
 
 class Driver:
@@ -38,23 +59,28 @@ class Driver:
         except urllib.error.HTTPError as e:
             raise RuntimeError(f"{method} {path}: {e.code} {e.read()[:500]!r}") from None
         except OSError as e:
-            raise RuntimeError(f"{method} {path}: {e!r}") from None
+            raise Dropped(f"{method} {path}: {e!r}") from None
 
     def start(self, application):
         caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": application}}}}
         self.session = self.call("POST", "/session", caps)["sessionId"]
 
     def find(self, css):
-        found = self.call("POST", f"/session/{self.session}/elements", {"using": "css selector", "value": css})
+        body = {"using": "css selector", "value": css}
+        found = retried(lambda: self.call("POST", f"/session/{self.session}/elements", body))
         return [e[W3C_ELEMENT] for e in found]
 
     def text(self, element):
-        return self.call("GET", f"/session/{self.session}/element/{element}/text")
+        return retried(lambda: self.call("GET", f"/session/{self.session}/element/{element}/text"))
 
-    def retype(self, element, text):
-        # Clear, then type: typing fires the input events the UI listens to.
-        self.call("POST", f"/session/{self.session}/element/{element}/clear", {})
-        self.call("POST", f"/session/{self.session}/element/{element}/value", {"text": text})
+    def retype(self, css, text):
+        # Clear, then type (typing fires the input events the UI listens to); as one step, so
+        # trying it again after a dropped connection leaves the same text.
+        def step():
+            element = self.find(css)[0]
+            self.call("POST", f"/session/{self.session}/element/{element}/clear", {})
+            self.call("POST", f"/session/{self.session}/element/{element}/value", {"text": text})
+        retried(step)
 
     def stop(self):
         if self.session:
@@ -77,8 +103,10 @@ def wait_for_text(driver, css, predicate, what, timeout=20):
 def main():
     app = os.path.abspath(sys.argv[1])
     port = free_port()
+    # The driver's output goes to a file: an unread pipe fills up and stalls the driver.
+    driver_log = tempfile.NamedTemporaryFile(prefix="tauri-driver-", suffix=".log", delete=False)
     driver_proc = subprocess.Popen(["tauri-driver", "--port", str(port)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                   stdout=driver_log, stderr=subprocess.STDOUT)
     driver = Driver(f"http://127.0.0.1:{port}")
     try:
         for _ in range(100):
@@ -92,28 +120,34 @@ def main():
         wait_for_text(driver, '[data-testid="total"]', lambda t: t == "6600.00 USD", "initial total")
         print("ok: the engine totals the spec example to 6600.00 USD")
 
-        driver.retype(driver.find('[data-testid="quantity-0"]')[0], "41")
+        driver.retype('[data-testid="quantity-0"]', "41")
         wait_for_text(driver, '[data-testid="total"]', lambda t: t == "6765.00 USD", "total after editing")
         print("ok: editing the quantity recomputes the total (6765.00 USD)")
 
-        driver.retype(driver.find('[data-testid="currency"]')[0], "JPY")
-        driver.retype(driver.find('[data-testid="unit-price-0"]')[0], "150.5")
+        driver.retype('[data-testid="currency"]', "JPY")
+        driver.retype('[data-testid="unit-price-0"]', "150.5")
         # 41 × 150.5 = 6170.5 → 6171 yen; tax 617.1 → 617; total 6788.
         wait_for_text(driver, '[data-testid="total"]', lambda t: t == "6788 JPY", "yen total")
         print("ok: yen rounds to whole units (6788 JPY)")
 
-        driver.retype(driver.find('[data-testid="currency"]')[0], "XYZ")
+        driver.retype('[data-testid="currency"]', "XYZ")
         error = wait_for_text(driver, '[data-testid="error"]', lambda t: "XYZ" in t, "bad currency error")
         assert "invalid_request" in error, error
         print(f"ok: an unknown currency is refused with a clear error: {error}")
-        driver.retype(driver.find('[data-testid="currency"]')[0], "JPY")
+        driver.retype('[data-testid="currency"]', "JPY")
         wait_for_text(driver, '[data-testid="total"]', lambda t: t == "6788 JPY", "yen total again")
 
-        driver.retype(driver.find('[data-testid="tax-rate-0"]')[0], "150")
+        driver.retype('[data-testid="tax-rate-0"]', "150")
         error = wait_for_text(driver, '[data-testid="error"]', lambda t: "tax_rate" in t, "bad rate error")
         assert "validation_failed" in error, error
         assert not driver.find('[data-testid="total"]'), "no total is shown for invalid lines"
         print(f"ok: a bad tax rate is refused with a clear error: {error}")
+    except Exception:
+        driver_log.flush()
+        with open(driver_log.name, errors="replace") as f:
+            tail = f.read()[-4000:]
+        print(f"--- tauri-driver log (last 4000 characters) ---\n{tail}", file=sys.stderr)
+        raise
     finally:
         try:
             driver.stop()

@@ -121,6 +121,35 @@ impl Principal {
     }
 }
 
+/// Filters for reading the audit log (spec 6.4 "search & filter"); all optional, combined with AND.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct AuditQuery {
+    /// The acting user (or API client) id.
+    pub actor_id: Option<String>,
+    pub event_type: Option<String>,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub action: Option<String>,
+    pub status: Option<String>,
+    pub ip_address: Option<String>,
+    /// Inclusive lower bound on the entry time (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive upper bound on the entry time (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// Text anywhere in the metadata, case-insensitive.
+    pub q: Option<String>,
+}
+
+/// A user as lists show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub email: String,
+    pub role: Role,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
 /// The tenant's audit chain as stored, with its head.
 #[derive(Debug, Clone)]
 pub struct AuditChain {
@@ -158,6 +187,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     async fn audit_chain(&self, tenant: TenantId) -> Result<AuditChain>;
 
+    /// Entries matching `query`, oldest first, after sequence `after` (the cursor), at most `limit`.
+    async fn audit_entries(
+        &self,
+        tenant: TenantId,
+        query: &AuditQuery,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>>;
+
+    async fn users(&self, tenant: TenantId) -> Result<Vec<UserRecord>>;
+
     /// The database answers (readiness).
     async fn ping(&self) -> Result<()>;
 }
@@ -183,6 +223,45 @@ pub fn redact(url: &str) -> String {
             format!("{}{}:***@{}", &url[..scheme + 3], user, &url[at + 1..])
         }
         _ => url.to_owned(),
+    }
+}
+
+/// `LIKE` pattern for text anywhere, with the pattern characters of the text escaped.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Adds the filters of `q` to a query that already has a `WHERE`.
+pub(crate) fn push_audit_filters<DB: sqlx::Database>(
+    qb: &mut sqlx::QueryBuilder<DB>,
+    q: &AuditQuery,
+    ilike: &'static str,
+) where
+    for<'e> String: sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+{
+    let columns: [(&'static str, &Option<String>); 7] = [
+        (" AND actor_id = ", &q.actor_id),
+        (" AND event_type = ", &q.event_type),
+        (" AND resource_type = ", &q.resource_type),
+        (" AND resource_id = ", &q.resource_id),
+        (" AND action = ", &q.action),
+        (" AND status = ", &q.status),
+        (" AND ip_address = ", &q.ip_address),
+    ];
+    for (clause, value) in columns {
+        if let Some(v) = value {
+            qb.push(clause).push_bind(v.clone());
+        }
+    }
+    if let Some(from) = q.from {
+        qb.push(" AND created_at >= ").push_bind(audit_time(from));
+    }
+    if let Some(to) = q.to {
+        qb.push(" AND created_at < ").push_bind(audit_time(to));
+    }
+    if let Some(text) = &q.q {
+        qb.push(" AND metadata ").push(ilike).push(" ").push_bind(contains_pattern(text)).push(" ESCAPE '\\'");
     }
 }
 

@@ -309,6 +309,52 @@ impl Store for PgStore {
         Ok(AuditChain { entries, head })
     }
 
+    async fn audit_entries(
+        &self,
+        tenant: TenantId,
+        query: &super::AuditQuery,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        let mut tx = self.begin(tenant).await?;
+        let mut qb = sqlx::QueryBuilder::<Postgres>::new(
+            "SELECT tenant_id::text AS tenant_id, seq, event_type, actor_type, actor_id, actor_name, resource_type,
+             resource_id, action, status, metadata, changes, ip_address, user_agent, request_id, created_at,
+             prev_hash, hash FROM audit_log WHERE tenant_id = ",
+        );
+        qb.push_bind(*tenant.as_uuid()).push(" AND seq > ").push_bind(after);
+        super::push_audit_filters(&mut qb, query, "ILIKE");
+        qb.push(" ORDER BY seq LIMIT ").push_bind(limit);
+        let entries = qb.build_query_as::<AuditEntry>().fetch_all(&mut *tx).await.map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(entries)
+    }
+
+    async fn users(&self, tenant: TenantId) -> Result<Vec<super::UserRecord>> {
+        let mut tx = self.begin(tenant).await?;
+        let rows = sqlx::query(
+            "SELECT u.id, u.email, m.role, u.status, u.created_at FROM users u
+             JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id
+             WHERE u.tenant_id = $1 ORDER BY u.created_at, u.id",
+        )
+        .bind(tenant.as_uuid())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok(super::UserRecord {
+                    id: UserId::from_uuid(r.get(0)),
+                    email: r.get(1),
+                    role: r.get::<&str, _>(2).parse::<Role>()?,
+                    status: r.get(3),
+                    created_at: r.get(4),
+                })
+            })
+            .collect()
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_error).map(|_| ())
     }

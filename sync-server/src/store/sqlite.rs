@@ -291,6 +291,46 @@ impl Store for SqliteStore {
         Ok(AuditChain { entries, head })
     }
 
+    async fn audit_entries(
+        &self,
+        tenant: TenantId,
+        query: &super::AuditQuery,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM audit_log WHERE tenant_id = ");
+        qb.push_bind(tenant.to_string()).push(" AND seq > ").push_bind(after);
+        super::push_audit_filters(&mut qb, query, "LIKE");
+        qb.push(" ORDER BY seq LIMIT ").push_bind(limit);
+        qb.build_query_as::<AuditEntry>().fetch_all(&self.pool).await.map_err(db_error)
+    }
+
+    async fn users(&self, tenant: TenantId) -> Result<Vec<super::UserRecord>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.email, m.role, u.status, u.created_at FROM users u
+             JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id
+             WHERE u.tenant_id = ? ORDER BY u.created_at, u.id",
+        )
+        .bind(tenant.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|r| {
+                let created: String = r.get(4);
+                Ok(super::UserRecord {
+                    id: UserId::parse(r.get::<&str, _>(0))?,
+                    email: r.get(1),
+                    role: r.get::<&str, _>(2).parse::<Role>()?,
+                    status: r.get(3),
+                    created_at: DateTime::parse_from_rfc3339(&created)
+                        .map(|t| t.with_timezone(&Utc))
+                        .map_err(|e| Error::Internal(format!("bad stored time {created:?}: {e}")))?,
+                })
+            })
+            .collect()
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_error).map(|_| ())
     }

@@ -7,6 +7,7 @@ mod admin_cli;
 mod conformance;
 mod harness;
 mod health;
+mod http_platform;
 mod me;
 mod postgres;
 

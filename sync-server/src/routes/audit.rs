@@ -1,0 +1,231 @@
+//! The audit log over HTTP (spec 6.4): search and filter, export as CSV or JSON, and a check of
+//! the hash chain. Readable by owner, admin and viewer (auditor) only (`audit.read`).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use remit_core::rbac::Action;
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::audit::{self, AuditEntry, RequestContext, Verification};
+use crate::auth::authorize;
+use crate::extract::ApiQuery;
+use crate::problem::Problem;
+use crate::store::{AuditQuery, Principal};
+
+const DEFAULT_LIMIT: i64 = 50;
+const MAX_LIMIT: i64 = 500;
+/// An export larger than this is refused: narrow it with a date range.
+const MAX_EXPORT: usize = 100_000;
+
+#[derive(Debug, Deserialize)]
+pub struct Page {
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct AuditPage {
+    data: Vec<AuditEntry>,
+    next_cursor: Option<String>,
+    links: Links,
+}
+
+#[derive(Serialize)]
+struct Links {
+    #[serde(rename = "self")]
+    this: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+}
+
+fn parse_page(page: &Page) -> Result<(i64, i64), Problem> {
+    let limit = page.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_query",
+            format!("limit must be 1 to {MAX_LIMIT}"),
+        ));
+    }
+    let after = match &page.cursor {
+        None => 0,
+        Some(c) => c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_cursor",
+                "cursor is not one this API gave".to_owned(),
+            )
+        })?,
+    };
+    Ok((limit, after))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    ApiQuery(filter): ApiQuery<AuditQuery>,
+    ApiQuery(page): ApiQuery<Page>,
+) -> Result<Json<AuditPage>, Problem> {
+    authorize(&state, &principal, Action::ReadAuditLog, None, &ctx).await?;
+    let (limit, after) = parse_page(&page)?;
+    // One more than asked tells whether another page exists.
+    let mut data = state.store.audit_entries(principal.tenant_id, &filter, after, limit + 1).await?;
+    let more = data.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    data.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next_cursor = more.then(|| data.last().map(|e| e.seq.to_string())).flatten();
+    let this = format!(
+        "/v1/audit-logs?limit={limit}{}",
+        page.cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default()
+    );
+    let next = next_cursor.as_ref().map(|c| format!("/v1/audit-logs?limit={limit}&cursor={c}"));
+    Ok(Json(AuditPage { data, next_cursor, links: Links { this, next } }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ExportFormat {
+    format: Option<String>,
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    ApiQuery(filter): ApiQuery<AuditQuery>,
+    ApiQuery(format): ApiQuery<ExportFormat>,
+) -> Result<Response, Problem> {
+    authorize(&state, &principal, Action::ReadAuditLog, None, &ctx).await?;
+    let csv = match format.format.as_deref().unwrap_or("json") {
+        "csv" => true,
+        "json" => false,
+        other => {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_query",
+                format!("format {other:?}: csv or json"),
+            ));
+        }
+    };
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = state.store.audit_entries(principal.tenant_id, &filter, after, MAX_LIMIT).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        all.extend(page);
+        if all.len() > MAX_EXPORT {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "export_too_large",
+                format!("more than {MAX_EXPORT} entries: narrow the date range"),
+            ));
+        }
+    }
+    // Exporting the audit log is itself an audited event.
+    let event = audit::AuditEvent::new("audit_log.exported", principal.audit_actor(), "export")
+        .metadata(serde_json::json!({ "format": if csv { "csv" } else { "json" }, "entries": all.len() }))
+        .context(ctx);
+    state.store.record(principal.tenant_id, event).await?;
+    let (body, content_type, file) = if csv {
+        (to_csv(&all), "text/csv; charset=utf-8", "audit-log.csv")
+    } else {
+        (serde_json::to_string(&all).unwrap_or_default(), "application/json", "audit-log.json")
+    };
+    let mut res = (StatusCode::OK, body).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+pub async fn verify(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+) -> Result<Json<Verification>, Problem> {
+    authorize(&state, &principal, Action::ReadAuditLog, None, &ctx).await?;
+    let chain = state.store.audit_chain(principal.tenant_id).await?;
+    Ok(Json(audit::verify(&chain.entries, chain.head)))
+}
+
+const CSV_COLUMNS: [&str; 18] = [
+    "tenant_id",
+    "seq",
+    "event_type",
+    "actor_type",
+    "actor_id",
+    "actor_name",
+    "resource_type",
+    "resource_id",
+    "action",
+    "status",
+    "metadata",
+    "changes",
+    "ip_address",
+    "user_agent",
+    "request_id",
+    "created_at",
+    "prev_hash",
+    "hash",
+];
+
+/// RFC 4180 CSV; cells that a spreadsheet would run as a formula are prefixed with `'`.
+fn to_csv(entries: &[AuditEntry]) -> String {
+    let mut out = CSV_COLUMNS.join(",");
+    out.push_str("\r\n");
+    for e in entries {
+        let seq = e.seq.to_string();
+        let cells: [&str; 18] = [
+            &e.tenant_id,
+            &seq,
+            &e.event_type,
+            &e.actor_type,
+            opt(&e.actor_id),
+            opt(&e.actor_name),
+            opt(&e.resource_type),
+            opt(&e.resource_id),
+            &e.action,
+            &e.status,
+            &e.metadata,
+            &e.changes,
+            opt(&e.ip_address),
+            opt(&e.user_agent),
+            opt(&e.request_id),
+            &e.created_at,
+            &e.prev_hash,
+            &e.hash,
+        ];
+        let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&row.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn opt(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
+}
+
+fn csv_cell(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+    if guarded.contains([',', '"', '\n', '\r']) { format!("\"{}\"", guarded.replace('"', "\"\"")) } else { guarded }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formula_safe() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
+    }
+}

@@ -1,0 +1,74 @@
+//! `/v1/users`: the tenant's members. Managing them needs `user.manage` (owner, admin).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use remit_core::Email;
+use remit_core::rbac::{Action, Role};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::audit::RequestContext;
+use crate::auth::authorize;
+use crate::extract::ApiJson;
+use crate::problem::Problem;
+use crate::store::{NewUser, Principal, UserRecord};
+
+#[derive(Serialize)]
+pub struct UserList {
+    data: Vec<UserRecord>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+) -> Result<Json<UserList>, Problem> {
+    authorize(&state, &principal, Action::ManageUsers, None, &ctx).await?;
+    Ok(Json(UserList { data: state.store.users(principal.tenant_id).await? }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    email: String,
+    role: Role,
+}
+
+#[derive(Serialize)]
+pub struct CreatedUserView {
+    user_id: String,
+    email: String,
+    role: Role,
+    /// Shown once; only its hash is stored.
+    api_key: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> Result<(StatusCode, Json<CreatedUserView>), Problem> {
+    authorize(&state, &principal, Action::ManageUsers, None, &ctx).await?;
+    if body.role == Role::Owner {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_role",
+            "a tenant has one owner; transfer ownership instead of adding another".to_owned(),
+        ));
+    }
+    let email = Email::parse(&body.email)
+        .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
+    let user = NewUser { email, role: body.role, password_hash: None };
+    let created = state.store.create_user(principal.tenant_id, user, &principal.audit_actor(), &ctx).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedUserView {
+            user_id: created.user_id.to_string(),
+            email: created.email,
+            role: body.role,
+            api_key: created.api_key.expose(),
+        }),
+    ))
+}

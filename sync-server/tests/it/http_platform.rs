@@ -1,0 +1,199 @@
+//! Users, the audit log and HTTP conventions, over HTTP against both stores.
+
+use remit_core::Role;
+use remit_server::store::Plan;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::Harness;
+use crate::start;
+
+/// A tenant with one user per role, on a running server.
+struct Office {
+    _h: Harness,
+    base: String,
+    keys: Vec<(Role, String)>,
+    _server: crate::TestServer,
+}
+
+impl Office {
+    async fn open(h: Harness) -> Office {
+        let (_, owner) = h.tenant("office", Plan::Enterprise).await;
+        let server = start(h.store.clone()).await;
+        let base = server.base.clone();
+        let mut keys = vec![(Role::Owner, owner.api_key.expose())];
+        for role in [Role::Admin, Role::Accountant, Role::Manager, Role::TeamMember, Role::Viewer] {
+            let body = json!({ "email": format!("{}@office.example", role.as_str()), "role": role });
+            let res = Client::new()
+                .post(format!("{base}/v1/users"))
+                .bearer_auth(&keys[0].1)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::CREATED, "creating {role}");
+            let created: Value = res.json().await.unwrap();
+            keys.push((role, created["api_key"].as_str().unwrap().to_owned()));
+        }
+        Office { _h: h, base, keys, _server: server }
+    }
+
+    fn key(&self, role: Role) -> &str {
+        &self.keys.iter().find(|(r, _)| *r == role).unwrap().1
+    }
+
+    async fn get(&self, role: Role, path: &str) -> reqwest::Response {
+        Client::new().get(format!("{}{path}", self.base)).bearer_auth(self.key(role)).send().await.unwrap()
+    }
+}
+
+pub async fn users_and_audit_access_follow_the_matrix(h: Harness) {
+    let office = Office::open(h).await;
+    // "Manage users": owner and admin only (spec 6.2). Audit log: owner, admin, viewer (6.4).
+    for role in Role::ALL {
+        let users = office.get(role, "/v1/users").await.status();
+        let manages = matches!(role, Role::Owner | Role::Admin);
+        assert_eq!(users == StatusCode::OK, manages, "{role} GET /v1/users gave {users}");
+        let audit = office.get(role, "/v1/audit-logs").await.status();
+        let audits = matches!(role, Role::Owner | Role::Admin | Role::Viewer);
+        assert_eq!(audit == StatusCode::OK, audits, "{role} GET /v1/audit-logs gave {audit}");
+    }
+    let denied = office.get(Role::Manager, "/v1/users").await;
+    assert_eq!(denied.headers()["content-type"], "application/problem+json");
+    assert_eq!(denied.json::<Value>().await.unwrap()["code"], "forbidden");
+    let listed: Value = office.get(Role::Admin, "/v1/users").await.json().await.unwrap();
+    assert_eq!(listed["data"].as_array().unwrap().len(), 6);
+    // Every denial above is on the record.
+    let denials: Value =
+        office.get(Role::Owner, "/v1/audit-logs?event_type=permission.denied&limit=500").await.json().await.unwrap();
+    // Users: accountant, manager, team member, viewer; audit log: accountant, manager, team
+    // member; and the manager's second try above.
+    assert_eq!(denials["data"].as_array().unwrap().len(), 4 + 3 + 1);
+    assert!(denials["data"].as_array().unwrap().iter().all(|e| e["status"] == "failure"));
+}
+
+pub async fn creating_users_checks_input_and_roles(h: Harness) {
+    let office = Office::open(h).await;
+    let post = |body: Value| {
+        Client::new().post(format!("{}/v1/users", office.base)).bearer_auth(office.key(Role::Admin)).json(&body).send()
+    };
+    let res = post(json!({"email": "second-owner@office.example", "role": "owner"})).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "invalid_role");
+    let res = post(json!({"email": "not an email", "role": "viewer"})).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = post(json!({"email": "x@office.example", "role": "emperor"})).await.unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "invalid_request");
+    let res = post(json!({"email": "viewer@office.example", "role": "viewer"})).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT, "the email is taken");
+    let res = Client::new()
+        .post(format!("{}/v1/users", office.base))
+        .bearer_auth(office.key(Role::Admin))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "malformed_json");
+    let listed: Value = office.get(Role::Owner, "/v1/users").await.json().await.unwrap();
+    assert_eq!(listed["data"].as_array().unwrap().len(), 6, "no refused request added a user");
+}
+
+pub async fn the_audit_log_filters_pages_exports_and_verifies(h: Harness) {
+    let office = Office::open(h).await;
+    // Provisioning (tenant and owner) and five users created so far.
+    let page1: Value = office.get(Role::Viewer, "/v1/audit-logs?limit=3").await.json().await.unwrap();
+    let seqs = |p: &Value| p["data"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect::<Vec<_>>();
+    assert_eq!(seqs(&page1), [1, 2, 3]);
+    let cursor = page1["next_cursor"].as_str().unwrap();
+    let page2: Value =
+        office.get(Role::Viewer, &format!("/v1/audit-logs?limit=3&cursor={cursor}")).await.json().await.unwrap();
+    assert_eq!(seqs(&page2), [4, 5, 6]);
+    let filtered: Value =
+        office.get(Role::Viewer, "/v1/audit-logs?event_type=user.created&q=ACCOUNTANT").await.json().await.unwrap();
+    assert_eq!(filtered["data"].as_array().unwrap().len(), 1, "text search is case-insensitive");
+    let wildcard: Value = office.get(Role::Viewer, "/v1/audit-logs?q=%25").await.json().await.unwrap();
+    assert_eq!(wildcard["data"].as_array().unwrap().len(), 0, "a % in the search is text, not a wildcard");
+    let future: Value =
+        office.get(Role::Viewer, "/v1/audit-logs?from=2999-01-01T00:00:00Z").await.json().await.unwrap();
+    assert!(future["data"].as_array().unwrap().is_empty());
+    for bad in ["/v1/audit-logs?limit=0", "/v1/audit-logs?cursor=abc", "/v1/audit-logs?from=yesterday"] {
+        let res = office.get(Role::Viewer, bad).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+    }
+
+    let csv = office.get(Role::Admin, "/v1/audit-logs/export?format=csv&event_type=user.created").await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("tenant_id,seq,event_type"));
+    assert_eq!(lines.len(), 1 + 6, "a header, the owner and the five users created");
+    let json: Value = office.get(Role::Admin, "/v1/audit-logs/export?format=json").await.json().await.unwrap();
+    assert!(json.as_array().unwrap().len() >= 8);
+    assert_eq!(
+        office.get(Role::Admin, "/v1/audit-logs/export?format=xml").await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    let verify: Value = office.get(Role::Viewer, "/v1/audit-logs/verify").await.json().await.unwrap();
+    assert_eq!(verify["valid"], true);
+    assert!(verify["entries"].as_i64().unwrap() >= 9, "exports are audited too: {verify}");
+}
+
+pub async fn conventions_request_ids_and_problem_json(h: Harness) {
+    let office = Office::open(h).await;
+    let res =
+        Client::new().get(format!("{}/v1/me", office.base)).header("x-request-id", "req-abc123").send().await.unwrap();
+    assert_eq!(res.headers()["x-request-id"], "req-abc123", "the client's request id is echoed");
+    let res = office.get(Role::Owner, "/v1/me").await;
+    assert_eq!(res.headers()["x-request-id"].to_str().unwrap().len(), 36, "a request id is made when none came");
+    let res = office.get(Role::Owner, "/v1/no-such-thing").await;
+    assert_eq!(
+        (res.status(), res.headers()["content-type"].to_str().unwrap()),
+        (StatusCode::NOT_FOUND, "application/problem+json")
+    );
+    let res = Client::new().delete(format!("{}/v1/me", office.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "method_not_allowed");
+    // The request id reaches the audit entry of what the request did.
+    let res = Client::new()
+        .post(format!("{}/v1/users", office.base))
+        .bearer_auth(office.key(Role::Owner))
+        .header("x-request-id", "req-create-ann")
+        .header("user-agent", "remit-tests")
+        .json(&json!({"email": "ann@office.example", "role": "viewer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let entries: Value = office.get(Role::Owner, "/v1/audit-logs?q=ann%40office").await.json().await.unwrap();
+    let entry = &entries["data"][0];
+    assert_eq!(
+        (entry["request_id"].as_str(), entry["user_agent"].as_str()),
+        (Some("req-create-ann"), Some("remit-tests"))
+    );
+    assert_eq!(entry["ip_address"], "127.0.0.1");
+    assert_eq!(entry["actor_type"], "user");
+}
+
+macro_rules! both_stores {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() { super::$case(crate::harness::Harness::sqlite().await).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() { super::$case(crate::harness::Harness::postgres().await).await })*
+        }
+    };
+}
+
+both_stores!(
+    users_and_audit_access_follow_the_matrix,
+    creating_users_checks_input_and_roles,
+    the_audit_log_filters_pages_exports_and_verifies,
+    conventions_request_ids_and_problem_json,
+);
