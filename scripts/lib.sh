@@ -56,4 +56,15 @@ ensure_tauri_driver() {
   cargo install tauri-driver --version '^2' --locked
 }
 
+# schemathesis (PyPI) in a virtualenv of its own, outside the clone so CI runs reuse it.
+SCHEMATHESIS_VERSION=4.32.0
+REMIT_VENV=${REMIT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/remit/venv}
+SCHEMATHESIS="$REMIT_VENV/bin/schemathesis"
+ensure_schemathesis() {
+  if [ -x "$SCHEMATHESIS" ] && "$SCHEMATHESIS" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then return 0; fi
+  step "installing schemathesis $SCHEMATHESIS_VERSION into $REMIT_VENV"
+  python3 -m venv "$REMIT_VENV"
+  "$REMIT_VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+}
+
 has_display() { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }

@@ -81,7 +81,7 @@ impl AuditEvent {
 }
 
 /// One stored entry, exactly as hashed. Field order is the canonical order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub tenant_id: String,
     pub seq: i64,
@@ -143,7 +143,7 @@ impl AuditEntry {
 }
 
 /// The result of checking a tenant's chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Verification {
     pub valid: bool,
     pub entries: usize,
@@ -152,7 +152,7 @@ pub struct Verification {
     pub first_broken: Option<Broken>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Broken {
     pub seq: i64,
     pub reason: String,

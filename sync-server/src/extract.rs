@@ -1,34 +1,55 @@
-//! Body and query extractors whose rejections are problem+json like every other error.
+//! Body and query extractors whose rejections are problem+json like every other error. Both
+//! refuse text with NUL characters up front: PostgreSQL cannot store them, and no invoice,
+//! name or filter needs one.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::problem::Problem;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
+fn nul_refused(where_: &str) -> Problem {
+    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_text", format!("{where_} must not contain NUL characters"))
+}
+
+fn has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
+}
+
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+        let value = match axum::Json::<Value>::from_request(req, state).await {
+            Ok(axum::Json(value)) => value,
             Err(rejection) => {
                 let (status, code) = match &rejection {
                     JsonRejection::MissingJsonContentType(_) => {
                         (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
                     }
                     JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
-                    JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
                     _ => (StatusCode::BAD_REQUEST, "bad_request"),
                 };
-                Err(Problem::new(status, code, rejection.body_text()))
+                return Err(Problem::new(status, code, rejection.body_text()));
             }
+        };
+        if has_nul(&value) {
+            return Err(nul_refused("the request body"));
         }
+        serde_json::from_value(value)
+            .map(ApiJson)
+            .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", e.to_string()))
     }
 }
 
@@ -39,9 +60,27 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let pairs = axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|r| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", r.body_text()))?;
+        if pairs.0.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+            return Err(nul_refused("the query"));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
             .map_err(|r| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", r.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_is_found_anywhere_in_a_body() {
+        assert!(!has_nul(&serde_json::json!({"a": ["b", {"c": "d"}], "n": 1})));
+        assert!(has_nul(&serde_json::json!({"a": ["b", {"c": "d\u{0}"}]})));
+        assert!(has_nul(&serde_json::json!({"k\u{0}": 1})));
     }
 }

@@ -10,6 +10,7 @@ pub mod context;
 pub mod credentials;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod problem;
 pub mod routes;
 pub mod store;

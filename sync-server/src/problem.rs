@@ -7,9 +7,11 @@ use serde::Serialize;
 
 use crate::error::Error;
 
-#[derive(Debug, Clone, Serialize)]
+/// An RFC 9457 problem document; `code` is stable, switch on it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
+    #[schema(rename = "type")]
     pub kind: String,
     pub title: String,
     pub status: u16,

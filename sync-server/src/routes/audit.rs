@@ -20,21 +20,25 @@ const MAX_LIMIT: i64 = 500;
 /// An export larger than this is refused: narrow it with a date range.
 const MAX_EXPORT: usize = 100_000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
+    /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{1,18}$")]
     cursor: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AuditPage {
     data: Vec<AuditEntry>,
     next_cursor: Option<String>,
     links: Links,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Links {
     #[serde(rename = "self")]
     this: String,
@@ -64,6 +68,12 @@ fn parse_page(page: &Page) -> Result<(i64, i64), Problem> {
     Ok((limit, after))
 }
 
+#[utoipa::path(get, path = "/v1/audit-logs", tag = "audit", security(("api_key" = [])), params(AuditQuery, Page), responses(
+    (status = 200, body = AuditPage),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -86,11 +96,22 @@ pub async fn list(
     Ok(Json(AuditPage { data, next_cursor, links: Links { this, next } }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportFormat {
+    /// `csv` or `json` (default).
+    #[param(pattern = "^(csv|json)$")]
     format: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/audit-logs/export", tag = "audit", security(("api_key" = [])), params(AuditQuery, ExportFormat), responses(
+    (status = 200, description = "every matching entry", content(
+        (Vec<AuditEntry> = "application/json"), (String = "text/csv; charset=utf-8")
+    )),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
 pub async fn export(
     State(state): State<AppState>,
     principal: Principal,
@@ -143,6 +164,11 @@ pub async fn export(
     Ok(res)
 }
 
+#[utoipa::path(get, path = "/v1/audit-logs/verify", tag = "audit", security(("api_key" = [])), responses(
+    (status = 200, body = Verification),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
 pub async fn verify(
     State(state): State<AppState>,
     principal: Principal,

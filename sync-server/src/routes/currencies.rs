@@ -5,7 +5,7 @@ use axum::Json;
 use remit_core::Currency;
 use serde::Serialize;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CurrencyView {
     code: &'static str,
     numeric: u16,
@@ -13,11 +13,12 @@ pub struct CurrencyView {
     name: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CurrencyList {
     data: Vec<CurrencyView>,
 }
 
+#[utoipa::path(get, path = "/v1/currencies", tag = "reference", responses((status = 200, body = CurrencyList)))]
 pub async fn list() -> Json<CurrencyList> {
     let data = Currency::all()
         .map(|c| CurrencyView { code: c.code(), numeric: c.numeric(), exponent: c.exponent(), name: c.name() })

@@ -7,22 +7,27 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::error::Error;
+use crate::problem::Problem;
 use crate::store::{Principal, Tenant};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Me {
     user: UserView,
     tenant: Tenant,
+    #[schema(value_type = crate::openapi::RoleName)]
     role: Role,
     permissions: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct UserView {
     id: String,
     email: String,
 }
 
+#[utoipa::path(get, path = "/v1/me", tag = "identity", security(("api_key" = [])), responses(
+    (status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json")
+))]
 pub async fn get(State(state): State<AppState>, principal: Principal) -> Result<Json<Me>, Error> {
     let tenant = state.store.tenant(principal.tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
     let permissions = principal.role.grants().iter().map(|g| g.permission_string()).collect();

@@ -11,7 +11,28 @@ use axum::http::StatusCode;
 use axum::routing::get;
 
 use crate::AppState;
+use crate::openapi::ApiKeyScheme;
 use crate::problem::Problem;
+
+/// The API description: every annotated handler, with its schemas.
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(
+    info(title = "Remit API", description = "Offline-first invoicing: the sync server's REST API."),
+    paths(
+        health::live, health::ready, currencies::list, me::get, users::list, users::create,
+        audit::list, audit::export, audit::verify,
+    ),
+    components(schemas(Problem, crate::openapi::RoleName)),
+    modifiers(&ApiKeyScheme),
+    tags(
+        (name = "identity", description = "Who is calling"),
+        (name = "users", description = "The tenant's members and their roles"),
+        (name = "audit", description = "The tamper-evident audit log (spec 6.4)"),
+        (name = "reference", description = "Reference data"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+pub struct ApiDoc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/audit-logs", get(audit::list))
         .route("/v1/audit-logs/export", get(audit::export))
         .route("/v1/audit-logs/verify", get(audit::verify))
+        .route("/v1/openapi.json", get(crate::openapi::document))
+        .route("/docs", get(crate::openapi::docs))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

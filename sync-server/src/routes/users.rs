@@ -14,11 +14,16 @@ use crate::extract::ApiJson;
 use crate::problem::Problem;
 use crate::store::{NewUser, Principal, UserRecord};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserList {
     data: Vec<UserRecord>,
 }
 
+#[utoipa::path(get, path = "/v1/users", tag = "users", security(("api_key" = [])), responses(
+    (status = 200, body = UserList),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -28,22 +33,36 @@ pub async fn list(
     Ok(Json(UserList { data: state.store.users(principal.tenant_id).await? }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    #[schema(format = Email, example = "ann@acme.example")]
     email: String,
+    /// Any role but owner: a tenant has one owner.
+    #[schema(value_type = crate::openapi::AssignableRole)]
     role: Role,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CreatedUserView {
+    #[schema(format = Uuid)]
     user_id: String,
     email: String,
+    #[schema(value_type = crate::openapi::RoleName)]
     role: Role,
     /// Shown once; only its hash is stored.
     api_key: String,
 }
 
+#[utoipa::path(post, path = "/v1/users", tag = "users", security(("api_key" = [])), request_body = CreateUser, responses(
+    (status = 201, body = CreatedUserView),
+    (status = 400, body = Problem, content_type = "application/problem+json", description = "malformed JSON"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "not allowed, or the plan's user limit"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "the email is taken"),
+    (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,

@@ -20,7 +20,7 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// The plans of spec 6.1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Plan {
     Starter,
@@ -66,8 +66,9 @@ impl Plan {
 }
 
 /// A tenant as provisioned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Tenant {
+    #[schema(value_type = String, format = Uuid)]
     pub id: TenantId,
     pub name: String,
     pub subdomain: Option<String>,
@@ -122,29 +123,40 @@ impl Principal {
 }
 
 /// Filters for reading the audit log (spec 6.4 "search & filter"); all optional, combined with AND.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// The acting user (or API client) id.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub actor_id: Option<String>,
+    #[param(pattern = "^[^\\u0000]*$")]
     pub event_type: Option<String>,
+    #[param(pattern = "^[^\\u0000]*$")]
     pub resource_type: Option<String>,
+    #[param(pattern = "^[^\\u0000]*$")]
     pub resource_id: Option<String>,
+    #[param(pattern = "^[^\\u0000]*$")]
     pub action: Option<String>,
+    #[param(pattern = "^[^\\u0000]*$")]
     pub status: Option<String>,
+    #[param(pattern = "^[^\\u0000]*$")]
     pub ip_address: Option<String>,
     /// Inclusive lower bound on the entry time (RFC 3339).
     pub from: Option<DateTime<Utc>>,
     /// Exclusive upper bound on the entry time (RFC 3339).
     pub to: Option<DateTime<Utc>>,
     /// Text anywhere in the metadata, case-insensitive.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub q: Option<String>,
 }
 
 /// A user as lists show them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UserRecord {
+    #[schema(value_type = String, format = Uuid)]
     pub id: UserId,
     pub email: String,
+    #[schema(value_type = crate::openapi::RoleName)]
     pub role: Role,
     pub status: String,
     pub created_at: DateTime<Utc>,

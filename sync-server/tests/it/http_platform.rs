@@ -96,6 +96,8 @@ pub async fn creating_users_checks_input_and_roles(h: Harness) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(res.json::<Value>().await.unwrap()["code"], "malformed_json");
+    let res = post(json!({"email": "nul\u{0}@office.example", "role": "viewer"})).await.unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "invalid_text");
     let listed: Value = office.get(Role::Owner, "/v1/users").await.json().await.unwrap();
     assert_eq!(listed["data"].as_array().unwrap().len(), 6, "no refused request added a user");
 }
@@ -118,7 +120,12 @@ pub async fn the_audit_log_filters_pages_exports_and_verifies(h: Harness) {
     let future: Value =
         office.get(Role::Viewer, "/v1/audit-logs?from=2999-01-01T00:00:00Z").await.json().await.unwrap();
     assert!(future["data"].as_array().unwrap().is_empty());
-    for bad in ["/v1/audit-logs?limit=0", "/v1/audit-logs?cursor=abc", "/v1/audit-logs?from=yesterday"] {
+    for bad in [
+        "/v1/audit-logs?limit=0",
+        "/v1/audit-logs?cursor=abc",
+        "/v1/audit-logs?from=yesterday",
+        "/v1/audit-logs?q=a%00b",
+    ] {
         let res = office.get(Role::Viewer, bad).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         assert_eq!(res.headers()["content-type"], "application/problem+json");

@@ -9,6 +9,7 @@ mod harness;
 mod health;
 mod http_platform;
 mod me;
+mod openapi;
 mod postgres;
 
 use std::sync::Arc;

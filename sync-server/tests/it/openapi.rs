@@ -1,0 +1,43 @@
+//! The OpenAPI document and the docs page.
+
+use crate::harness::Harness;
+use crate::start;
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let h = Harness::sqlite().await;
+    let server = start(h.store.clone()).await;
+    let doc: serde_json::Value =
+        reqwest::get(format!("{}/v1/openapi.json", server.base)).await.unwrap().json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut paths: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
+    paths.sort_unstable();
+    // Every API route of `routes::router()` but the two that serve this description.
+    assert_eq!(
+        paths,
+        [
+            "/healthz",
+            "/readyz",
+            "/v1/audit-logs",
+            "/v1/audit-logs/export",
+            "/v1/audit-logs/verify",
+            "/v1/currencies",
+            "/v1/me",
+            "/v1/users"
+        ]
+    );
+    assert_eq!(doc["components"]["securitySchemes"]["api_key"]["scheme"], "bearer");
+    assert!(doc["paths"]["/v1/users"]["post"]["responses"]["409"].is_object());
+}
+
+#[tokio::test]
+async fn the_docs_page_needs_no_internet() {
+    let h = Harness::sqlite().await;
+    let server = start(h.store.clone()).await;
+    let res = reqwest::get(format!("{}/docs", server.base)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("/v1/openapi.json"));
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("//cdn"), "no external resource");
+}
