@@ -10,6 +10,7 @@ pub mod context;
 pub mod credentials;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
     });
     routes::router()
+        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
         .with_state(state)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(trace)

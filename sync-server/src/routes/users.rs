@@ -54,6 +54,8 @@ pub struct CreatedUserView {
     api_key: String,
 }
 
+/// Adds a member with a role and a first API key (shown once). Send an `Idempotency-Key`
+/// header (a UUID) to make retries safe: the same key and body return the first response.
 #[utoipa::path(post, path = "/v1/users", tag = "users", security(("api_key" = [])), request_body = CreateUser, responses(
     (status = 201, body = CreatedUserView),
     (status = 400, body = Problem, content_type = "application/problem+json", description = "malformed JSON"),

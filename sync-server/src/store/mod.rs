@@ -162,6 +162,30 @@ pub struct UserRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// A response kept for an idempotency key, to be replayed for a retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// What claiming an idempotency key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// New (or expired): this request goes ahead.
+    Claimed,
+    /// The same request finished before: send its response again.
+    Replay(StoredResponse),
+    /// The same key is being processed right now.
+    InFlight,
+    /// The key was used for a different request.
+    Mismatch,
+}
+
+/// How long a key is remembered.
+pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
+
 /// The tenant's audit chain as stored, with its head.
 #[derive(Debug, Clone)]
 pub struct AuditChain {
@@ -209,6 +233,24 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Vec<AuditEntry>>;
 
     async fn users(&self, tenant: TenantId) -> Result<Vec<UserRecord>>;
+
+    /// Claims an idempotency key for a request with this fingerprint (see `IdempotencyClaim`).
+    async fn idempotency_claim(
+        &self,
+        tenant: TenantId,
+        scope: &str,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<IdempotencyClaim>;
+
+    /// Stores the response of a claimed key, or releases the key (`None`) so a retry runs again.
+    async fn idempotency_finish(
+        &self,
+        tenant: TenantId,
+        scope: &str,
+        key: &str,
+        response: Option<&StoredResponse>,
+    ) -> Result<()>;
 
     /// The database answers (readiness).
     async fn ping(&self) -> Result<()>;
@@ -304,6 +346,28 @@ pub(crate) fn validate_new_tenant(t: &NewTenant) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Reads a stored key row into what the claim found.
+pub(crate) fn claim_from(
+    stored_fingerprint: String,
+    state: String,
+    status: Option<i64>,
+    content_type: Option<String>,
+    body: Option<Vec<u8>>,
+    fingerprint: &str,
+) -> IdempotencyClaim {
+    if stored_fingerprint != fingerprint {
+        IdempotencyClaim::Mismatch
+    } else if state != "done" {
+        IdempotencyClaim::InFlight
+    } else {
+        IdempotencyClaim::Replay(StoredResponse {
+            status: status.and_then(|s| u16::try_from(s).ok()).unwrap_or(500),
+            content_type,
+            body: body.unwrap_or_default(),
+        })
+    }
 }
 
 pub(crate) fn check_user_limit(max_users: Option<i64>, current: i64) -> Result<()> {

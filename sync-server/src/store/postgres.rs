@@ -355,6 +355,88 @@ impl Store for PgStore {
             .collect()
     }
 
+    async fn idempotency_claim(
+        &self,
+        tenant: TenantId,
+        scope: &str,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<super::IdempotencyClaim> {
+        let now = Utc::now();
+        let mut tx = self.begin(tenant).await?;
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND scope = $2 AND key = $3 AND created_at < $4",
+        )
+        .bind(tenant.as_uuid())
+        .bind(scope)
+        .bind(key)
+        .bind(now - chrono::Duration::hours(super::IDEMPOTENCY_TTL_HOURS))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (tenant_id, scope, key, fingerprint, state, created_at)
+             VALUES ($1, $2, $3, $4, 'in_flight', $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(tenant.as_uuid())
+        .bind(scope)
+        .bind(key)
+        .bind(fingerprint)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+        let claim = if inserted == 1 {
+            super::IdempotencyClaim::Claimed
+        } else {
+            let row = sqlx::query(
+                "SELECT fingerprint, state, status, content_type, body FROM idempotency_keys
+                 WHERE tenant_id = $1 AND scope = $2 AND key = $3",
+            )
+            .bind(tenant.as_uuid())
+            .bind(scope)
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            let status: Option<i32> = row.get(2);
+            super::claim_from(row.get(0), row.get(1), status.map(i64::from), row.get(3), row.get(4), fingerprint)
+        };
+        tx.commit().await.map_err(db_error)?;
+        Ok(claim)
+    }
+
+    async fn idempotency_finish(
+        &self,
+        tenant: TenantId,
+        scope: &str,
+        key: &str,
+        response: Option<&super::StoredResponse>,
+    ) -> Result<()> {
+        let mut tx = self.begin(tenant).await?;
+        match response {
+            Some(r) => sqlx::query(
+                "UPDATE idempotency_keys SET state = 'done', status = $4, content_type = $5, body = $6
+                 WHERE tenant_id = $1 AND scope = $2 AND key = $3",
+            )
+            .bind(tenant.as_uuid())
+            .bind(scope)
+            .bind(key)
+            .bind(i32::from(r.status))
+            .bind(r.content_type.clone())
+            .bind(r.body.clone()),
+            None => sqlx::query("DELETE FROM idempotency_keys WHERE tenant_id = $1 AND scope = $2 AND key = $3")
+                .bind(tenant.as_uuid())
+                .bind(scope)
+                .bind(key),
+        }
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_error).map(|_| ())
     }

@@ -331,6 +331,76 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn idempotency_claim(
+        &self,
+        tenant: TenantId,
+        scope: &str,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<super::IdempotencyClaim> {
+        let now = Utc::now();
+        let cutoff = super::audit_time(now - chrono::Duration::hours(super::IDEMPOTENCY_TTL_HOURS));
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM idempotency_keys WHERE tenant_id = ? AND scope = ? AND key = ? AND created_at < ?")
+            .bind(tenant.to_string())
+            .bind(scope)
+            .bind(key)
+            .bind(&cutoff)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (tenant_id, scope, key, fingerprint, state, created_at)
+             VALUES (?, ?, ?, ?, 'in_flight', ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(tenant.to_string())
+        .bind(scope)
+        .bind(key)
+        .bind(fingerprint)
+        .bind(super::audit_time(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+        let claim = if inserted == 1 {
+            super::IdempotencyClaim::Claimed
+        } else {
+            let row = sqlx::query(
+                "SELECT fingerprint, state, status, content_type, body FROM idempotency_keys
+                 WHERE tenant_id = ? AND scope = ? AND key = ?",
+            )
+            .bind(tenant.to_string())
+            .bind(scope)
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            super::claim_from(row.get(0), row.get(1), row.get(2), row.get(3), row.get(4), fingerprint)
+        };
+        tx.commit().await.map_err(db_error)?;
+        Ok(claim)
+    }
+
+    async fn idempotency_finish(
+        &self,
+        tenant: TenantId,
+        scope: &str,
+        key: &str,
+        response: Option<&super::StoredResponse>,
+    ) -> Result<()> {
+        let query = match response {
+            Some(r) => sqlx::query(
+                "UPDATE idempotency_keys SET state = 'done', status = ?, content_type = ?, body = ?
+                 WHERE tenant_id = ? AND scope = ? AND key = ?",
+            )
+            .bind(i64::from(r.status))
+            .bind(r.content_type.clone())
+            .bind(r.body.clone()),
+            None => sqlx::query("DELETE FROM idempotency_keys WHERE tenant_id = ? AND scope = ? AND key = ?"),
+        };
+        query.bind(tenant.to_string()).bind(scope).bind(key).execute(&self.pool).await.map_err(db_error).map(|_| ())
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_error).map(|_| ())
     }

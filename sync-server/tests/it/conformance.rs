@@ -144,20 +144,7 @@ pub async fn tampering_with_stored_entries_is_detected(h: Harness) {
     assert!(!verify(&h, tenant.id).await.valid, "a deleted newest entry is missed by no one");
 }
 
-macro_rules! conformance {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() { super::$case(crate::harness::Harness::sqlite().await).await })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() { super::$case(crate::harness::Harness::postgres().await).await })*
-        }
-    };
-}
-
-conformance!(
+both_stores!(
     provisioning_creates_tenant_owner_key_and_audit,
     bad_tenant_input_is_refused_and_nothing_is_written,
     users_are_limited_by_plan_and_unique_by_email,

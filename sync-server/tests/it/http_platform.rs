@@ -185,19 +185,6 @@ pub async fn conventions_request_ids_and_problem_json(h: Harness) {
     assert_eq!(entry["actor_type"], "user");
 }
 
-macro_rules! both_stores {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() { super::$case(crate::harness::Harness::sqlite().await).await })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() { super::$case(crate::harness::Harness::postgres().await).await })*
-        }
-    };
-}
-
 both_stores!(
     users_and_audit_access_follow_the_matrix,
     creating_users_checks_input_and_roles,

@@ -3,11 +3,26 @@
 //! proves isolation). PostgreSQL tests fail, not skip, when the server is missing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code: a panic is a failed test")]
 
+/// Runs each named `async fn(Harness)` twice: on a SQLite file and on a PostgreSQL database.
+macro_rules! both_stores {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() { super::$case(crate::harness::Harness::sqlite().await).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() { super::$case(crate::harness::Harness::postgres().await).await })*
+        }
+    };
+}
+
 mod admin_cli;
 mod conformance;
 mod harness;
 mod health;
 mod http_platform;
+mod idempotency;
 mod me;
 mod openapi;
 mod postgres;

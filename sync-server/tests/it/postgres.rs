@@ -5,7 +5,8 @@ use sqlx::{Connection, PgConnection, Row};
 
 use crate::harness::Harness;
 
-const TENANT_TABLES: [&str; 6] = ["tenants", "users", "memberships", "api_keys", "audit_heads", "audit_log"];
+const TENANT_TABLES: [&str; 7] =
+    ["tenants", "users", "memberships", "api_keys", "audit_heads", "audit_log", "idempotency_keys"];
 
 #[tokio::test]
 async fn the_catalog_shows_rls_forced_everywhere_and_an_app_role_without_power() {
