@@ -2,9 +2,11 @@
 //! `Authorization: Bearer` API key; `authorize` checks remit-core's RBAC policy and records
 //! every denial in the audit log.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 
 use remit_core::rbac::{Action, Target};
 
@@ -36,23 +38,66 @@ pub async fn authorize(
     Err(Problem::new(StatusCode::FORBIDDEN, "forbidden", denied.to_string()))
 }
 
+/// What authenticating a request found, left in its extensions by `layer` for the
+/// `Principal` extractor and the layers inside (idempotency).
+#[derive(Debug, Clone)]
+pub enum Authn {
+    Missing,
+    NotAKey,
+    Unknown,
+    Ok(Authenticated),
+}
+
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub principal: Principal,
+    /// The credential, hashed: the scope of its rate limit and idempotency keys.
+    pub scope: String,
+}
+
+/// Authenticates once per request and applies the credential's rate limit, writing the
+/// `RateLimit` headers on every authenticated response (and a 429 past the limit).
+pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let header = req.headers().get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let outcome = match header {
+        None => Authn::Missing,
+        Some(h) => match h.strip_prefix("Bearer ").and_then(|t| ApiKey::parse(t.trim())) {
+            None => Authn::NotAKey,
+            Some(key) => match state.store.authenticate(&key).await {
+                Ok(Some(principal)) => Authn::Ok(Authenticated { principal, scope: key.hash() }),
+                Ok(None) => Authn::Unknown,
+                Err(err) => return Problem::from(err).into_response(),
+            },
+        },
+    };
+    let Authn::Ok(auth) = &outcome else {
+        req.extensions_mut().insert(outcome);
+        return next.run(req).await;
+    };
+    let quota = state.limiter.check(&auth.scope, auth.principal.requests_per_hour, chrono::Utc::now().timestamp());
+    if !quota.allowed {
+        let detail = format!("{} requests per hour for this credential; retry in {} s", quota.limit, quota.reset);
+        let mut res = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail).into_response();
+        quota.write_headers(res.headers_mut());
+        return res;
+    }
+    req.extensions_mut().insert(outcome);
+    let mut res = next.run(req).await;
+    quota.write_headers(res.headers_mut());
+    res
+}
+
 impl FromRequestParts<AppState> for Principal {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
         let unauthenticated =
             |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail.to_owned());
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| unauthenticated("send an API key as `Authorization: Bearer rk_...`"))?;
-        let token = header.strip_prefix("Bearer ").map(str::trim).unwrap_or("");
-        let key = ApiKey::parse(token).ok_or_else(|| unauthenticated("the credential is not a Remit API key"))?;
-        match state.store.authenticate(&key).await {
-            Ok(Some(principal)) => Ok(principal),
-            Ok(None) => Err(unauthenticated("the API key is unknown or revoked")),
-            Err(err) => Err(Problem::from(err)),
+        match parts.extensions.get::<Authn>() {
+            Some(Authn::Ok(auth)) => Ok(auth.principal.clone()),
+            Some(Authn::NotAKey) => Err(unauthenticated("the credential is not a Remit API key")),
+            Some(Authn::Unknown) => Err(unauthenticated("the API key is unknown or revoked")),
+            Some(Authn::Missing) | None => Err(unauthenticated("send an API key as `Authorization: Bearer rk_...`")),
         }
     }
 }

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::credentials::ApiKey;
+use crate::auth::Authn;
 use crate::problem::Problem;
 use crate::store::{IdempotencyClaim, StoredResponse};
 
@@ -37,18 +37,12 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         )
         .into_response();
     };
-    // Scope: the credential as sent. Unauthenticated requests go on to be refused as usual.
-    let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let Some(api_key) = auth.strip_prefix("Bearer ").and_then(|t| ApiKey::parse(t.trim())) else {
+    // Scope: the credential. Unauthenticated requests go on to be refused as usual.
+    let Some(Authn::Ok(auth)) = req.extensions().get::<Authn>().cloned() else {
         return next.run(req).await;
     };
-    match state.store.authenticate(&api_key).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return next.run(req).await,
-        Err(err) => return Problem::from(err).into_response(),
-    }
-    let tenant = api_key.tenant();
-    let scope = hex::encode(Sha256::digest(auth.as_bytes()));
+    let tenant = auth.principal.tenant_id;
+    let scope = auth.scope;
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
         return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None).into_response();

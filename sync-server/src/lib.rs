@@ -13,6 +13,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod openapi;
 pub mod problem;
+pub mod ratelimit;
 pub mod routes;
 pub mod store;
 
@@ -30,6 +31,13 @@ use store::Store;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub limiter: Arc<ratelimit::RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store, limiter: Arc::default() }
+    }
 }
 
 /// The API with its cross-cutting layers: every request gets an `x-request-id` (the client's,
@@ -43,6 +51,7 @@ pub fn router(state: AppState) -> Router {
     });
     routes::router()
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::layer))
         .with_state(state)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(trace)
@@ -56,7 +65,7 @@ pub async fn run(config: Config) -> Result<()> {
     tracing::info!(database = %store::redact(&config.database_url), "database ready");
     let listener =
         TcpListener::bind(config.listen).await.map_err(|source| Error::Bind { addr: config.listen, source })?;
-    serve(listener, AppState { store }, shutdown_signal()).await
+    serve(listener, AppState::new(store), shutdown_signal()).await
 }
 
 /// Serves on an already bound listener until `shutdown` completes.

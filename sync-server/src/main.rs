@@ -68,6 +68,18 @@ enum Admin {
         #[arg(long, env = "REMIT_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
         database_url: String,
     },
+    /// Override a tenant's request limit (per credential per hour), or go back to the plan's.
+    SetRateLimit {
+        #[arg(long)]
+        tenant: String,
+        /// Requests per hour; omit with --plan-default.
+        #[arg(long, conflicts_with = "plan_default", required_unless_present = "plan_default")]
+        requests_per_hour: Option<u32>,
+        #[arg(long)]
+        plan_default: bool,
+        #[arg(long, env = "REMIT_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
     /// Check a tenant's audit chain; exits 1 when it is broken.
     VerifyAudit {
         #[arg(long)]
@@ -132,6 +144,16 @@ async fn admin(task: Admin) -> anyhow::Result<ExitCode> {
             let created =
                 store.create_user(TenantId::parse(&tenant)?, user, &AuditActor::system("admin-cli"), &ctx).await?;
             print_json(&json!({ "user_id": created.user_id, "api_key": created.api_key.expose() }));
+            Ok(ExitCode::SUCCESS)
+        }
+        Admin::SetRateLimit { tenant, requests_per_hour, plan_default: _, database_url } => {
+            if requests_per_hour == Some(0) {
+                anyhow::bail!("--requests-per-hour must be at least 1");
+            }
+            let store = store::open(&database_url).await?;
+            let limit = requests_per_hour.map(i64::from);
+            store.set_rate_limit(TenantId::parse(&tenant)?, limit).await?;
+            print_json(&json!({ "tenant_id": tenant, "requests_per_hour": limit }));
             Ok(ExitCode::SUCCESS)
         }
         Admin::VerifyAudit { tenant, database_url } => {

@@ -71,6 +71,7 @@ fn parse_page(page: &Page) -> Result<(i64, i64), Problem> {
 #[utoipa::path(get, path = "/v1/audit-logs", tag = "audit", security(("api_key" = [])), params(AuditQuery, Page), responses(
     (status = 200, body = AuditPage),
     (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json", description = "over the credential's hourly limit; see Retry-After"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -109,6 +110,7 @@ pub struct ExportFormat {
         (Vec<AuditEntry> = "application/json"), (String = "text/csv; charset=utf-8")
     )),
     (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json", description = "over the credential's hourly limit; see Retry-After"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -167,6 +169,7 @@ pub async fn export(
 #[utoipa::path(get, path = "/v1/audit-logs/verify", tag = "audit", security(("api_key" = [])), responses(
     (status = 200, body = Verification),
     (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json", description = "over the credential's hourly limit; see Retry-After"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn verify(

@@ -22,6 +22,7 @@ pub struct UserList {
 #[utoipa::path(get, path = "/v1/users", tag = "users", security(("api_key" = [])), responses(
     (status = 200, body = UserList),
     (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json", description = "over the credential's hourly limit; see Retry-After"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn list(
@@ -60,6 +61,7 @@ pub struct CreatedUserView {
     (status = 201, body = CreatedUserView),
     (status = 400, body = Problem, content_type = "application/problem+json", description = "malformed JSON"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json", description = "over the credential's hourly limit; see Retry-After"),
     (status = 403, body = Problem, content_type = "application/problem+json", description = "not allowed, or the plan's user limit"),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "the email is taken"),
     (status = 415, body = Problem, content_type = "application/problem+json"),

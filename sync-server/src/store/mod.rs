@@ -55,6 +55,15 @@ impl Plan {
         }
     }
 
+    /// Requests per hour per credential: the spec's base of 1000, tiered by plan.
+    pub fn requests_per_hour(self) -> i64 {
+        match self {
+            Plan::Starter => 1_000,
+            Plan::Professional => 5_000,
+            Plan::Enterprise => 20_000,
+        }
+    }
+
     /// Invoices per month allowed by the plan (100, 1000, unlimited).
     pub fn max_invoices(self) -> Option<i64> {
         match self {
@@ -110,6 +119,9 @@ pub struct Principal {
     pub user_id: UserId,
     pub email: String,
     pub role: Role,
+    /// Requests per hour this credential may make: the operator's override or the plan's.
+    #[serde(skip)]
+    pub requests_per_hour: i64,
 }
 
 impl Principal {
@@ -214,6 +226,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<CreatedUser>;
 
     async fn tenant(&self, tenant: TenantId) -> Result<Option<Tenant>>;
+
+    /// An operator's override of the tenant's request limit (`None`: the plan's).
+    async fn set_rate_limit(&self, tenant: TenantId, requests_per_hour: Option<i64>) -> Result<()>;
 
     /// The principal an API key belongs to; `None` when unknown or revoked.
     async fn authenticate(&self, key: &ApiKey) -> Result<Option<Principal>>;
@@ -368,6 +383,10 @@ pub(crate) fn claim_from(
             body: body.unwrap_or_default(),
         })
     }
+}
+
+pub(crate) fn requests_per_hour(plan: &str, overridden: Option<i64>) -> Result<i64> {
+    Ok(overridden.unwrap_or(Plan::parse(plan)?.requests_per_hour()))
 }
 
 pub(crate) fn check_user_limit(max_users: Option<i64>, current: i64) -> Result<()> {

@@ -259,10 +259,11 @@ impl Store for PgStore {
     async fn authenticate(&self, key: &ApiKey) -> Result<Option<Principal>> {
         let mut tx = self.begin(key.tenant()).await?;
         let row = sqlx::query(
-            "SELECT u.id, u.email, m.role FROM api_keys k
+            "SELECT u.id, u.email, m.role, t.plan, t.rate_limit_per_hour FROM api_keys k
              JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id
              JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id
-             WHERE k.tenant_id = $1 AND k.key_hash = $2 AND k.revoked_at IS NULL AND u.status = 'active'",
+             JOIN tenants t ON t.id = k.tenant_id
+             WHERE t.status = 'active' AND k.tenant_id = $1 AND k.key_hash = $2 AND k.revoked_at IS NULL AND u.status = 'active'",
         )
         .bind(key.tenant().as_uuid())
         .bind(key.hash())
@@ -276,9 +277,25 @@ impl Store for PgStore {
                 user_id: UserId::from_uuid(r.get(0)),
                 email: r.get(1),
                 role: r.get::<&str, _>(2).parse::<Role>()?,
+                requests_per_hour: super::requests_per_hour(r.get(3), r.get::<Option<i32>, _>(4).map(i64::from))?,
             })
         })
         .transpose()
+    }
+
+    async fn set_rate_limit(&self, tenant: TenantId, requests_per_hour: Option<i64>) -> Result<()> {
+        let limit = requests_per_hour
+            .map(|n| i32::try_from(n).map_err(|_| Error::BadRequest("limit too large".into())))
+            .transpose()?;
+        let mut tx = self.begin(tenant).await?;
+        let done = sqlx::query("UPDATE tenants SET rate_limit_per_hour = $1 WHERE id = $2")
+            .bind(limit)
+            .bind(tenant.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        if done.rows_affected() == 0 { Err(Error::NotFound("tenant")) } else { Ok(()) }
     }
 
     async fn record(&self, tenant: TenantId, event: AuditEvent) -> Result<()> {

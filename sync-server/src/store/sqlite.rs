@@ -248,10 +248,11 @@ impl Store for SqliteStore {
 
     async fn authenticate(&self, key: &ApiKey) -> Result<Option<Principal>> {
         let row = sqlx::query(
-            "SELECT u.id, u.email, m.role FROM api_keys k
+            "SELECT u.id, u.email, m.role, t.plan, t.rate_limit_per_hour FROM api_keys k
              JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id
              JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id
-             WHERE k.tenant_id = ? AND k.key_hash = ? AND k.revoked_at IS NULL AND u.status = 'active'",
+             JOIN tenants t ON t.id = k.tenant_id
+             WHERE t.status = 'active' AND k.tenant_id = ? AND k.key_hash = ? AND k.revoked_at IS NULL AND u.status = 'active'",
         )
         .bind(key.tenant().to_string())
         .bind(key.hash())
@@ -264,9 +265,20 @@ impl Store for SqliteStore {
                 user_id: UserId::parse(r.get::<&str, _>(0))?,
                 email: r.get(1),
                 role: r.get::<&str, _>(2).parse::<Role>()?,
+                requests_per_hour: super::requests_per_hour(r.get(3), r.get(4))?,
             })
         })
         .transpose()
+    }
+
+    async fn set_rate_limit(&self, tenant: TenantId, requests_per_hour: Option<i64>) -> Result<()> {
+        let done = sqlx::query("UPDATE tenants SET rate_limit_per_hour = ? WHERE id = ?")
+            .bind(requests_per_hour)
+            .bind(tenant.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        if done.rows_affected() == 0 { Err(Error::NotFound("tenant")) } else { Ok(()) }
     }
 
     async fn record(&self, tenant: TenantId, event: AuditEvent) -> Result<()> {

@@ -35,6 +35,14 @@ fn create_tenant_create_user_and_verify_audit() {
     let (ok, _, err) = admin(&db, &["create-user", "--tenant", tenant, "--email", "not-an-email", "--role", "viewer"]);
     assert!(!ok && err.contains("email"), "{err}");
 
+    let (ok, r, err) = admin(&db, &["set-rate-limit", "--tenant", tenant, "--requests-per-hour", "50000"]);
+    assert!(ok, "{err}");
+    assert_eq!(r["requests_per_hour"], 50000);
+    let (ok, _, _) = admin(&db, &["set-rate-limit", "--tenant", tenant, "--requests-per-hour", "0"]);
+    assert!(!ok, "a limit of zero is refused");
+    let (ok, r, _) = admin(&db, &["set-rate-limit", "--tenant", tenant, "--plan-default"]);
+    assert!(ok && r["requests_per_hour"].is_null());
+
     let (ok, v, _) = admin(&db, &["verify-audit", "--tenant", tenant]);
     assert!(ok);
     assert_eq!(v, serde_json::json!({"valid": true, "entries": 3}));

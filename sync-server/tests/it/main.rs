@@ -26,6 +26,7 @@ mod idempotency;
 mod me;
 mod openapi;
 mod postgres;
+mod ratelimit;
 
 use std::sync::Arc;
 
@@ -45,7 +46,7 @@ pub async fn start(store: Arc<dyn Store>) -> TestServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(remit_server::serve(listener, AppState { store }, async move {
+    tokio::spawn(remit_server::serve(listener, AppState::new(store), async move {
         let _ = stopped.await;
     }));
     TestServer { base, _stop: stop }
