@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod metrics;
 pub mod openapi;
 pub mod problem;
 pub mod ratelimit;
@@ -32,11 +33,12 @@ use store::Store;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub limiter: Arc<ratelimit::RateLimiter>,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, limiter: Arc::default() }
+        Self { store, limiter: Arc::default(), metrics: Arc::default() }
     }
 }
 
@@ -52,6 +54,7 @@ pub fn router(state: AppState) -> Router {
     routes::router()
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::layer))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::layer))
         .with_state(state)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(trace)

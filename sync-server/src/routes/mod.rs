@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/audit-logs/verify", get(audit::verify))
         .route("/v1/openapi.json", get(crate::openapi::document))
         .route("/docs", get(crate::openapi::docs))
+        .route("/metrics", get(crate::metrics::scrape))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
