@@ -12,7 +12,7 @@ use remit_core::rbac::{Action, Target};
 
 use crate::AppState;
 use crate::audit::{AuditEvent, RequestContext};
-use crate::credentials::ApiKey;
+use crate::credentials::Token;
 use crate::problem::Problem;
 use crate::store::Principal;
 
@@ -61,7 +61,7 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     let header = req.headers().get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let outcome = match header {
         None => Authn::Missing,
-        Some(h) => match h.strip_prefix("Bearer ").and_then(|t| ApiKey::parse(t.trim())) {
+        Some(h) => match h.strip_prefix("Bearer ").and_then(|t| Token::parse(t.trim())) {
             None => Authn::NotAKey,
             Some(key) => match state.store.authenticate(&key).await {
                 Ok(Some(principal)) => Authn::Ok(Authenticated { principal, scope: key.hash() }),

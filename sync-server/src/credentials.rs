@@ -1,9 +1,10 @@
-//! API keys and passwords.
+//! Bearer tokens and passwords.
 //!
-//! An API key is `rk_<tenant id, 32 hex>_<secret, 64 hex>`: 256 random bits, shown once, stored
-//! only as its SHA-256 (a key has full entropy, so a fast hash is enough; passwords get
-//! Argon2id). The tenant id in the key lets the server set the tenant before it looks the key
-//! up, which row-level security requires. The visible prefix is the first 8 secret digits.
+//! A token is `<kind>_<tenant id, 32 hex>_<secret, 64 hex>`: `rk` an API key, `rs` a session
+//! (after a password login), `rr` the refresh token of a session. 256 random bits, shown once,
+//! stored only as a SHA-256 (a token has full entropy, so a fast hash is enough; passwords get
+//! Argon2id). The tenant id in the token lets the server set the tenant before it looks the
+//! token up, which row-level security requires. The visible prefix is the first 8 secret digits.
 
 use std::fmt;
 
@@ -15,41 +16,70 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 
-/// A plaintext API key. `Debug` hides the secret so it never reaches a log.
+/// What a token stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    ApiKey,
+    Session,
+    Refresh,
+}
+
+impl Kind {
+    fn prefix(self) -> &'static str {
+        match self {
+            Kind::ApiKey => "rk",
+            Kind::Session => "rs",
+            Kind::Refresh => "rr",
+        }
+    }
+}
+
+/// A plaintext token. `Debug` hides the secret so it never reaches a log.
 #[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey {
+pub struct Token {
+    kind: Kind,
     tenant: TenantId,
     secret: String,
 }
 
-impl ApiKey {
+impl Token {
+    /// A new API key.
     pub fn generate(tenant: TenantId) -> Result<Self> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("no randomness: {e}")))?;
-        Ok(Self { tenant, secret: hex::encode(bytes) })
+        Self::generate_kind(Kind::ApiKey, tenant)
     }
 
-    /// Parses `rk_<tenant>_<secret>`; `None` for anything else.
+    pub fn generate_kind(kind: Kind, tenant: TenantId) -> Result<Self> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("no randomness: {e}")))?;
+        Ok(Self { kind, tenant, secret: hex::encode(bytes) })
+    }
+
+    /// Parses `<kind>_<tenant>_<secret>`; `None` for anything else.
     pub fn parse(s: &str) -> Option<Self> {
-        let rest = s.strip_prefix("rk_")?;
+        let (prefix, rest) = s.split_once('_')?;
+        let kind = [Kind::ApiKey, Kind::Session, Kind::Refresh].into_iter().find(|k| k.prefix() == prefix)?;
         let (tenant, secret) = rest.split_once('_')?;
         let tenant = Uuid::try_parse(tenant).ok().filter(|_| tenant.len() == 32)?;
         let hex_ok = secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-        hex_ok.then(|| Self { tenant: TenantId::from_uuid(tenant), secret: secret.to_owned() })
+        hex_ok.then(|| Self { kind, tenant: TenantId::from_uuid(tenant), secret: secret.to_owned() })
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
     }
 
     pub fn tenant(&self) -> TenantId {
         self.tenant
     }
 
-    /// The full key, to show the user exactly once.
+    /// The full token, to show the user exactly once.
     pub fn expose(&self) -> String {
-        format!("rk_{}_{}", self.tenant.as_uuid().simple(), self.secret)
+        format!("{}_{}_{}", self.kind.prefix(), self.tenant.as_uuid().simple(), self.secret)
     }
 
-    /// What lists show: enough to recognise a key, useless to an attacker.
+    /// What lists show: enough to recognise a token, useless to an attacker.
     pub fn prefix(&self) -> String {
-        format!("rk_…_{}", &self.secret[..8])
+        format!("{}_…_{}", self.kind.prefix(), &self.secret[..8])
     }
 
     pub fn hash(&self) -> String {
@@ -57,9 +87,9 @@ impl ApiKey {
     }
 }
 
-impl fmt::Debug for ApiKey {
+impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ApiKey({})", self.prefix())
+        write!(f, "Token({})", self.prefix())
     }
 }
 
@@ -86,17 +116,22 @@ mod tests {
     #[test]
     fn keys_round_trip_and_hide_their_secret() {
         let tenant = TenantId::from_uuid(Uuid::now_v7());
-        let key = ApiKey::generate(tenant).unwrap();
+        let key = Token::generate(tenant).unwrap();
         let shown = key.expose();
-        assert_eq!(ApiKey::parse(&shown), Some(key.clone()));
+        assert_eq!(Token::parse(&shown), Some(key.clone()));
         assert_eq!(key.hash().len(), 64);
         assert!(!format!("{key:?}").contains(&key.secret));
-        assert_ne!(ApiKey::generate(tenant).unwrap(), key, "keys are random");
+        assert_ne!(Token::generate(tenant).unwrap(), key, "keys are random");
         for bad in
             ["", "rk_", "rk_abc_def", &shown.to_uppercase(), &format!("{shown}0"), &shown.replacen("rk_", "sk_", 1)]
         {
-            assert_eq!(ApiKey::parse(bad), None, "{bad}");
+            assert_eq!(Token::parse(bad), None, "{bad}");
         }
+        let session = Token::generate_kind(Kind::Session, tenant).unwrap();
+        assert!(session.expose().starts_with("rs_"));
+        assert_eq!(Token::parse(&session.expose()).unwrap().kind(), Kind::Session);
+        let as_key = Token { kind: Kind::ApiKey, ..session.clone() };
+        assert_ne!(session.hash(), as_key.hash(), "the kind is part of the hash");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The route table: one module per resource, handlers named by verb.
 
 mod audit;
+mod auth;
 mod currencies;
 mod health;
 mod me;
@@ -19,7 +20,7 @@ use crate::problem::Problem;
 #[openapi(
     info(title = "Remit API", description = "Offline-first invoicing: the sync server's REST API."),
     paths(
-        health::live, health::ready, currencies::list, me::get, users::list, users::create,
+        health::live, health::ready, currencies::list, me::get, users::list, users::create, auth::login, auth::refresh,
         audit::list, audit::export, audit::verify,
     ),
     components(schemas(Problem, crate::openapi::RoleName)),
@@ -40,6 +41,8 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(health::ready))
         .route("/v1/currencies", get(currencies::list))
         .route("/v1/me", get(me::get))
+        .route("/v1/auth/login", axum::routing::post(auth::login))
+        .route("/v1/auth/refresh", axum::routing::post(auth::refresh))
         .route("/v1/users", get(users::list).post(users::create))
         .route("/v1/audit-logs", get(audit::list))
         .route("/v1/audit-logs/export", get(audit::export))

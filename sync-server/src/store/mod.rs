@@ -13,7 +13,7 @@ use remit_core::{Role, TenantId, UserId};
 use serde::Serialize;
 
 use crate::audit::{AuditActor, AuditEntry, AuditEvent, RequestContext};
-use crate::credentials::ApiKey;
+use crate::credentials::{Kind, Token};
 use crate::error::{Error, Result};
 
 pub use postgres::PgStore;
@@ -109,7 +109,7 @@ pub struct NewUser {
 pub struct CreatedUser {
     pub user_id: UserId,
     pub email: String,
-    pub api_key: ApiKey,
+    pub api_key: Token,
 }
 
 /// Who is calling, once a credential checked out.
@@ -195,6 +195,26 @@ pub enum IdempotencyClaim {
     Mismatch,
 }
 
+/// A new session's tokens.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access: Token,
+    pub refresh: Token,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Spec 6.3: sessions time out after 8 hours; "remember me" lasts 30 days.
+pub const SESSION_HOURS: i64 = 8;
+pub const REFRESH_DAYS: i64 = 30;
+
+/// What a password login needs to check: the user, if any, and their password hash.
+#[derive(Debug, Clone)]
+pub struct LoginRecord {
+    pub user_id: UserId,
+    pub password_hash: Option<String>,
+    pub active: bool,
+}
+
 /// How long a key is remembered.
 pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
 
@@ -231,7 +251,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn set_rate_limit(&self, tenant: TenantId, requests_per_hour: Option<i64>) -> Result<()>;
 
     /// The principal an API key belongs to; `None` when unknown or revoked.
-    async fn authenticate(&self, key: &ApiKey) -> Result<Option<Principal>>;
+    async fn authenticate(&self, key: &Token) -> Result<Option<Principal>>;
+
+    /// The user with this email in the tenant, for a password check.
+    async fn login_record(&self, tenant: TenantId, email: &str) -> Result<Option<LoginRecord>>;
+
+    /// Opens a session for a user whose password checked out, and audits the login.
+    async fn open_session(&self, tenant: TenantId, user: UserId, ctx: &RequestContext) -> Result<Session>;
+
+    /// Swaps a live refresh token for a new session (the old one is revoked); `None` when the
+    /// token is unknown, revoked or expired.
+    async fn refresh_session(&self, refresh: &Token, ctx: &RequestContext) -> Result<Option<Session>>;
 
     /// Records an event that changes nothing else (a denial, a failed login).
     async fn record(&self, tenant: TenantId, event: AuditEvent) -> Result<()>;
@@ -387,6 +417,20 @@ pub(crate) fn claim_from(
 
 pub(crate) fn requests_per_hour(plan: &str, overridden: Option<i64>) -> Result<i64> {
     Ok(overridden.unwrap_or(Plan::parse(plan)?.requests_per_hour()))
+}
+
+pub(crate) fn new_session(tenant: TenantId, now: DateTime<Utc>) -> Result<(Session, DateTime<Utc>)> {
+    let session = Session {
+        access: Token::generate_kind(Kind::Session, tenant)?,
+        refresh: Token::generate_kind(Kind::Refresh, tenant)?,
+        expires_at: now + chrono::Duration::hours(SESSION_HOURS),
+    };
+    Ok((session, now + chrono::Duration::days(REFRESH_DAYS)))
+}
+
+pub(crate) fn session_event(kind: &str, user: UserId, ctx: &RequestContext) -> AuditEvent {
+    let actor = AuditActor { actor_type: "user".into(), actor_id: Some(user.to_string()), actor_name: None };
+    AuditEvent::new(kind, actor, "login").resource("user", user).context(ctx.clone())
 }
 
 pub(crate) fn check_user_limit(max_users: Option<i64>, current: i64) -> Result<()> {

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{AuditChain, CreatedUser, NewTenant, NewUser, Plan, Principal, Store, Tenant};
 use crate::audit::{AuditActor, AuditEntry, AuditEvent, GENESIS, RequestContext};
-use crate::credentials::ApiKey;
+use crate::credentials::{Kind, Token};
 use crate::error::{Error, Result, db_error, unique_or};
 
 /// The role the server works as (created by the first migration).
@@ -116,7 +116,7 @@ async fn insert_user(
     now: DateTime<Utc>,
 ) -> Result<CreatedUser> {
     let user_id = UserId::from_uuid(Uuid::now_v7());
-    let key = ApiKey::generate(tenant)?;
+    let key = Token::generate(tenant)?;
     sqlx::query("INSERT INTO users (tenant_id, id, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(tenant.as_uuid())
         .bind(user_id.as_uuid())
@@ -147,6 +147,31 @@ async fn insert_user(
     .await
     .map_err(db_error)?;
     Ok(CreatedUser { user_id, email: user.email.to_string(), api_key: key })
+}
+
+async fn insert_session(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<super::Session> {
+    let (session, refresh_until) = super::new_session(tenant, now)?;
+    sqlx::query(
+        "INSERT INTO sessions (tenant_id, id, user_id, token_hash, refresh_hash, expires_at, refresh_expires_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(tenant.as_uuid())
+    .bind(Uuid::now_v7())
+    .bind(user.as_uuid())
+    .bind(session.access.hash())
+    .bind(session.refresh.hash())
+    .bind(session.expires_at)
+    .bind(refresh_until)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(session)
 }
 
 fn tenant_from_row(row: &PgRow) -> Result<Tenant> {
@@ -256,20 +281,34 @@ impl Store for PgStore {
         row.as_ref().map(tenant_from_row).transpose()
     }
 
-    async fn authenticate(&self, key: &ApiKey) -> Result<Option<Principal>> {
+    async fn authenticate(&self, key: &Token) -> Result<Option<Principal>> {
+        let sql = match key.kind() {
+            Kind::ApiKey => {
+                "SELECT u.id, u.email, m.role, t.plan, t.rate_limit_per_hour FROM api_keys k
+                 JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id
+                 JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id
+                 JOIN tenants t ON t.id = k.tenant_id
+                 WHERE t.status = 'active' AND k.tenant_id = $1 AND k.key_hash = $2 AND k.revoked_at IS NULL
+                   AND u.status = 'active'"
+            }
+            Kind::Session => {
+                "SELECT u.id, u.email, m.role, t.plan, t.rate_limit_per_hour FROM sessions k
+                 JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id
+                 JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id
+                 JOIN tenants t ON t.id = k.tenant_id
+                 WHERE t.status = 'active' AND k.tenant_id = $1 AND k.token_hash = $2 AND k.revoked_at IS NULL
+                   AND u.status = 'active' AND k.expires_at > now()"
+            }
+            // A refresh token only buys a new session; it never calls the API.
+            Kind::Refresh => return Ok(None),
+        };
         let mut tx = self.begin(key.tenant()).await?;
-        let row = sqlx::query(
-            "SELECT u.id, u.email, m.role, t.plan, t.rate_limit_per_hour FROM api_keys k
-             JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id
-             JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id
-             JOIN tenants t ON t.id = k.tenant_id
-             WHERE t.status = 'active' AND k.tenant_id = $1 AND k.key_hash = $2 AND k.revoked_at IS NULL AND u.status = 'active'",
-        )
-        .bind(key.tenant().as_uuid())
-        .bind(key.hash())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        let row = sqlx::query(sql)
+            .bind(key.tenant().as_uuid())
+            .bind(key.hash())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         row.map(|r| {
             Ok(Principal {
@@ -281,6 +320,56 @@ impl Store for PgStore {
             })
         })
         .transpose()
+    }
+
+    async fn login_record(&self, tenant: TenantId, email: &str) -> Result<Option<super::LoginRecord>> {
+        let mut tx = self.begin(tenant).await?;
+        let row = sqlx::query("SELECT id, password_hash, status FROM users WHERE tenant_id = $1 AND email = $2")
+            .bind(tenant.as_uuid())
+            .bind(email)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(row.map(|r| super::LoginRecord {
+            user_id: UserId::from_uuid(r.get(0)),
+            password_hash: r.get(1),
+            active: r.get::<&str, _>(2) == "active",
+        }))
+    }
+
+    async fn open_session(&self, tenant: TenantId, user: UserId, ctx: &RequestContext) -> Result<super::Session> {
+        let now = Utc::now();
+        let mut tx = self.begin(tenant).await?;
+        let session = insert_session(&mut tx, tenant, user, now).await?;
+        append(&mut tx, tenant, super::session_event("user.login", user, ctx), now).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(session)
+    }
+
+    async fn refresh_session(&self, refresh: &Token, ctx: &RequestContext) -> Result<Option<super::Session>> {
+        if refresh.kind() != Kind::Refresh {
+            return Ok(None);
+        }
+        let now = Utc::now();
+        let tenant = refresh.tenant();
+        let mut tx = self.begin(tenant).await?;
+        let row = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND refresh_hash = $3
+             AND revoked_at IS NULL AND refresh_expires_at > $1 RETURNING user_id",
+        )
+        .bind(now)
+        .bind(tenant.as_uuid())
+        .bind(refresh.hash())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let Some(row) = row else { return Ok(None) };
+        let user = UserId::from_uuid(row.get(0));
+        let session = insert_session(&mut tx, tenant, user, now).await?;
+        append(&mut tx, tenant, super::session_event("session.refreshed", user, ctx), now).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(Some(session))
     }
 
     async fn set_rate_limit(&self, tenant: TenantId, requests_per_hour: Option<i64>) -> Result<()> {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{AuditChain, CreatedUser, NewTenant, NewUser, Plan, Principal, Store, Tenant};
 use crate::audit::{AuditActor, AuditEntry, AuditEvent, GENESIS, RequestContext};
-use crate::credentials::ApiKey;
+use crate::credentials::{Kind, Token};
 use crate::error::{Error, Result, db_error};
 
 #[derive(Debug, Clone)]
@@ -102,7 +102,7 @@ async fn insert_user(
     now: DateTime<Utc>,
 ) -> Result<CreatedUser> {
     let user_id = UserId::from_uuid(Uuid::now_v7());
-    let key = ApiKey::generate(tenant)?;
+    let key = Token::generate(tenant)?;
     let now_s = now.to_rfc3339();
     sqlx::query("INSERT INTO users (tenant_id, id, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)")
         .bind(tenant.to_string())
@@ -134,6 +134,31 @@ async fn insert_user(
     .await
     .map_err(db_error)?;
     Ok(CreatedUser { user_id, email: user.email.to_string(), api_key: key })
+}
+
+async fn insert_session(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<super::Session> {
+    let (session, refresh_until) = super::new_session(tenant, now)?;
+    sqlx::query(
+        "INSERT INTO sessions (tenant_id, id, user_id, token_hash, refresh_hash, expires_at, refresh_expires_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(tenant.to_string())
+    .bind(Uuid::now_v7().to_string())
+    .bind(user.to_string())
+    .bind(session.access.hash())
+    .bind(session.refresh.hash())
+    .bind(super::audit_time(session.expires_at))
+    .bind(super::audit_time(refresh_until))
+    .bind(super::audit_time(now))
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(session)
 }
 
 fn tenant_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Tenant> {
@@ -246,19 +271,32 @@ impl Store for SqliteStore {
         row.as_ref().map(tenant_from_row).transpose()
     }
 
-    async fn authenticate(&self, key: &ApiKey) -> Result<Option<Principal>> {
-        let row = sqlx::query(
-            "SELECT u.id, u.email, m.role, t.plan, t.rate_limit_per_hour FROM api_keys k
-             JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id
-             JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id
-             JOIN tenants t ON t.id = k.tenant_id
-             WHERE t.status = 'active' AND k.tenant_id = ? AND k.key_hash = ? AND k.revoked_at IS NULL AND u.status = 'active'",
-        )
-        .bind(key.tenant().to_string())
-        .bind(key.hash())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+    async fn authenticate(&self, key: &Token) -> Result<Option<Principal>> {
+        let sql = match key.kind() {
+            Kind::ApiKey => {
+                "SELECT u.id, u.email, m.role, t.plan, t.rate_limit_per_hour FROM api_keys k
+                 JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id
+                 JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id
+                 JOIN tenants t ON t.id = k.tenant_id
+                 WHERE t.status = 'active' AND k.tenant_id = ? AND k.key_hash = ? AND k.revoked_at IS NULL
+                   AND u.status = 'active'"
+            }
+            Kind::Session => {
+                "SELECT u.id, u.email, m.role, t.plan, t.rate_limit_per_hour FROM sessions k
+                 JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id
+                 JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id
+                 JOIN tenants t ON t.id = k.tenant_id
+                 WHERE t.status = 'active' AND k.tenant_id = ? AND k.token_hash = ? AND k.revoked_at IS NULL
+                   AND u.status = 'active' AND k.expires_at > ?"
+            }
+            // A refresh token only buys a new session; it never calls the API.
+            Kind::Refresh => return Ok(None),
+        };
+        let mut query = sqlx::query(sql).bind(key.tenant().to_string()).bind(key.hash());
+        if key.kind() == Kind::Session {
+            query = query.bind(super::audit_time(Utc::now()));
+        }
+        let row = query.fetch_optional(&self.pool).await.map_err(db_error)?;
         row.map(|r| {
             Ok(Principal {
                 tenant_id: key.tenant(),
@@ -269,6 +307,58 @@ impl Store for SqliteStore {
             })
         })
         .transpose()
+    }
+
+    async fn login_record(&self, tenant: TenantId, email: &str) -> Result<Option<super::LoginRecord>> {
+        let row = sqlx::query("SELECT id, password_hash, status FROM users WHERE tenant_id = ? AND email = ?")
+            .bind(tenant.to_string())
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.map(|r| {
+            Ok(super::LoginRecord {
+                user_id: UserId::parse(r.get::<&str, _>(0))?,
+                password_hash: r.get(1),
+                active: r.get::<&str, _>(2) == "active",
+            })
+        })
+        .transpose()
+    }
+
+    async fn open_session(&self, tenant: TenantId, user: UserId, ctx: &RequestContext) -> Result<super::Session> {
+        let now = Utc::now();
+        let mut tx = self.begin_write().await?;
+        let session = insert_session(&mut tx, tenant, user, now).await?;
+        append(&mut tx, tenant, super::session_event("user.login", user, ctx), now).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(session)
+    }
+
+    async fn refresh_session(&self, refresh: &Token, ctx: &RequestContext) -> Result<Option<super::Session>> {
+        if refresh.kind() != Kind::Refresh {
+            return Ok(None);
+        }
+        let now = Utc::now();
+        let tenant = refresh.tenant();
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "UPDATE sessions SET revoked_at = ? WHERE tenant_id = ? AND refresh_hash = ?
+             AND revoked_at IS NULL AND refresh_expires_at > ? RETURNING user_id",
+        )
+        .bind(super::audit_time(now))
+        .bind(tenant.to_string())
+        .bind(refresh.hash())
+        .bind(super::audit_time(now))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let Some(row) = row else { return Ok(None) };
+        let user = UserId::parse(row.get::<&str, _>(0))?;
+        let session = insert_session(&mut tx, tenant, user, now).await?;
+        append(&mut tx, tenant, super::session_event("session.refreshed", user, ctx), now).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(Some(session))
     }
 
     async fn set_rate_limit(&self, tenant: TenantId, requests_per_hour: Option<i64>) -> Result<()> {

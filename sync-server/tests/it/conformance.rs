@@ -2,7 +2,7 @@
 
 use remit_core::{Email, Role, TenantId};
 use remit_server::audit::{self, AuditActor, AuditEvent, RequestContext};
-use remit_server::credentials::ApiKey;
+use remit_server::credentials::Token;
 use remit_server::error::Error;
 use remit_server::store::{NewTenant, NewUser, Plan};
 
@@ -82,10 +82,10 @@ pub async fn only_issued_keys_authenticate(h: Harness) {
     let (other, other_owner) = h.tenant("other", Plan::Enterprise).await;
     assert_eq!(h.store.authenticate(&owner.api_key).await.unwrap().unwrap().tenant_id, tenant.id);
     assert_eq!(h.store.authenticate(&other_owner.api_key).await.unwrap().unwrap().tenant_id, other.id);
-    let guessed = ApiKey::generate(tenant.id).unwrap();
+    let guessed = Token::generate(tenant.id).unwrap();
     assert_eq!(h.store.authenticate(&guessed).await.unwrap(), None);
     // Another tenant's secret under this tenant's id is not a key of either.
-    let swapped = ApiKey::parse(
+    let swapped = Token::parse(
         &other_owner
             .api_key
             .expose()
@@ -93,7 +93,7 @@ pub async fn only_issued_keys_authenticate(h: Harness) {
     )
     .unwrap();
     assert_eq!(h.store.authenticate(&swapped).await.unwrap(), None);
-    let unknown_tenant = ApiKey::generate(TenantId::from_uuid(uuid::Uuid::now_v7())).unwrap();
+    let unknown_tenant = Token::generate(TenantId::from_uuid(uuid::Uuid::now_v7())).unwrap();
     assert_eq!(h.store.authenticate(&unknown_tenant).await.unwrap(), None);
 }
 

@@ -30,7 +30,7 @@ async fn missing_malformed_and_unknown_keys_get_problem_json_401() {
     let (tenant, _) = h.tenant("locked", Plan::Starter).await;
     let server = start(h.store.clone()).await;
     let client = reqwest::Client::new();
-    let unknown = remit_server::credentials::ApiKey::generate(tenant.id).unwrap().expose();
+    let unknown = remit_server::credentials::Token::generate(tenant.id).unwrap().expose();
     for auth in [None, Some("Basic abc".to_string()), Some("Bearer rk_nope".into()), Some(format!("Bearer {unknown}"))]
     {
         let mut req = client.get(format!("{}/v1/me", server.base));

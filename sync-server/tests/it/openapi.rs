@@ -21,6 +21,8 @@ async fn the_openapi_document_describes_every_route() {
             "/v1/audit-logs",
             "/v1/audit-logs/export",
             "/v1/audit-logs/verify",
+            "/v1/auth/login",
+            "/v1/auth/refresh",
             "/v1/currencies",
             "/v1/me",
             "/v1/users"

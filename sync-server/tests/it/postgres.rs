@@ -5,8 +5,8 @@ use sqlx::{Connection, PgConnection, Row};
 
 use crate::harness::Harness;
 
-const TENANT_TABLES: [&str; 7] =
-    ["tenants", "users", "memberships", "api_keys", "audit_heads", "audit_log", "idempotency_keys"];
+const TENANT_TABLES: [&str; 8] =
+    ["tenants", "users", "memberships", "api_keys", "audit_heads", "audit_log", "idempotency_keys", "sessions"];
 
 #[tokio::test]
 async fn the_catalog_shows_rls_forced_everywhere_and_an_app_role_without_power() {
