@@ -12,7 +12,7 @@ use remit_core::rbac::{Action, Target};
 
 use crate::AppState;
 use crate::audit::{AuditEvent, RequestContext};
-use crate::credentials::Token;
+use crate::credentials::{Kind, Token};
 use crate::problem::Problem;
 use crate::store::Principal;
 
@@ -64,6 +64,11 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
         Some(h) => match h.strip_prefix("Bearer ").and_then(|t| Token::parse(t.trim())) {
             None => Authn::NotAKey,
             Some(key) => match state.store.authenticate(&key).await {
+                Ok(Some(principal)) if key.kind() == Kind::ApiKey && !principal.plan.api_access() => {
+                    let detail = "API keys need the professional or enterprise plan; sign in with a password instead";
+                    return Problem::new(StatusCode::FORBIDDEN, "plan_no_api_access", detail.to_owned())
+                        .into_response();
+                }
                 Ok(Some(principal)) => Authn::Ok(Authenticated { principal, scope: key.hash() }),
                 Ok(None) => Authn::Unknown,
                 Err(err) => return Problem::from(err).into_response(),

@@ -27,6 +27,7 @@ struct UserView {
 
 #[utoipa::path(get, path = "/v1/me", tag = "identity", security(("api_key" = [])), responses(
     (status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "API keys on the starter plan"),
     (status = 429, body = Problem, content_type = "application/problem+json", description = "over the credential's hourly limit; see Retry-After")
 ))]
 pub async fn get(State(state): State<AppState>, principal: Principal) -> Result<Json<Me>, Error> {

@@ -64,6 +64,12 @@ impl Plan {
         }
     }
 
+    /// Whether the plan includes the REST API for integrations (spec 6.1: not on starter).
+    /// People signed in with a password use the API on every plan.
+    pub fn api_access(self) -> bool {
+        !matches!(self, Plan::Starter)
+    }
+
     /// Invoices per month allowed by the plan (100, 1000, unlimited).
     pub fn max_invoices(self) -> Option<i64> {
         match self {
@@ -122,6 +128,8 @@ pub struct Principal {
     /// Requests per hour this credential may make: the operator's override or the plan's.
     #[serde(skip)]
     pub requests_per_hour: i64,
+    #[serde(skip)]
+    pub plan: Plan,
 }
 
 impl Principal {
@@ -415,8 +423,10 @@ pub(crate) fn claim_from(
     }
 }
 
-pub(crate) fn requests_per_hour(plan: &str, overridden: Option<i64>) -> Result<i64> {
-    Ok(overridden.unwrap_or(Plan::parse(plan)?.requests_per_hour()))
+/// The plan and the request limit of an authenticated tenant.
+pub(crate) fn plan_and_limit(plan: &str, overridden: Option<i64>) -> Result<(Plan, i64)> {
+    let plan = Plan::parse(plan)?;
+    Ok((plan, overridden.unwrap_or(plan.requests_per_hour())))
 }
 
 pub(crate) fn new_session(tenant: TenantId, now: DateTime<Utc>) -> Result<(Session, DateTime<Utc>)> {

@@ -311,12 +311,14 @@ impl Store for PgStore {
             .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         row.map(|r| {
+            let (plan, requests_per_hour) = super::plan_and_limit(r.get(3), r.get::<Option<i32>, _>(4).map(i64::from))?;
             Ok(Principal {
                 tenant_id: key.tenant(),
                 user_id: UserId::from_uuid(r.get(0)),
                 email: r.get(1),
                 role: r.get::<&str, _>(2).parse::<Role>()?,
-                requests_per_hour: super::requests_per_hour(r.get(3), r.get::<Option<i32>, _>(4).map(i64::from))?,
+                requests_per_hour,
+                plan,
             })
         })
         .transpose()

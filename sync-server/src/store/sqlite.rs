@@ -298,12 +298,14 @@ impl Store for SqliteStore {
         }
         let row = query.fetch_optional(&self.pool).await.map_err(db_error)?;
         row.map(|r| {
+            let (plan, requests_per_hour) = super::plan_and_limit(r.get(3), r.get(4))?;
             Ok(Principal {
                 tenant_id: key.tenant(),
                 user_id: UserId::parse(r.get::<&str, _>(0))?,
                 email: r.get(1),
                 role: r.get::<&str, _>(2).parse::<Role>()?,
-                requests_per_hour: super::requests_per_hour(r.get(3), r.get(4))?,
+                requests_per_hour,
+                plan,
             })
         })
         .transpose()

@@ -33,7 +33,7 @@ async fn unknown_paths_are_404() {
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_status() {
     let h = Harness::sqlite().await;
-    let (_, owner) = h.tenant("metered", remit_server::store::Plan::Starter).await;
+    let (_, owner) = h.tenant("metered", remit_server::store::Plan::Professional).await;
     let server = start(h.store.clone()).await;
     let client = reqwest::Client::new();
     client.get(format!("{}/v1/me", server.base)).bearer_auth(owner.api_key.expose()).send().await.unwrap();

@@ -45,3 +45,37 @@ async fn missing_malformed_and_unknown_keys_get_problem_json_401() {
         assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
     }
 }
+
+#[tokio::test]
+async fn the_starter_plan_has_no_api_keys_but_people_can_sign_in() {
+    use remit_core::{Email, Role};
+    use remit_server::audit::{AuditActor, RequestContext};
+    use remit_server::store::NewUser;
+
+    let h = Harness::sqlite().await;
+    let (tenant, owner) = h.tenant("small-shop", Plan::Starter).await;
+    let password = "a long enough password";
+    let user = NewUser {
+        email: Email::parse("ann@small-shop.example").unwrap(),
+        role: Role::Manager,
+        password_hash: Some(remit_server::credentials::hash_password(password).unwrap()),
+    };
+    h.store.create_user(tenant.id, user, &AuditActor::system("test"), &RequestContext::default()).await.unwrap();
+    let server = start(h.store.clone()).await;
+    let client = reqwest::Client::new();
+    let res = client.get(format!("{}/v1/me", server.base)).bearer_auth(owner.api_key.expose()).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["code"], "plan_no_api_access");
+    let tokens: serde_json::Value = client
+        .post(format!("{}/v1/auth/login", server.base))
+        .json(&serde_json::json!({"tenant_id": tenant.id.to_string(), "email": "ann@small-shop.example", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    let res = client.get(format!("{}/v1/me", server.base)).bearer_auth(access).send().await.unwrap();
+    assert_eq!(res.status(), 200, "a person signed in with a password uses the app on any plan");
+}

@@ -9,8 +9,8 @@ use crate::harness::Harness;
 use crate::start;
 
 pub async fn limits_apply_per_credential_and_the_operator_can_override(h: Harness) {
-    let (tenant, owner) = h.tenant("limited", Plan::Starter).await;
-    let (_, neighbour) = h.tenant("neighbour", Plan::Starter).await;
+    let (tenant, owner) = h.tenant("limited", Plan::Professional).await;
+    let (_, neighbour) = h.tenant("neighbour", Plan::Professional).await;
     let colleague = h
         .store
         .create_user(
@@ -45,11 +45,11 @@ pub async fn limits_apply_per_credential_and_the_operator_can_override(h: Harnes
     );
     let other = me(neighbour.api_key.expose()).await.unwrap();
     assert_eq!(other.status(), StatusCode::OK, "another tenant is never throttled by this one");
-    assert_eq!(other.headers()["ratelimit-policy"], "\"hourly\";q=1000;w=3600", "the starter plan's limit");
+    assert_eq!(other.headers()["ratelimit-policy"], "\"hourly\";q=5000;w=3600", "the professional plan's limit");
 
     h.store.set_rate_limit(tenant.id, None).await.unwrap();
     let back = me(colleague.api_key.expose()).await.unwrap();
-    assert_eq!(back.headers()["ratelimit-policy"], "\"hourly\";q=1000;w=3600", "back to the plan's limit");
+    assert_eq!(back.headers()["ratelimit-policy"], "\"hourly\";q=5000;w=3600", "back to the plan's limit");
     assert!(h.store.set_rate_limit(remit_core::TenantId::from_uuid(uuid::Uuid::now_v7()), Some(5)).await.is_err());
 }
 
