@@ -26,13 +26,14 @@ pub struct Login {
     tenant_id: String,
     #[schema(format = Email)]
     email: String,
-    #[schema(min_length = 1, max_length = 1024)]
+    #[schema(min_length = 1, max_length = 1024, pattern = "^[^\\u0000]*$")]
     password: String,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Refresh {
+    #[schema(pattern = "^[^\\u0000]*$")]
     refresh_token: String,
 }
 

@@ -20,7 +20,8 @@ use crate::problem::Problem;
 #[openapi(
     info(title = "Remit API", description = "Offline-first invoicing: the sync server's REST API."),
     paths(
-        health::live, health::ready, currencies::list, me::get, users::list, users::create, auth::login, auth::refresh,
+        health::live, health::ready, currencies::list, me::get, users::list, users::create, users::remove,
+        users::transfer_ownership, auth::login, auth::refresh,
         audit::list, audit::export, audit::verify,
     ),
     components(schemas(Problem, crate::openapi::RoleName)),
@@ -44,6 +45,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/auth/login", axum::routing::post(auth::login))
         .route("/v1/auth/refresh", axum::routing::post(auth::refresh))
         .route("/v1/users", get(users::list).post(users::create))
+        .route("/v1/users/{id}", axum::routing::delete(users::remove))
+        .route("/v1/users/{id}/transfer-ownership", axum::routing::post(users::transfer_ownership))
         .route("/v1/audit-logs", get(audit::list))
         .route("/v1/audit-logs/export", get(audit::export))
         .route("/v1/audit-logs/verify", get(audit::verify))

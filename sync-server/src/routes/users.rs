@@ -1,7 +1,7 @@
 //! `/v1/users`: the tenant's members. Managing them needs `user.manage` (owner, admin).
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use remit_core::Email;
 use remit_core::rbac::{Action, Role};
@@ -94,4 +94,70 @@ pub async fn create(
             api_key: created.api_key.expose(),
         }),
     ))
+}
+
+fn user_id(raw: &str) -> Result<remit_core::UserId, Problem> {
+    remit_core::UserId::parse(raw)
+        .map_err(|_| Problem::new(StatusCode::NOT_FOUND, "not_found", "user not found".to_owned()))
+}
+
+/// Removes a member: their account is disabled and their keys and sessions stop working at
+/// once. The owner cannot be removed (transfer ownership first), nor can you remove yourself.
+#[utoipa::path(delete, path = "/v1/users/{id}", tag = "users", security(("api_key" = [])),
+    params(("id" = String, Path, description = "the user's id")),
+    responses(
+        (status = 204, description = "removed"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "the owner, or yourself"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn remove(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    authorize(&state, &principal, Action::ManageUsers, None, &ctx).await?;
+    let user = user_id(&id)?;
+    if user == principal.user_id {
+        return Err(Problem::new(StatusCode::CONFLICT, "conflict", "you cannot remove yourself".to_owned()));
+    }
+    state.store.remove_user(principal.tenant_id, user, &principal.audit_actor(), &ctx).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Hands the tenant to another member, who becomes its owner; the current owner becomes an
+/// administrator. Only the owner can do this.
+#[utoipa::path(post, path = "/v1/users/{id}/transfer-ownership", tag = "users", security(("api_key" = [])),
+    params(("id" = String, Path, description = "the member who becomes the owner")),
+    responses(
+        (status = 204, description = "transferred"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "not the owner"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn transfer_ownership(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    authorize(&state, &principal, Action::ManageBilling, None, &ctx).await?;
+    let to = user_id(&id)?;
+    if principal.role != Role::Owner {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only the owner can transfer ownership".to_owned(),
+        ));
+    }
+    if to == principal.user_id {
+        return Err(Problem::new(StatusCode::CONFLICT, "conflict", "you are already the owner".to_owned()));
+    }
+    state.store.transfer_ownership(principal.tenant_id, principal.user_id, to, &principal.audit_actor(), &ctx).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -261,6 +261,19 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The principal an API key belongs to; `None` when unknown or revoked.
     async fn authenticate(&self, key: &Token) -> Result<Option<Principal>>;
 
+    /// Disables a user and revokes their keys and sessions; the owner cannot be removed.
+    async fn remove_user(&self, tenant: TenantId, user: UserId, by: &AuditActor, ctx: &RequestContext) -> Result<()>;
+
+    /// Makes `to` the owner and the current owner `from` an administrator, in one step.
+    async fn transfer_ownership(
+        &self,
+        tenant: TenantId,
+        from: UserId,
+        to: UserId,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<()>;
+
     /// The user with this email in the tenant, for a password check.
     async fn login_record(&self, tenant: TenantId, email: &str) -> Result<Option<LoginRecord>>;
 
@@ -441,6 +454,31 @@ pub(crate) fn new_session(tenant: TenantId, now: DateTime<Utc>) -> Result<(Sessi
 pub(crate) fn session_event(kind: &str, user: UserId, ctx: &RequestContext) -> AuditEvent {
     let actor = AuditActor { actor_type: "user".into(), actor_id: Some(user.to_string()), actor_name: None };
     AuditEvent::new(kind, actor, "login").resource("user", user).context(ctx.clone())
+}
+
+pub(crate) fn user_removed_event(user: UserId, by: &AuditActor, ctx: &RequestContext) -> AuditEvent {
+    let mut event = AuditEvent::new("user.removed", by.clone(), "delete").resource("user", user).context(ctx.clone());
+    event.changes = serde_json::json!({ "status": { "old": "active", "new": "disabled" } });
+    event
+}
+
+pub(crate) fn ownership_event(from: UserId, to: UserId, by: &AuditActor, ctx: &RequestContext) -> AuditEvent {
+    let mut event =
+        AuditEvent::new("ownership.transferred", by.clone(), "update").resource("user", to).context(ctx.clone());
+    event.changes = serde_json::json!({
+        "owner": { "old": from.to_string(), "new": to.to_string() },
+        "previous_owner_role": { "old": "owner", "new": "admin" },
+    });
+    event
+}
+
+/// Why a user cannot be removed or receive ownership, from what the store found.
+pub(crate) fn check_removable(role: Option<String>) -> Result<()> {
+    match role.as_deref() {
+        None => Err(Error::NotFound("user")),
+        Some("owner") => Err(Error::Conflict("the owner cannot be removed: transfer ownership first".into())),
+        Some(_) => Ok(()),
+    }
 }
 
 pub(crate) fn check_user_limit(max_users: Option<i64>, current: i64) -> Result<()> {

@@ -256,7 +256,8 @@ impl Store for PgStore {
         let mut tx = self.begin(tenant).await?;
         // Locking the tenant row makes the limit check and the insert one step.
         let row = sqlx::query(
-            "SELECT max_users, (SELECT count(*) FROM memberships WHERE tenant_id = $1) FROM tenants WHERE id = $1 FOR UPDATE",
+            "SELECT max_users, (SELECT count(*) FROM users WHERE tenant_id = $1 AND status = 'active')
+             FROM tenants WHERE id = $1 FOR UPDATE",
         )
         .bind(tenant.as_uuid())
         .fetch_optional(&mut *tx)
@@ -322,6 +323,89 @@ impl Store for PgStore {
             })
         })
         .transpose()
+    }
+
+    async fn remove_user(&self, tenant: TenantId, user: UserId, by: &AuditActor, ctx: &RequestContext) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.begin(tenant).await?;
+        let role: Option<String> = sqlx::query_scalar(
+            "SELECT m.role FROM memberships m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
+             WHERE m.tenant_id = $1 AND m.user_id = $2 AND u.status = 'active' FOR UPDATE OF u",
+        )
+        .bind(tenant.as_uuid())
+        .bind(user.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        super::check_removable(role)?;
+        sqlx::query("UPDATE users SET status = 'disabled' WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.as_uuid())
+            .bind(user.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        for table in ["api_keys", "sessions"] {
+            // The table name comes from this fixed list, never from input.
+            let sql = format!(
+                "UPDATE {table} SET revoked_at = $1 WHERE tenant_id = $2 AND user_id = $3 AND revoked_at IS NULL"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(now)
+                .bind(tenant.as_uuid())
+                .bind(user.as_uuid())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        append(&mut tx, tenant, super::user_removed_event(user, by, ctx), now).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn transfer_ownership(
+        &self,
+        tenant: TenantId,
+        from: UserId,
+        to: UserId,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.begin(tenant).await?;
+        // Lock the tenant row: two transfers at once must not leave two owners.
+        sqlx::query("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE")
+            .bind(tenant.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let role_sql = "SELECT m.role FROM memberships m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
+                        WHERE m.tenant_id = $1 AND m.user_id = $2 AND u.status = 'active'";
+        let from_role: Option<String> = sqlx::query_scalar(role_sql)
+            .bind(tenant.as_uuid())
+            .bind(from.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if from_role.as_deref() != Some("owner") {
+            return Err(Error::Conflict("only the owner can transfer ownership".into()));
+        }
+        let to_role: Option<String> = sqlx::query_scalar(role_sql)
+            .bind(tenant.as_uuid())
+            .bind(to.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        super::check_removable(to_role)?;
+        for (user, role) in [(from, "admin"), (to, "owner")] {
+            sqlx::query("UPDATE memberships SET role = $1 WHERE tenant_id = $2 AND user_id = $3")
+                .bind(role)
+                .bind(tenant.as_uuid())
+                .bind(user.as_uuid())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        append(&mut tx, tenant, super::ownership_event(from, to, by, ctx), now).await?;
+        tx.commit().await.map_err(db_error)
     }
 
     async fn login_record(&self, tenant: TenantId, email: &str) -> Result<Option<super::LoginRecord>> {

@@ -247,7 +247,7 @@ impl Store for SqliteStore {
         let now = Utc::now();
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "SELECT max_users, (SELECT count(*) FROM memberships WHERE tenant_id = ?) FROM tenants WHERE id = ?",
+            "SELECT max_users, (SELECT count(*) FROM users WHERE tenant_id = ? AND status = 'active') FROM tenants WHERE id = ?",
         )
         .bind(tenant.to_string())
         .bind(tenant.to_string())
@@ -309,6 +309,78 @@ impl Store for SqliteStore {
             })
         })
         .transpose()
+    }
+
+    async fn remove_user(&self, tenant: TenantId, user: UserId, by: &AuditActor, ctx: &RequestContext) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.begin_write().await?;
+        let role: Option<String> = sqlx::query_scalar(
+            "SELECT m.role FROM memberships m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
+             WHERE m.tenant_id = ? AND m.user_id = ? AND u.status = 'active'",
+        )
+        .bind(tenant.to_string())
+        .bind(user.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        super::check_removable(role)?;
+        sqlx::query("UPDATE users SET status = 'disabled' WHERE tenant_id = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        for table in ["api_keys", "sessions"] {
+            // The table name comes from this fixed list, never from input.
+            let sql =
+                format!("UPDATE {table} SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(super::audit_time(now))
+                .bind(tenant.to_string())
+                .bind(user.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        append(&mut tx, tenant, super::user_removed_event(user, by, ctx), now).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn transfer_ownership(
+        &self,
+        tenant: TenantId,
+        from: UserId,
+        to: UserId,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.begin_write().await?;
+        let role_of = |user: UserId| {
+            sqlx::query_scalar::<_, String>(
+                "SELECT m.role FROM memberships m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
+                 WHERE m.tenant_id = ? AND m.user_id = ? AND u.status = 'active'",
+            )
+            .bind(tenant.to_string())
+            .bind(user.to_string())
+        };
+        let from_role = role_of(from).fetch_optional(&mut *tx).await.map_err(db_error)?;
+        if from_role.as_deref() != Some("owner") {
+            return Err(Error::Conflict("only the owner can transfer ownership".into()));
+        }
+        let to_role = role_of(to).fetch_optional(&mut *tx).await.map_err(db_error)?;
+        super::check_removable(to_role)?;
+        for (user, role) in [(from, "admin"), (to, "owner")] {
+            sqlx::query("UPDATE memberships SET role = ? WHERE tenant_id = ? AND user_id = ?")
+                .bind(role)
+                .bind(tenant.to_string())
+                .bind(user.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        append(&mut tx, tenant, super::ownership_event(from, to, by, ctx), now).await?;
+        tx.commit().await.map_err(db_error)
     }
 
     async fn login_record(&self, tenant: TenantId, email: &str) -> Result<Option<super::LoginRecord>> {

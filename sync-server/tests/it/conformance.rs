@@ -69,7 +69,14 @@ pub async fn users_are_limited_by_plan_and_unique_by_email(h: Harness) {
     let err = h.store.create_user(tenant.id, user("c@small.example", Role::Viewer), &by, &ctx).await.unwrap_err();
     assert!(matches!(err, Error::PlanLimit(_)), "the starter plan has 3 users: {err}");
     assert_eq!(h.count("users").await, users, "nothing half-written");
-    assert_eq!(h.store.audit_chain(tenant.id).await.unwrap().entries.len(), 4);
+    // A removed user no longer counts against the plan.
+    let b = h.store.create_user(tenant.id, user("b2@small.example", Role::Viewer), &by, &ctx).await;
+    assert!(matches!(b, Err(Error::PlanLimit(_))));
+    let listed = h.store.users(tenant.id).await.unwrap();
+    let accountant = listed.iter().find(|u| u.role == Role::Accountant).unwrap().id;
+    h.store.remove_user(tenant.id, accountant, &by, &ctx).await.unwrap();
+    h.store.create_user(tenant.id, user("c@small.example", Role::Viewer), &by, &ctx).await.unwrap();
+    assert_eq!(h.store.audit_chain(tenant.id).await.unwrap().entries.len(), 6, "provisioning, 3 users, 1 removal");
     let missing = TenantId::from_uuid(uuid::Uuid::now_v7());
     assert!(matches!(
         h.store.create_user(missing, user("x@y.example", Role::Viewer), &by, &ctx).await,

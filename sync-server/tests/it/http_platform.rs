@@ -185,7 +185,68 @@ pub async fn conventions_request_ids_and_problem_json(h: Harness) {
     assert_eq!(entry["actor_type"], "user");
 }
 
+pub async fn removing_members_and_transferring_ownership(h: Harness) {
+    let office = Office::open(h).await;
+    let client = Client::new();
+    let users: Value = office.get(Role::Owner, "/v1/users").await.json().await.unwrap();
+    let id_of = |role: &str| {
+        users["data"].as_array().unwrap().iter().find(|u| u["role"] == role).unwrap()["id"].as_str().unwrap().to_owned()
+    };
+    let delete = |role: Role, id: String| {
+        client.delete(format!("{}/v1/users/{id}", office.base)).bearer_auth(office.key(role).to_owned()).send()
+    };
+    assert_eq!(delete(Role::Manager, id_of("viewer")).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(delete(Role::Admin, id_of("owner")).await.unwrap().status(), StatusCode::CONFLICT, "the owner stays");
+    assert_eq!(delete(Role::Admin, id_of("admin")).await.unwrap().status(), StatusCode::CONFLICT, "not yourself");
+    assert_eq!(delete(Role::Admin, uuid::Uuid::now_v7().to_string()).await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(delete(Role::Admin, "not-a-uuid".into()).await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(office.get(Role::Viewer, "/v1/me").await.status(), StatusCode::OK);
+    assert_eq!(delete(Role::Admin, id_of("viewer")).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        office.get(Role::Viewer, "/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "their key stopped working"
+    );
+    assert_eq!(delete(Role::Admin, id_of("viewer")).await.unwrap().status(), StatusCode::NOT_FOUND, "already removed");
+    let after: Value = office.get(Role::Owner, "/v1/users").await.json().await.unwrap();
+    let viewer = after["data"].as_array().unwrap().iter().find(|u| u["role"] == "viewer").unwrap();
+    assert_eq!(viewer["status"], "disabled", "kept for the record, disabled");
+
+    let transfer = |role: Role, id: String| {
+        client
+            .post(format!("{}/v1/users/{id}/transfer-ownership", office.base))
+            .bearer_auth(office.key(role).to_owned())
+            .send()
+    };
+    assert_eq!(transfer(Role::Admin, id_of("admin")).await.unwrap().status(), StatusCode::FORBIDDEN, "only the owner");
+    assert_eq!(
+        transfer(Role::Owner, id_of("viewer")).await.unwrap().status(),
+        StatusCode::NOT_FOUND,
+        "not to a removed user"
+    );
+    assert_eq!(transfer(Role::Owner, id_of("owner")).await.unwrap().status(), StatusCode::CONFLICT);
+    assert_eq!(transfer(Role::Owner, id_of("accountant")).await.unwrap().status(), StatusCode::NO_CONTENT);
+    let old_owner: Value = office.get(Role::Owner, "/v1/me").await.json().await.unwrap();
+    assert_eq!(old_owner["role"], "admin");
+    let new_owner: Value = office.get(Role::Accountant, "/v1/me").await.json().await.unwrap();
+    assert_eq!(new_owner["role"], "owner");
+    let owners = office.get(Role::Accountant, "/v1/users").await.json::<Value>().await.unwrap()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["role"] == "owner")
+        .count();
+    assert_eq!(owners, 1, "exactly one owner");
+    let events: Value =
+        office.get(Role::Accountant, "/v1/audit-logs?event_type=ownership.transferred").await.json().await.unwrap();
+    assert_eq!(events["data"].as_array().unwrap().len(), 1);
+    let removed: Value =
+        office.get(Role::Accountant, "/v1/audit-logs?event_type=user.removed").await.json().await.unwrap();
+    assert_eq!(removed["data"][0]["changes"], r#"{"status":{"new":"disabled","old":"active"}}"#);
+}
+
 both_stores!(
+    removing_members_and_transferring_ownership,
     users_and_audit_access_follow_the_matrix,
     creating_users_checks_input_and_roles,
     the_audit_log_filters_pages_exports_and_verifies,
