@@ -45,6 +45,8 @@ pub enum Authn {
     Missing,
     NotAKey,
     Unknown,
+    /// A valid API key of a tenant whose plan has no API access.
+    NoApiAccess,
     Ok(Authenticated),
 }
 
@@ -55,20 +57,22 @@ pub struct Authenticated {
     pub scope: String,
 }
 
+/// The credential of an `Authorization: Bearer ...` header (the scheme is case-insensitive).
+fn bearer(header: &str) -> Option<&str> {
+    let (scheme, credential) = header.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| credential.trim())
+}
+
 /// Authenticates once per request and applies the credential's rate limit, writing the
 /// `RateLimit` headers on every authenticated response (and a 429 past the limit).
 pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let header = req.headers().get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let outcome = match header {
         None => Authn::Missing,
-        Some(h) => match h.strip_prefix("Bearer ").and_then(|t| Token::parse(t.trim())) {
+        Some(h) => match bearer(h).and_then(Token::parse) {
             None => Authn::NotAKey,
             Some(key) => match state.store.authenticate(&key).await {
-                Ok(Some(principal)) if key.kind() == Kind::ApiKey && !principal.plan.api_access() => {
-                    let detail = "API keys need the professional or enterprise plan; sign in with a password instead";
-                    return Problem::new(StatusCode::FORBIDDEN, "plan_no_api_access", detail.to_owned())
-                        .into_response();
-                }
+                Ok(Some(principal)) if key.kind() == Kind::ApiKey && !principal.plan.api_access() => Authn::NoApiAccess,
                 Ok(Some(principal)) => Authn::Ok(Authenticated { principal, scope: key.hash() }),
                 Ok(None) => Authn::Unknown,
                 Err(err) => return Problem::from(err).into_response(),
@@ -102,6 +106,11 @@ impl FromRequestParts<AppState> for Principal {
             Some(Authn::Ok(auth)) => Ok(auth.principal.clone()),
             Some(Authn::NotAKey) => Err(unauthenticated("the credential is not a Remit API key")),
             Some(Authn::Unknown) => Err(unauthenticated("the API key is unknown or revoked")),
+            Some(Authn::NoApiAccess) => Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "plan_no_api_access",
+                "API keys need the professional or enterprise plan; sign in with a password instead".to_owned(),
+            )),
             Some(Authn::Missing) | None => Err(unauthenticated("send an API key as `Authorization: Bearer rk_...`")),
         }
     }

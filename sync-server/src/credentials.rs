@@ -59,7 +59,8 @@ impl Token {
         let (prefix, rest) = s.split_once('_')?;
         let kind = [Kind::ApiKey, Kind::Session, Kind::Refresh].into_iter().find(|k| k.prefix() == prefix)?;
         let (tenant, secret) = rest.split_once('_')?;
-        let tenant = Uuid::try_parse(tenant).ok().filter(|_| tenant.len() == 32)?;
+        let lower_hex = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let tenant = Uuid::try_parse(tenant).ok().filter(|_| tenant.len() == 32 && lower_hex(tenant))?;
         let hex_ok = secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
         hex_ok.then(|| Self { kind, tenant: TenantId::from_uuid(tenant), secret: secret.to_owned() })
     }
@@ -127,6 +128,10 @@ mod tests {
         {
             assert_eq!(Token::parse(bad), None, "{bad}");
         }
+        let (prefix, rest) = shown.split_at(3);
+        let (tenant_part, secret_part) = rest.split_at(32);
+        assert_eq!(Token::parse(&format!("{prefix}{}{secret_part}", tenant_part.to_uppercase())), None);
+        assert_eq!(Token::parse(&format!("{prefix}{tenant_part}{}", secret_part.to_uppercase())), None);
         let session = Token::generate_kind(Kind::Session, tenant).unwrap();
         assert!(session.expose().starts_with("rs_"));
         assert_eq!(Token::parse(&session.expose()).unwrap().kind(), Kind::Session);

@@ -17,6 +17,12 @@ use crate::problem::Problem;
 use crate::store::{IdempotencyClaim, StoredResponse};
 
 pub const HEADER: &str = "idempotency-key";
+
+/// Put in a response's extensions by a handler whose body holds a secret shown once (a new API
+/// key): such a body is never stored, so a retry learns that the request succeeded, not the
+/// secret.
+#[derive(Debug, Clone, Copy)]
+pub struct OneTimeSecret;
 /// Requests and responses larger than this are not handled here (the API has none).
 const MAX_BODY: usize = 2 * 1024 * 1024;
 
@@ -89,11 +95,28 @@ async fn finish(
         let _ = state.store.idempotency_finish(tenant, scope, key, None).await;
         return Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", None).into_response();
     };
-    let stored = (!parts.status.is_server_error()).then(|| StoredResponse {
-        status: parts.status.as_u16(),
-        content_type: parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned),
-        body: bytes.to_vec(),
-    });
+    let stored = if parts.status.is_server_error() {
+        None
+    } else if parts.extensions.get::<OneTimeSecret>().is_some() {
+        let problem = Problem::new(
+            StatusCode::CONFLICT,
+            "idempotent_secret_not_kept",
+            "the first request with this Idempotency-Key succeeded; its response held a secret shown only once, \
+             so it is not replayed: list the resource to find what was created"
+                .to_owned(),
+        );
+        Some(StoredResponse {
+            status: StatusCode::CONFLICT.as_u16(),
+            content_type: Some("application/problem+json".into()),
+            body: serde_json::to_vec(&problem).unwrap_or_default(),
+        })
+    } else {
+        Some(StoredResponse {
+            status: parts.status.as_u16(),
+            content_type: parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned),
+            body: bytes.to_vec(),
+        })
+    };
     if let Err(err) = state.store.idempotency_finish(tenant, scope, key, stored.as_ref()).await {
         tracing::error!(error = %err, "cannot store the idempotent response");
     }

@@ -14,8 +14,15 @@ pub const WINDOW_SECONDS: i64 = 3600;
 
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    /// (credential scope) -> (window start, requests counted in it)
-    counters: Mutex<HashMap<String, (i64, i64)>>,
+    counters: Mutex<Counters>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    /// The window the map was last swept in.
+    window: i64,
+    /// (scope) -> (window start, requests counted in it)
+    by_scope: HashMap<String, (i64, i64)>,
 }
 
 /// The outcome for one request.
@@ -34,11 +41,12 @@ impl RateLimiter {
         let window = now - now.rem_euclid(WINDOW_SECONDS);
         let reset = window + WINDOW_SECONDS - now;
         let mut counters = self.counters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Forget finished windows now and then, so the map holds only active credentials.
-        if counters.len() > 10_000 {
-            counters.retain(|_, (start, _)| *start == window);
+        // Once per window, forget the finished one: the map holds only this hour's scopes.
+        if counters.window != window {
+            counters.window = window;
+            counters.by_scope.retain(|_, (start, _)| *start == window);
         }
-        let entry = counters.entry(scope.to_owned()).or_insert((window, 0));
+        let entry = counters.by_scope.entry(scope.to_owned()).or_insert((window, 0));
         if entry.0 != window {
             *entry = (window, 0);
         }

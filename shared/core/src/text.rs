@@ -7,7 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::error::{Error, Result};
 
 /// An e-mail address, checked for the shape that mail servers accept (one `@`, a dotted
-/// domain, no spaces), not verified to exist.
+/// domain, no spaces), not verified to exist. Kept in lower case, so `Ann@Acme.com` and
+/// `ann@acme.com` are one address (no mail system in practice tells them apart).
 #[derive(Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Email(String);
@@ -37,7 +38,7 @@ impl Email {
         if s.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c)) {
             return Err(bad("contains characters an address cannot have"));
         }
-        Ok(Self(s.to_owned()))
+        Ok(Self(s.to_lowercase()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -108,6 +109,7 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(Email::parse(" billing@acme.com ").unwrap().as_str(), "billing@acme.com");
+        assert_eq!(Email::parse("Ann@Acme.COM").unwrap(), Email::parse("ann@acme.com").unwrap());
         assert!(Email::parse("a.b+tag@sub.example.co.uk").is_ok());
         for bad in [
             "",

@@ -18,8 +18,12 @@ use crate::store::{REFRESH_DAYS, SESSION_HOURS, Session};
 
 /// Attempts per hour for one account, before the password is even checked.
 const LOGIN_ATTEMPTS_PER_HOUR: i64 = 20;
+/// Attempts per hour from one address, whatever the accounts.
+const LOGIN_ATTEMPTS_PER_ADDRESS_PER_HOUR: i64 = 200;
+/// Password hashes computed at once: each takes 19 MiB and a CPU for tens of milliseconds.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     #[schema(format = Uuid)]
@@ -28,6 +32,13 @@ pub struct Login {
     email: String,
     #[schema(min_length = 1, max_length = 1024, pattern = "^[^\\u0000]*$")]
     password: String,
+}
+
+// The password never reaches a log, even through Debug.
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login").field("tenant_id", &self.tenant_id).field("email", &self.email).finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -82,24 +93,29 @@ pub async fn login(
     ApiJson(body): ApiJson<Login>,
 ) -> Result<Json<Tokens>, Problem> {
     let Ok(tenant) = TenantId::parse(&body.tenant_id) else { return Err(refused()) };
-    let email = body.email.trim().to_lowercase();
-    let quota = state.limiter.check(
-        &format!("login:{tenant}:{email}"),
-        LOGIN_ATTEMPTS_PER_HOUR,
-        chrono::Utc::now().timestamp(),
-    );
-    if !quota.allowed {
-        return Err(Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("too many attempts; retry in {} s", quota.reset),
-        ));
+    // A well-formed address (at most 254 bytes) before anything is counted or hashed.
+    let Ok(email) = remit_core::Email::parse(&body.email) else { return Err(refused()) };
+    let email = email.as_str().to_owned();
+    let now = chrono::Utc::now().timestamp();
+    let address = ctx.ip_address.clone().unwrap_or_default();
+    for (scope, limit) in [
+        (format!("login-ip:{address}"), LOGIN_ATTEMPTS_PER_ADDRESS_PER_HOUR),
+        (format!("login:{tenant}:{email}"), LOGIN_ATTEMPTS_PER_HOUR),
+    ] {
+        let quota = state.limiter.check(&scope, limit, now);
+        if !quota.allowed {
+            let detail = format!("too many attempts; retry in {} s", quota.reset);
+            return Err(Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail));
+        }
     }
     let record = state.store.login_record(tenant, &email).await?;
     let stored = record.as_ref().and_then(|r| r.password_hash.clone()).unwrap_or_else(|| decoy_hash().to_owned());
     let password = body.password;
+    let permit =
+        HASHING.acquire().await.map_err(|_| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", None))?;
     let matches =
         tokio::task::spawn_blocking(move || credentials::verify_password(&password, &stored)).await.unwrap_or(false);
+    drop(permit);
     match record {
         Some(r) if matches && r.active && r.password_hash.is_some() => {
             Ok(Json(state.store.open_session(tenant, r.user_id, &ctx).await?.into()))

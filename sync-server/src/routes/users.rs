@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use remit_core::Email;
 use remit_core::rbac::{Action, Role};
 use serde::{Deserialize, Serialize};
@@ -72,7 +73,7 @@ pub async fn create(
     principal: Principal,
     ctx: RequestContext,
     ApiJson(body): ApiJson<CreateUser>,
-) -> Result<(StatusCode, Json<CreatedUserView>), Problem> {
+) -> Result<axum::response::Response, Problem> {
     authorize(&state, &principal, Action::ManageUsers, None, &ctx).await?;
     if body.role == Role::Owner {
         return Err(Problem::new(
@@ -85,15 +86,15 @@ pub async fn create(
         .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
     let user = NewUser { email, role: body.role, password_hash: None };
     let created = state.store.create_user(principal.tenant_id, user, &principal.audit_actor(), &ctx).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedUserView {
-            user_id: created.user_id.to_string(),
-            email: created.email,
-            role: body.role,
-            api_key: created.api_key.expose(),
-        }),
-    ))
+    let view = CreatedUserView {
+        user_id: created.user_id.to_string(),
+        email: created.email,
+        role: body.role,
+        api_key: created.api_key.expose(),
+    };
+    let mut res = (StatusCode::CREATED, Json(view)).into_response();
+    res.extensions_mut().insert(crate::idempotency::OneTimeSecret);
+    Ok(res)
 }
 
 fn user_id(raw: &str) -> Result<remit_core::UserId, Problem> {

@@ -225,6 +225,9 @@ pub struct LoginRecord {
 
 /// How long a key is remembered.
 pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
+/// A key still "in flight" after this long belongs to a request that died (the client went
+/// away, the process stopped): the next retry may take it over.
+pub const IDEMPOTENCY_LEASE_SECONDS: i64 = 60;
 
 /// The tenant's audit chain as stored, with its head.
 #[derive(Debug, Clone)]
@@ -334,16 +337,26 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     }
 }
 
-/// A URL without its password, for messages and logs.
+/// A URL without its password (in the user part or as a `password=` parameter), for
+/// messages and logs.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match (base.find("://"), base.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{}:***@{}", &url[..scheme + 3], user, &url[at + 1..])
+            let user = base[scheme + 3..at].split(':').next().unwrap_or("");
+            format!("{}{}:***@{}", &base[..scheme + 3], user, &base[at + 1..])
         }
-        _ => url.to_owned(),
-    }
+        _ => base.to_owned(),
+    };
+    let Some(query) = query else { return base };
+    let params: Vec<&str> = query
+        .split('&')
+        .map(|p| if p.to_ascii_lowercase().starts_with("password=") { "password=***" } else { p })
+        .collect();
+    format!("{base}?{}", params.join("&"))
 }
 
 /// `LIKE` pattern for text anywhere, with the pattern characters of the text escaped.
@@ -456,6 +469,13 @@ pub(crate) fn session_event(kind: &str, user: UserId, ctx: &RequestContext) -> A
     AuditEvent::new(kind, actor, "login").resource("user", user).context(ctx.clone())
 }
 
+pub(crate) fn rate_limit_event(tenant: TenantId, old: Option<i64>, new: Option<i64>) -> AuditEvent {
+    let mut event = AuditEvent::new("tenant.rate_limit_changed", AuditActor::system("operator"), "update")
+        .resource("tenant", tenant);
+    event.changes = serde_json::json!({ "rate_limit_per_hour": { "old": old, "new": new } });
+    event
+}
+
 pub(crate) fn user_removed_event(user: UserId, by: &AuditActor, ctx: &RequestContext) -> AuditEvent {
     let mut event = AuditEvent::new("user.removed", by.clone(), "delete").resource("user", user).context(ctx.clone());
     event.changes = serde_json::json!({ "status": { "old": "active", "new": "disabled" } });
@@ -515,4 +535,19 @@ pub(crate) fn user_created_event(user: &CreatedUser, role: Role, by: &AuditActor
         .resource("user", user.user_id)
         .metadata(serde_json::json!({ "email": user.email, "role": role.as_str(), "api_key": user.api_key.prefix() }))
         .context(ctx.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn urls_lose_their_passwords() {
+        assert_eq!(redact("postgres://owner:s3cret@db:5432/remit"), "postgres://owner:***@db:5432/remit");
+        assert_eq!(
+            redact("postgres:///remit?host=/run/postgresql&user=owner&password=s3cret"),
+            "postgres:///remit?host=/run/postgresql&user=owner&password=***"
+        );
+        assert_eq!(redact("sqlite:./remit-data/remit.db"), "sqlite:./remit-data/remit.db");
+    }
 }

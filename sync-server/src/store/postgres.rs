@@ -254,17 +254,20 @@ impl Store for PgStore {
     ) -> Result<CreatedUser> {
         let now = Utc::now();
         let mut tx = self.begin(tenant).await?;
-        // Locking the tenant row makes the limit check and the insert one step.
-        let row = sqlx::query(
-            "SELECT max_users, (SELECT count(*) FROM users WHERE tenant_id = $1 AND status = 'active')
-             FROM tenants WHERE id = $1 FOR UPDATE",
-        )
-        .bind(tenant.as_uuid())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_error)?
-        .ok_or(Error::NotFound("tenant"))?;
-        super::check_user_limit(row.get::<Option<i32>, _>(0).map(i64::from), row.get(1))?;
+        // Lock the tenant row first, then count in a statement of its own: under READ
+        // COMMITTED that count sees every user committed before the lock was granted.
+        let max: Option<i32> = sqlx::query_scalar("SELECT max_users FROM tenants WHERE id = $1 FOR UPDATE")
+            .bind(tenant.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .ok_or(Error::NotFound("tenant"))?;
+        let active: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE tenant_id = $1 AND status = 'active'")
+            .bind(tenant.as_uuid())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        super::check_user_limit(max.map(i64::from), active)?;
         let created = insert_user(&mut tx, tenant, &user, now).await?;
         append(&mut tx, tenant, super::user_created_event(&created, user.role, by, ctx), now).await?;
         tx.commit().await.map_err(db_error)?;
@@ -328,6 +331,12 @@ impl Store for PgStore {
     async fn remove_user(&self, tenant: TenantId, user: UserId, by: &AuditActor, ctx: &RequestContext) -> Result<()> {
         let now = Utc::now();
         let mut tx = self.begin(tenant).await?;
+        // The same lock as an ownership transfer takes: the two never interleave.
+        sqlx::query("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE")
+            .bind(tenant.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
         let role: Option<String> = sqlx::query_scalar(
             "SELECT m.role FROM memberships m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
              WHERE m.tenant_id = $1 AND m.user_id = $2 AND u.status = 'active' FOR UPDATE OF u",
@@ -410,17 +419,20 @@ impl Store for PgStore {
 
     async fn login_record(&self, tenant: TenantId, email: &str) -> Result<Option<super::LoginRecord>> {
         let mut tx = self.begin(tenant).await?;
-        let row = sqlx::query("SELECT id, password_hash, status FROM users WHERE tenant_id = $1 AND email = $2")
-            .bind(tenant.as_uuid())
-            .bind(email)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        let row = sqlx::query(
+            "SELECT u.id, u.password_hash, u.status = 'active' AND t.status = 'active' FROM users u
+             JOIN tenants t ON t.id = u.tenant_id WHERE u.tenant_id = $1 AND u.email = $2",
+        )
+        .bind(tenant.as_uuid())
+        .bind(email)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         Ok(row.map(|r| super::LoginRecord {
             user_id: UserId::from_uuid(r.get(0)),
             password_hash: r.get(1),
-            active: r.get::<&str, _>(2) == "active",
+            active: r.get::<bool, _>(2),
         }))
     }
 
@@ -452,6 +464,20 @@ impl Store for PgStore {
         .map_err(db_error)?;
         let Some(row) = row else { return Ok(None) };
         let user = UserId::from_uuid(row.get(0));
+        // A removed user or a suspended tenant gets no new session (the transaction is dropped,
+        // so nothing changes).
+        let active: bool = sqlx::query_scalar(
+            "SELECT u.status = 'active' AND t.status = 'active' FROM users u JOIN tenants t ON t.id = u.tenant_id
+             WHERE u.tenant_id = $1 AND u.id = $2",
+        )
+        .bind(tenant.as_uuid())
+        .bind(user.as_uuid())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if !active {
+            return Ok(None);
+        }
         let session = insert_session(&mut tx, tenant, user, now).await?;
         append(&mut tx, tenant, super::session_event("session.refreshed", user, ctx), now).await?;
         tx.commit().await.map_err(db_error)?;
@@ -462,15 +488,22 @@ impl Store for PgStore {
         let limit = requests_per_hour
             .map(|n| i32::try_from(n).map_err(|_| Error::BadRequest("limit too large".into())))
             .transpose()?;
+        let now = Utc::now();
         let mut tx = self.begin(tenant).await?;
-        let done = sqlx::query("UPDATE tenants SET rate_limit_per_hour = $1 WHERE id = $2")
+        let old: Option<i32> = sqlx::query_scalar("SELECT rate_limit_per_hour FROM tenants WHERE id = $1 FOR UPDATE")
+            .bind(tenant.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .ok_or(Error::NotFound("tenant"))?;
+        sqlx::query("UPDATE tenants SET rate_limit_per_hour = $1 WHERE id = $2")
             .bind(limit)
             .bind(tenant.as_uuid())
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
-        if done.rows_affected() == 0 { Err(Error::NotFound("tenant")) } else { Ok(()) }
+        append(&mut tx, tenant, super::rate_limit_event(tenant, old.map(i64::from), requests_per_hour), now).await?;
+        tx.commit().await.map_err(db_error)
     }
 
     async fn record(&self, tenant: TenantId, event: AuditEvent) -> Result<()> {
@@ -481,24 +514,27 @@ impl Store for PgStore {
 
     async fn audit_chain(&self, tenant: TenantId) -> Result<AuditChain> {
         let mut tx = self.begin(tenant).await?;
-        let entries = sqlx::query_as::<_, AuditEntry>(
-            "SELECT tenant_id::text AS tenant_id, seq, event_type, actor_type, actor_id, actor_name, resource_type,
-             resource_id, action, status, metadata, changes, ip_address, user_agent, request_id, created_at,
-             prev_hash, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq",
-        )
-        .bind(tenant.as_uuid())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        // The head first, then the entries up to it: an append committing in between is simply
+        // not part of this reading, instead of looking like missing entries.
         let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1")
             .bind(tenant.as_uuid())
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_error)?
-            .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)))
-            .filter(|(seq, _)| *seq > 0);
+            .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)));
+        let upto = head.as_ref().map_or(0, |(seq, _)| *seq);
+        let entries = sqlx::query_as::<_, AuditEntry>(
+            "SELECT tenant_id::text AS tenant_id, seq, event_type, actor_type, actor_id, actor_name, resource_type,
+             resource_id, action, status, metadata, changes, ip_address, user_agent, request_id, created_at,
+             prev_hash, hash FROM audit_log WHERE tenant_id = $1 AND seq <= $2 ORDER BY seq",
+        )
+        .bind(tenant.as_uuid())
+        .bind(upto)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
-        Ok(AuditChain { entries, head })
+        Ok(AuditChain { entries, head: head.filter(|(seq, _)| *seq > 0) })
     }
 
     async fn audit_entries(
@@ -557,12 +593,14 @@ impl Store for PgStore {
         let now = Utc::now();
         let mut tx = self.begin(tenant).await?;
         sqlx::query(
-            "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND scope = $2 AND key = $3 AND created_at < $4",
+            "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND scope = $2 AND key = $3
+             AND (created_at < $4 OR (state = 'in_flight' AND created_at < $5))",
         )
         .bind(tenant.as_uuid())
         .bind(scope)
         .bind(key)
         .bind(now - chrono::Duration::hours(super::IDEMPOTENCY_TTL_HOURS))
+        .bind(now - chrono::Duration::seconds(super::IDEMPOTENCY_LEASE_SECONDS))
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;

@@ -384,17 +384,20 @@ impl Store for SqliteStore {
     }
 
     async fn login_record(&self, tenant: TenantId, email: &str) -> Result<Option<super::LoginRecord>> {
-        let row = sqlx::query("SELECT id, password_hash, status FROM users WHERE tenant_id = ? AND email = ?")
-            .bind(tenant.to_string())
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let row = sqlx::query(
+            "SELECT u.id, u.password_hash, u.status = 'active' AND t.status = 'active' FROM users u
+             JOIN tenants t ON t.id = u.tenant_id WHERE u.tenant_id = ? AND u.email = ?",
+        )
+        .bind(tenant.to_string())
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
         row.map(|r| {
             Ok(super::LoginRecord {
                 user_id: UserId::parse(r.get::<&str, _>(0))?,
                 password_hash: r.get(1),
-                active: r.get::<&str, _>(2) == "active",
+                active: r.get::<bool, _>(2),
             })
         })
         .transpose()
@@ -429,6 +432,20 @@ impl Store for SqliteStore {
         .map_err(db_error)?;
         let Some(row) = row else { return Ok(None) };
         let user = UserId::parse(row.get::<&str, _>(0))?;
+        // A removed user or a suspended tenant gets no new session (the transaction is dropped,
+        // so nothing changes).
+        let active: bool = sqlx::query_scalar(
+            "SELECT u.status = 'active' AND t.status = 'active' FROM users u JOIN tenants t ON t.id = u.tenant_id
+             WHERE u.tenant_id = ? AND u.id = ?",
+        )
+        .bind(tenant.to_string())
+        .bind(user.to_string())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if !active {
+            return Ok(None);
+        }
         let session = insert_session(&mut tx, tenant, user, now).await?;
         append(&mut tx, tenant, super::session_event("session.refreshed", user, ctx), now).await?;
         tx.commit().await.map_err(db_error)?;
@@ -436,13 +453,22 @@ impl Store for SqliteStore {
     }
 
     async fn set_rate_limit(&self, tenant: TenantId, requests_per_hour: Option<i64>) -> Result<()> {
-        let done = sqlx::query("UPDATE tenants SET rate_limit_per_hour = ? WHERE id = ?")
+        let now = Utc::now();
+        let mut tx = self.begin_write().await?;
+        let old: Option<i64> = sqlx::query_scalar("SELECT rate_limit_per_hour FROM tenants WHERE id = ?")
+            .bind(tenant.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .ok_or(Error::NotFound("tenant"))?;
+        sqlx::query("UPDATE tenants SET rate_limit_per_hour = ? WHERE id = ?")
             .bind(requests_per_hour)
             .bind(tenant.to_string())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        if done.rows_affected() == 0 { Err(Error::NotFound("tenant")) } else { Ok(()) }
+        append(&mut tx, tenant, super::rate_limit_event(tenant, old, requests_per_hour), now).await?;
+        tx.commit().await.map_err(db_error)
     }
 
     async fn record(&self, tenant: TenantId, event: AuditEvent) -> Result<()> {
@@ -452,19 +478,24 @@ impl Store for SqliteStore {
     }
 
     async fn audit_chain(&self, tenant: TenantId) -> Result<AuditChain> {
-        let entries = sqlx::query_as::<_, AuditEntry>("SELECT * FROM audit_log WHERE tenant_id = ? ORDER BY seq")
-            .bind(tenant.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+        // One read transaction: the head and the entries up to it, from the same snapshot.
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
         let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = ?")
             .bind(tenant.to_string())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db_error)?
-            .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)))
-            .filter(|(seq, _)| *seq > 0);
-        Ok(AuditChain { entries, head })
+            .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)));
+        let upto = head.as_ref().map_or(0, |(seq, _)| *seq);
+        let entries =
+            sqlx::query_as::<_, AuditEntry>("SELECT * FROM audit_log WHERE tenant_id = ? AND seq <= ? ORDER BY seq")
+                .bind(tenant.to_string())
+                .bind(upto)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(AuditChain { entries, head: head.filter(|(seq, _)| *seq > 0) })
     }
 
     async fn audit_entries(
@@ -517,14 +548,19 @@ impl Store for SqliteStore {
         let now = Utc::now();
         let cutoff = super::audit_time(now - chrono::Duration::hours(super::IDEMPOTENCY_TTL_HOURS));
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM idempotency_keys WHERE tenant_id = ? AND scope = ? AND key = ? AND created_at < ?")
-            .bind(tenant.to_string())
-            .bind(scope)
-            .bind(key)
-            .bind(&cutoff)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        let stale = super::audit_time(now - chrono::Duration::seconds(super::IDEMPOTENCY_LEASE_SECONDS));
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE tenant_id = ? AND scope = ? AND key = ?
+             AND (created_at < ? OR (state = 'in_flight' AND created_at < ?))",
+        )
+        .bind(tenant.to_string())
+        .bind(scope)
+        .bind(key)
+        .bind(&cutoff)
+        .bind(&stale)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (tenant_id, scope, key, fingerprint, state, created_at)
              VALUES (?, ?, ?, ?, 'in_flight', ?) ON CONFLICT DO NOTHING",

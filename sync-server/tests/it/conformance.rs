@@ -84,6 +84,35 @@ pub async fn users_are_limited_by_plan_and_unique_by_email(h: Harness) {
     ));
 }
 
+pub async fn concurrent_invitations_never_exceed_the_plan(h: Harness) {
+    let (tenant, _) = h.tenant("race", Plan::Starter).await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = h.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let by = AuditActor::system("test");
+            store
+                .create_user(
+                    tenant.id,
+                    user(&format!("u{i}@race.example"), Role::Viewer),
+                    &by,
+                    &RequestContext::default(),
+                )
+                .await
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(Error::PlanLimit(_)) => {}
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(created, 2, "the owner and two more: the starter plan's three users");
+    assert_eq!(h.count("users").await, 3);
+}
+
 pub async fn only_issued_keys_authenticate(h: Harness) {
     let (tenant, owner) = h.tenant("keys", Plan::Enterprise).await;
     let (other, other_owner) = h.tenant("other", Plan::Enterprise).await;
@@ -114,6 +143,11 @@ pub async fn concurrent_writers_never_fork_the_chain(h: Harness) {
             let event = AuditEvent::new("invoice.viewed", AuditActor::system("test"), "view").resource("invoice", i);
             store.record(tenant.id, event).await
         }));
+    }
+    // Verifying while others append never reports a break that is not there.
+    for _ in 0..10 {
+        let v = verify(&h, tenant.id).await;
+        assert!(v.valid, "verify during appends: {v:?}");
     }
     for t in tasks {
         t.await.unwrap().unwrap();
@@ -153,6 +187,7 @@ pub async fn tampering_with_stored_entries_is_detected(h: Harness) {
 
 both_stores!(
     provisioning_creates_tenant_owner_key_and_audit,
+    concurrent_invitations_never_exceed_the_plan,
     bad_tenant_input_is_refused_and_nothing_is_written,
     users_are_limited_by_plan_and_unique_by_email,
     only_issued_keys_authenticate,

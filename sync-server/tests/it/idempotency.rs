@@ -25,6 +25,18 @@ pub async fn claims_replay_mismatch_in_flight_and_release(h: Harness) {
     assert_eq!(s.idempotency_claim(tenant.id, "cred", "k2", "fp-a").await.unwrap(), IdempotencyClaim::Claimed);
     s.idempotency_finish(tenant.id, "cred", "k2", None).await.unwrap();
     assert_eq!(s.idempotency_claim(tenant.id, "cred", "k2", "fp-a").await.unwrap(), IdempotencyClaim::Claimed);
+    // A key left in flight by a request that died is taken over after its lease.
+    assert_eq!(s.idempotency_claim(tenant.id, "cred", "k3", "fp-a").await.unwrap(), IdempotencyClaim::Claimed);
+    let stale = match h.db {
+        crate::harness::Db::Sqlite { .. } => {
+            "UPDATE idempotency_keys SET created_at = '2000-01-01T00:00:00.000000Z' WHERE key = 'k3'"
+        }
+        crate::harness::Db::Postgres { .. } => {
+            "UPDATE idempotency_keys SET created_at = now() - interval '2 minutes' WHERE key = 'k3'"
+        }
+    };
+    h.raw(stale).await.unwrap();
+    assert_eq!(s.idempotency_claim(tenant.id, "cred", "k3", "fp-a").await.unwrap(), IdempotencyClaim::Claimed);
     // Expired keys (older than 24 hours) are forgotten.
     let old = match h.db {
         crate::harness::Db::Sqlite { .. } => "UPDATE idempotency_keys SET created_at = '2000-01-01T00:00:00.000000Z'",
@@ -49,10 +61,15 @@ pub async fn retries_over_http_are_safe(h: Harness) {
     let first = post("0190f1d2-3b4c-7d5e-8f60-718293a4b5c6", ann.clone()).await.unwrap();
     assert_eq!(first.status(), StatusCode::CREATED);
     let first_body: Value = first.json().await.unwrap();
+    assert!(first_body["api_key"].as_str().unwrap().starts_with("rk_"));
     let again = post("0190f1d2-3b4c-7d5e-8f60-718293a4b5c6", ann.clone()).await.unwrap();
-    assert_eq!(again.status(), StatusCode::CREATED, "the stored response, not a 409 for a taken email");
+    // The first response held a key shown once: it was not kept, so the retry is told the
+    // request succeeded without being handed the key again.
     assert_eq!(again.headers()["idempotent-replayed"], "true");
-    assert_eq!(again.json::<Value>().await.unwrap(), first_body, "the same user and the same key, once");
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let replay: Value = again.json().await.unwrap();
+    assert_eq!(replay["code"], "idempotent_secret_not_kept");
+    assert!(!replay.to_string().contains("rk_"), "no key in the replay");
     assert_eq!(h.count("users").await, 2, "the owner and ann: the retry created nothing");
 
     let other = post("0190f1d2-3b4c-7d5e-8f60-718293a4b5c6", json!({"email": "bob@retry.example", "role": "viewer"}))

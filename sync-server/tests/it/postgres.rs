@@ -36,7 +36,17 @@ async fn the_catalog_shows_rls_forced_everywhere_and_an_app_role_without_power()
         let (enabled, forced, owner, policies): (bool, bool, String, i64) =
             (row.get(0), row.get(1), row.get(2), row.get(3));
         assert!(enabled && forced, "{table}: RLS enabled {enabled}, forced {forced}");
-        assert!(policies >= 1, "{table} has no policy");
+        assert_eq!(policies, 1, "{table} has one policy");
+        // ... and that policy compares the row's tenant with the transaction's.
+        let (using, check): (String, String) =
+            sqlx::query_as("SELECT qual, with_check FROM pg_policies WHERE schemaname = 'public' AND tablename = $1")
+                .bind(table)
+                .fetch_one(&mut c)
+                .await
+                .unwrap();
+        for expr in [&using, &check] {
+            assert!(expr.contains("remit_current_tenant()") && expr.contains(" = "), "{table}: policy {expr}");
+        }
         assert_ne!(owner, "remit_app", "{table} is owned by the app role");
     }
     let role = sqlx::query(
@@ -106,6 +116,7 @@ async fn without_a_tenant_the_app_role_sees_and_writes_nothing() {
     .bind(a.id.as_uuid())
     .execute(store.pool())
     .await;
-    assert!(write.is_err(), "a write without tenant context must be refused");
+    let code = write.unwrap_err().as_database_error().and_then(|d| d.code()).map(|c| c.into_owned());
+    assert_eq!(code.as_deref(), Some("42501"), "refused by row-level security, not by something else");
     assert_eq!(h.count("users").await, 1);
 }
