@@ -8,6 +8,13 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `sqlite:PATH` (the default, an embedded file) or `postgres://...`.
     pub database_url: String,
+    /// SHA-256 (64 hex digits) of the platform operator's token, for `POST /v1/tenants`.
+    pub operator_token_sha256: Option<String>,
+}
+
+/// Checks an operator token hash: 64 lower-case hex digits.
+pub fn valid_token_hash(hash: &str) -> bool {
+    hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Loopback by default: exposing the server is a deliberate choice.

@@ -49,9 +49,7 @@ impl Token {
     }
 
     pub fn generate_kind(kind: Kind, tenant: TenantId) -> Result<Self> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("no randomness: {e}")))?;
-        Ok(Self { kind, tenant, secret: hex::encode(bytes) })
+        Ok(Self { kind, tenant, secret: random_secret()? })
     }
 
     /// Parses `<kind>_<tenant>_<secret>`; `None` for anything else.
@@ -84,7 +82,7 @@ impl Token {
     }
 
     pub fn hash(&self) -> String {
-        hex::encode(Sha256::digest(self.expose().as_bytes()))
+        sha256_hex(&self.expose())
     }
 }
 
@@ -92,6 +90,17 @@ impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Token({})", self.prefix())
     }
+}
+
+/// 256 random bits as 64 hex digits.
+pub fn random_secret() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("no randomness: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
+pub fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// Argon2id with the crate's defaults (19 MiB, 2 passes), salted per password.

@@ -34,11 +34,13 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub limiter: Arc<ratelimit::RateLimiter>,
     pub metrics: Arc<metrics::Metrics>,
+    /// SHA-256 (hex) of the platform operator's token; `None` turns `POST /v1/tenants` off.
+    pub operator_token_sha256: Option<String>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, limiter: Arc::default(), metrics: Arc::default() }
+        Self { store, limiter: Arc::default(), metrics: Arc::default(), operator_token_sha256: None }
     }
 }
 
@@ -68,7 +70,8 @@ pub async fn run(config: Config) -> Result<()> {
     tracing::info!(database = %store::redact(&config.database_url), "database ready");
     let listener =
         TcpListener::bind(config.listen).await.map_err(|source| Error::Bind { addr: config.listen, source })?;
-    serve(listener, AppState::new(store), shutdown_signal()).await
+    let state = AppState { operator_token_sha256: config.operator_token_sha256.clone(), ..AppState::new(store) };
+    serve(listener, state, shutdown_signal()).await
 }
 
 /// Serves on an already bound listener until `shutdown` completes.

@@ -30,6 +30,10 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "REMIT_LISTEN", default_value = DEFAULT_LISTEN)]
         listen: SocketAddr,
+        /// SHA-256 of the platform operator's token (from `admin operator-token`); enables
+        /// `POST /v1/tenants`.
+        #[arg(long, env = "REMIT_OPERATOR_TOKEN_SHA256")]
+        operator_token_sha256: Option<String>,
     },
     /// Operator tasks on the database.
     Admin {
@@ -80,6 +84,8 @@ enum Admin {
         #[arg(long, env = "REMIT_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
         database_url: String,
     },
+    /// Make a platform-operator token; prints {"token", "sha256"}: give the server the sha256.
+    OperatorToken,
     /// Check a tenant's audit chain; exits 1 when it is broken.
     VerifyAudit {
         #[arg(long)]
@@ -107,8 +113,13 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { database_url, listen } => {
-            remit_server::run(Config { listen, database_url }).await?;
+        Command::Serve { database_url, listen, operator_token_sha256 } => {
+            if let Some(hash) = &operator_token_sha256
+                && !remit_server::config::valid_token_hash(hash)
+            {
+                anyhow::bail!("--operator-token-sha256 must be 64 lower-case hex digits");
+            }
+            remit_server::run(Config { listen, database_url, operator_token_sha256 }).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin { task } => admin(task).await,
@@ -154,6 +165,12 @@ async fn admin(task: Admin) -> anyhow::Result<ExitCode> {
             let limit = requests_per_hour.map(i64::from);
             store.set_rate_limit(TenantId::parse(&tenant)?, limit).await?;
             print_json(&json!({ "tenant_id": tenant, "requests_per_hour": limit }));
+            Ok(ExitCode::SUCCESS)
+        }
+        Admin::OperatorToken => {
+            let token = remit_server::credentials::random_secret()?;
+            let sha256 = remit_server::credentials::sha256_hex(&token);
+            print_json(&json!({ "token": token, "sha256": sha256 }));
             Ok(ExitCode::SUCCESS)
         }
         Admin::VerifyAudit { tenant, database_url } => {

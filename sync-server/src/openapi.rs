@@ -43,6 +43,13 @@ impl Modify for ApiKeyScheme {
             .description(Some("An API key, `rk_<tenant>_<secret>`"))
             .build();
         components.add_security_scheme("api_key", SecurityScheme::Http(scheme));
+        let operator = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some(
+                "The platform operator's token (its SHA-256 is the server's REMIT_OPERATOR_TOKEN_SHA256)",
+            ))
+            .build();
+        components.add_security_scheme("operator", SecurityScheme::Http(operator));
     }
 }
 

@@ -5,6 +5,7 @@ mod auth;
 mod currencies;
 mod health;
 mod me;
+mod tenants;
 mod users;
 
 use axum::Router;
@@ -21,7 +22,7 @@ use crate::problem::Problem;
     info(title = "Remit API", description = "Offline-first invoicing: the sync server's REST API."),
     paths(
         health::live, health::ready, currencies::list, me::get, users::list, users::create, users::remove,
-        users::transfer_ownership, auth::login, auth::refresh,
+        users::transfer_ownership, auth::login, auth::refresh, tenants::create,
         audit::list, audit::export, audit::verify,
     ),
     components(schemas(Problem, crate::openapi::RoleName)),
@@ -29,6 +30,7 @@ use crate::problem::Problem;
     tags(
         (name = "identity", description = "Who is calling"),
         (name = "users", description = "The tenant's members and their roles"),
+        (name = "tenants", description = "Provisioning, for the platform operator"),
         (name = "audit", description = "The tamper-evident audit log (spec 6.4)"),
         (name = "reference", description = "Reference data"),
         (name = "health", description = "Liveness and readiness"),
@@ -42,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(health::ready))
         .route("/v1/currencies", get(currencies::list))
         .route("/v1/me", get(me::get))
+        .route("/v1/tenants", axum::routing::post(tenants::create))
         .route("/v1/auth/login", axum::routing::post(auth::login))
         .route("/v1/auth/refresh", axum::routing::post(auth::refresh))
         .route("/v1/users", get(users::list).post(users::create))

@@ -28,6 +28,7 @@ mod me;
 mod openapi;
 mod postgres;
 mod ratelimit;
+mod tenants;
 
 use std::sync::Arc;
 
@@ -44,10 +45,14 @@ pub struct TestServer {
 }
 
 pub async fn start(store: Arc<dyn Store>) -> TestServer {
+    start_with(AppState::new(store)).await
+}
+
+pub async fn start_with(state: AppState) -> TestServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(remit_server::serve(listener, AppState::new(store), async move {
+    tokio::spawn(remit_server::serve(listener, state, async move {
         let _ = stopped.await;
     }));
     TestServer { base, _stop: stop }

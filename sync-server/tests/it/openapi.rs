@@ -25,6 +25,7 @@ async fn the_openapi_document_describes_every_route() {
             "/v1/auth/refresh",
             "/v1/currencies",
             "/v1/me",
+            "/v1/tenants",
             "/v1/users",
             "/v1/users/{id}",
             "/v1/users/{id}/transfer-ownership"
