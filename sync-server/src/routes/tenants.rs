@@ -48,25 +48,23 @@ pub struct CreatedTenant {
 
 /// Whether the request carries the operator's token (compared in constant time).
 fn is_operator(state: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
-    let Some(expected) = &state.operator_token_sha256 else {
-        let detail = "tenant provisioning over HTTP is off: the server has no operator credential";
-        return Err(Problem::new(StatusCode::FORBIDDEN, "forbidden", detail.to_owned()));
-    };
+    let unauthenticated = |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail.to_owned());
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|h| h.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, t)| t.trim())
-        .unwrap_or("");
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unauthenticated("send the operator token as `Authorization: Bearer ...`"))?;
+    let Some(expected) = &state.operator_token_sha256 else {
+        let detail = "tenant provisioning over HTTP is off: the server has no operator credential";
+        return Err(Problem::new(StatusCode::FORBIDDEN, "forbidden", detail.to_owned()));
+    };
     let given = Sha256::digest(token.as_bytes());
     let expected = hex::decode(expected).unwrap_or_default();
     let same = given.len() == expected.len() && given.iter().zip(&expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-    if same && !token.is_empty() {
-        Ok(())
-    } else {
-        Err(Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "the operator credential is wrong".to_owned()))
-    }
+    if same { Ok(()) } else { Err(unauthenticated("the operator credential is wrong")) }
 }
 
 #[utoipa::path(post, path = "/v1/tenants", tag = "tenants", security(("operator" = [])), request_body = CreateTenant, responses(

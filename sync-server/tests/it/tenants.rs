@@ -54,6 +54,13 @@ pub async fn without_an_operator_credential_provisioning_is_off(h: Harness) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let anonymous = Client::new()
+        .post(format!("{}/v1/tenants", server.base))
+        .json(&json!({"name": "X", "plan": "starter", "owner_email": "x@x.example"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "no credential at all is a 401 either way");
     assert_eq!(h.count("tenants").await, 0);
 }
 
