@@ -1,5 +1,6 @@
 //! The route table: one module per resource, handlers named by verb.
 
+mod api_keys;
 mod audit;
 mod auth;
 mod currencies;
@@ -23,6 +24,7 @@ use crate::problem::Problem;
     paths(
         health::live, health::ready, currencies::list, me::get, users::list, users::create, users::remove,
         users::transfer_ownership, auth::login, auth::refresh, tenants::create,
+        api_keys::list, api_keys::create, api_keys::revoke,
         audit::list, audit::export, audit::verify,
     ),
     components(schemas(Problem, crate::openapi::RoleName)),
@@ -45,6 +47,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/currencies", get(currencies::list))
         .route("/v1/me", get(me::get))
         .route("/v1/tenants", axum::routing::post(tenants::create))
+        .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/v1/api-keys/{id}", axum::routing::delete(api_keys::revoke))
         .route("/v1/auth/login", axum::routing::post(auth::login))
         .route("/v1/auth/refresh", axum::routing::post(auth::refresh))
         .route("/v1/users", get(users::list).post(users::create))

@@ -203,6 +203,19 @@ pub enum IdempotencyClaim {
     Mismatch,
 }
 
+/// An API key as lists show it: never the key itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ApiKeyRecord {
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub user_id: UserId,
+    /// Enough to recognise the key: `rk_…_1a2b3c4d`.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
 /// A new session's tokens.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -273,6 +286,28 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         tenant: TenantId,
         from: UserId,
         to: UserId,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<()>;
+
+    /// The API keys of one user (revoked ones too, newest first).
+    async fn api_keys(&self, tenant: TenantId, user: UserId) -> Result<Vec<ApiKeyRecord>>;
+
+    /// A new API key for a user; the plaintext is returned once.
+    async fn create_api_key(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<(String, Token)>;
+
+    /// Revokes a live key of `owner` (any user's when `owner` is `None`); `NotFound` otherwise.
+    async fn revoke_api_key(
+        &self,
+        tenant: TenantId,
+        key_id: uuid::Uuid,
+        owner: Option<UserId>,
         by: &AuditActor,
         ctx: &RequestContext,
     ) -> Result<()>;
@@ -474,6 +509,20 @@ pub(crate) fn rate_limit_event(tenant: TenantId, old: Option<i64>, new: Option<i
         .resource("tenant", tenant);
     event.changes = serde_json::json!({ "rate_limit_per_hour": { "old": old, "new": new } });
     event
+}
+
+pub(crate) fn api_key_event(
+    kind: &str,
+    action: &str,
+    key_id: &str,
+    prefix: &str,
+    by: &AuditActor,
+    ctx: &RequestContext,
+) -> AuditEvent {
+    AuditEvent::new(kind, by.clone(), action)
+        .resource("api_key", key_id)
+        .metadata(serde_json::json!({ "prefix": prefix }))
+        .context(ctx.clone())
 }
 
 pub(crate) fn user_removed_event(user: UserId, by: &AuditActor, ctx: &RequestContext) -> AuditEvent {

@@ -134,18 +134,7 @@ async fn insert_user(
         .execute(&mut *conn)
         .await
         .map_err(db_error)?;
-    sqlx::query(
-        "INSERT INTO api_keys (tenant_id, id, user_id, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(tenant.as_uuid())
-    .bind(Uuid::now_v7())
-    .bind(user_id.as_uuid())
-    .bind(key.prefix())
-    .bind(key.hash())
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    insert_api_key(conn, tenant, user_id, &key, now).await?;
     Ok(CreatedUser { user_id, email: user.email.to_string(), api_key: key })
 }
 
@@ -172,6 +161,29 @@ async fn insert_session(
     .await
     .map_err(db_error)?;
     Ok(session)
+}
+
+async fn insert_api_key(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: UserId,
+    key: &Token,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO api_keys (tenant_id, id, user_id, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tenant.as_uuid())
+    .bind(id)
+    .bind(user.as_uuid())
+    .bind(key.prefix())
+    .bind(key.hash())
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(id.to_string())
 }
 
 fn tenant_from_row(row: &PgRow) -> Result<Tenant> {
@@ -414,6 +426,74 @@ impl Store for PgStore {
                 .map_err(db_error)?;
         }
         append(&mut tx, tenant, super::ownership_event(from, to, by, ctx), now).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn api_keys(&self, tenant: TenantId, user: UserId) -> Result<Vec<super::ApiKeyRecord>> {
+        let mut tx = self.begin(tenant).await?;
+        let rows = sqlx::query(
+            "SELECT id, prefix, created_at, revoked_at FROM api_keys WHERE tenant_id = $1 AND user_id = $2
+             ORDER BY created_at DESC, id DESC",
+        )
+        .bind(tenant.as_uuid())
+        .bind(user.as_uuid())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(rows
+            .iter()
+            .map(|r| super::ApiKeyRecord {
+                id: r.get::<Uuid, _>(0).to_string(),
+                user_id: user,
+                prefix: r.get(1),
+                created_at: r.get(2),
+                revoked_at: r.get(3),
+            })
+            .collect())
+    }
+
+    async fn create_api_key(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<(String, Token)> {
+        let now = Utc::now();
+        let key = Token::generate(tenant)?;
+        let mut tx = self.begin(tenant).await?;
+        let id = insert_api_key(&mut tx, tenant, user, &key, now).await?;
+        append(&mut tx, tenant, super::api_key_event("api_key.created", "create", &id, &key.prefix(), by, ctx), now)
+            .await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok((id, key))
+    }
+
+    async fn revoke_api_key(
+        &self,
+        tenant: TenantId,
+        key_id: Uuid,
+        owner: Option<UserId>,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.begin(tenant).await?;
+        let prefix: Option<String> = sqlx::query_scalar(
+            "UPDATE api_keys SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL
+             AND ($4::uuid IS NULL OR user_id = $4) RETURNING prefix",
+        )
+        .bind(now)
+        .bind(tenant.as_uuid())
+        .bind(key_id)
+        .bind(owner.map(|u| *u.as_uuid()))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let prefix = prefix.ok_or(Error::NotFound("API key"))?;
+        let event = super::api_key_event("api_key.revoked", "revoke", &key_id.to_string(), &prefix, by, ctx);
+        append(&mut tx, tenant, event, now).await?;
         tx.commit().await.map_err(db_error)
     }
 

@@ -121,18 +121,7 @@ async fn insert_user(
         .execute(&mut *conn)
         .await
         .map_err(db_error)?;
-    sqlx::query(
-        "INSERT INTO api_keys (tenant_id, id, user_id, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(tenant.to_string())
-    .bind(Uuid::now_v7().to_string())
-    .bind(user_id.to_string())
-    .bind(key.prefix())
-    .bind(key.hash())
-    .bind(&now_s)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    insert_api_key(conn, tenant, user_id, &key, now).await?;
     Ok(CreatedUser { user_id, email: user.email.to_string(), api_key: key })
 }
 
@@ -159,6 +148,35 @@ async fn insert_session(
     .await
     .map_err(db_error)?;
     Ok(session)
+}
+
+async fn insert_api_key(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    user: UserId,
+    key: &Token,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let id = Uuid::now_v7().to_string();
+    sqlx::query(
+        "INSERT INTO api_keys (tenant_id, id, user_id, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(tenant.to_string())
+    .bind(&id)
+    .bind(user.to_string())
+    .bind(key.prefix())
+    .bind(key.hash())
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(id)
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::Internal(format!("bad stored time {s:?}: {e}")))
 }
 
 fn tenant_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Tenant> {
@@ -380,6 +398,74 @@ impl Store for SqliteStore {
                 .map_err(db_error)?;
         }
         append(&mut tx, tenant, super::ownership_event(from, to, by, ctx), now).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn api_keys(&self, tenant: TenantId, user: UserId) -> Result<Vec<super::ApiKeyRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, prefix, created_at, revoked_at FROM api_keys WHERE tenant_id = ? AND user_id = ?
+             ORDER BY created_at DESC, id DESC",
+        )
+        .bind(tenant.to_string())
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok(super::ApiKeyRecord {
+                    id: r.get(0),
+                    user_id: user,
+                    prefix: r.get(1),
+                    created_at: parse_time(r.get(2))?,
+                    revoked_at: r.get::<Option<&str>, _>(3).map(parse_time).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_api_key(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<(String, Token)> {
+        let now = Utc::now();
+        let key = Token::generate(tenant)?;
+        let mut tx = self.begin_write().await?;
+        let id = insert_api_key(&mut tx, tenant, user, &key, now).await?;
+        append(&mut tx, tenant, super::api_key_event("api_key.created", "create", &id, &key.prefix(), by, ctx), now)
+            .await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok((id, key))
+    }
+
+    async fn revoke_api_key(
+        &self,
+        tenant: TenantId,
+        key_id: Uuid,
+        owner: Option<UserId>,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.begin_write().await?;
+        let prefix: Option<String> = sqlx::query_scalar(
+            "UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL
+             AND (? IS NULL OR user_id = ?) RETURNING prefix",
+        )
+        .bind(now.to_rfc3339())
+        .bind(tenant.to_string())
+        .bind(key_id.to_string())
+        .bind(owner.map(|u| u.to_string()))
+        .bind(owner.map(|u| u.to_string()))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let prefix = prefix.ok_or(Error::NotFound("API key"))?;
+        let event = super::api_key_event("api_key.revoked", "revoke", &key_id.to_string(), &prefix, by, ctx);
+        append(&mut tx, tenant, event, now).await?;
         tx.commit().await.map_err(db_error)
     }
 

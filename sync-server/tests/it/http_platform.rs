@@ -245,7 +245,48 @@ pub async fn removing_members_and_transferring_ownership(h: Harness) {
     assert_eq!(removed["data"][0]["changes"], r#"{"status":{"new":"disabled","old":"active"}}"#);
 }
 
+pub async fn api_keys_are_listed_by_prefix_and_revocable(h: Harness) {
+    let office = Office::open(h).await;
+    let client = Client::new();
+    let created = client
+        .post(format!("{}/v1/api-keys", office.base))
+        .bearer_auth(office.key(Role::Manager))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.unwrap();
+    let second = created["api_key"].as_str().unwrap().to_owned();
+    assert_eq!(office.get(Role::Manager, "/v1/me").await.status(), StatusCode::OK);
+    let mine: Value = office.get(Role::Manager, "/v1/api-keys").await.json().await.unwrap();
+    let keys = mine["data"].as_array().unwrap();
+    assert_eq!(keys.len(), 2, "the first key and the new one");
+    assert!(!mine.to_string().contains(&second), "lists show prefixes, never keys");
+    assert!(keys.iter().all(|k| k["prefix"].as_str().unwrap().starts_with("rk_")));
+
+    let revoke = |role: Role, id: &str| {
+        client.delete(format!("{}/v1/api-keys/{id}", office.base)).bearer_auth(office.key(role).to_owned()).send()
+    };
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(revoke(Role::Viewer, id).await.unwrap().status(), StatusCode::NOT_FOUND, "not the viewer's key");
+    assert_eq!(revoke(Role::Manager, id).await.unwrap().status(), StatusCode::NO_CONTENT);
+    let res = client.get(format!("{}/v1/me", office.base)).bearer_auth(&second).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "a revoked key stops at once");
+    assert_eq!(revoke(Role::Manager, id).await.unwrap().status(), StatusCode::NOT_FOUND, "already revoked");
+    assert_eq!(revoke(Role::Manager, "nope").await.unwrap().status(), StatusCode::NOT_FOUND);
+    // An administrator may revoke anyone's key.
+    let viewer_keys: Value = office.get(Role::Viewer, "/v1/api-keys").await.json().await.unwrap();
+    let viewer_key = viewer_keys["data"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(revoke(Role::Admin, &viewer_key).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(office.get(Role::Viewer, "/v1/me").await.status(), StatusCode::UNAUTHORIZED);
+    let events: Value = office.get(Role::Owner, "/v1/audit-logs?resource_type=api_key").await.json().await.unwrap();
+    let kinds: Vec<&str> =
+        events["data"].as_array().unwrap().iter().map(|e| e["event_type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["api_key.created", "api_key.revoked", "api_key.revoked"]);
+}
+
 both_stores!(
+    api_keys_are_listed_by_prefix_and_revocable,
     removing_members_and_transferring_ownership,
     users_and_audit_access_follow_the_matrix,
     creating_users_checks_input_and_roles,

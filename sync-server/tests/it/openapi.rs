@@ -18,6 +18,8 @@ async fn the_openapi_document_describes_every_route() {
         [
             "/healthz",
             "/readyz",
+            "/v1/api-keys",
+            "/v1/api-keys/{id}",
             "/v1/audit-logs",
             "/v1/audit-logs/export",
             "/v1/audit-logs/verify",
