@@ -25,7 +25,7 @@ pub async fn authorize(
     target: Option<&Target>,
     ctx: &RequestContext,
 ) -> Result<(), Problem> {
-    let Err(denied) = principal.role.policy().authorize(principal.user_id, action, target) else {
+    let Err(denied) = principal.policy().authorize(principal.user_id, action, target) else {
         return Ok(());
     };
     let mut event = AuditEvent::new("permission.denied", principal.audit_actor(), "deny")
@@ -57,6 +57,24 @@ pub struct Authenticated {
     pub scope: String,
 }
 
+/// An OAuth2 access token: valid signature, not expired, and its client still live.
+async fn client_from_jwt(state: &AppState, jwt: &str) -> crate::error::Result<Option<Authenticated>> {
+    let key = state.signing_key().await?;
+    let Some(claims) = crate::jwt::verify(key, jwt, chrono::Utc::now().timestamp()) else { return Ok(None) };
+    let Some((tenant, client)) = crate::credentials::parse_client_id(&claims.sub) else { return Ok(None) };
+    if claims.tid != tenant.to_string() {
+        return Ok(None);
+    }
+    let Some(mut principal) = state.store.client_principal(tenant, client, None).await? else { return Ok(None) };
+    // The token's scopes, which may be fewer than the client's.
+    let granted: Vec<String> = claims.scope.split_whitespace().map(str::to_owned).collect();
+    principal.scopes = Some(principal.scopes.unwrap_or_default().into_iter().filter(|s| granted.contains(s)).collect());
+    if !principal.plan.api_access() {
+        return Ok(None);
+    }
+    Ok(Some(Authenticated { principal, scope: crate::credentials::sha256_hex(&claims.sub) }))
+}
+
 /// The credential of an `Authorization: Bearer ...` header (the scheme is case-insensitive).
 fn bearer(header: &str) -> Option<&str> {
     let (scheme, credential) = header.split_once(' ')?;
@@ -70,7 +88,14 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     let outcome = match header {
         None => Authn::Missing,
         Some(h) => match bearer(h).and_then(Token::parse) {
-            None => Authn::NotAKey,
+            None => match bearer(h).filter(|t| t.matches('.').count() == 2) {
+                Some(jwt) => match client_from_jwt(&state, jwt).await {
+                    Ok(Some(auth)) => Authn::Ok(auth),
+                    Ok(None) => Authn::Unknown,
+                    Err(err) => return Problem::from(err).into_response(),
+                },
+                None => Authn::NotAKey,
+            },
             Some(key) => match state.store.authenticate(&key).await {
                 Ok(Some(principal)) if key.kind() == Kind::ApiKey && !principal.plan.api_access() => Authn::NoApiAccess,
                 Ok(Some(principal)) => Authn::Ok(Authenticated { principal, scope: key.hash() }),

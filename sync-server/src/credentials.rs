@@ -92,6 +92,21 @@ impl fmt::Debug for Token {
     }
 }
 
+/// An OAuth2 client id: `rc_<tenant, 32 hex>_<client, 32 hex>` (public, not a secret).
+pub fn client_id(tenant: TenantId, client: Uuid) -> String {
+    format!("rc_{}_{}", tenant.as_uuid().simple(), client.simple())
+}
+
+pub fn parse_client_id(s: &str) -> Option<(TenantId, Uuid)> {
+    let rest = s.strip_prefix("rc_")?;
+    let (tenant, client) = rest.split_once('_')?;
+    let hex32 = |p: &str| p.len() == 32 && p.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !hex32(tenant) || !hex32(client) {
+        return None;
+    }
+    Some((TenantId::from_uuid(Uuid::try_parse(tenant).ok()?), Uuid::try_parse(client).ok()?))
+}
+
 /// 256 random bits as 64 hex digits.
 pub fn random_secret() -> Result<String> {
     let mut bytes = [0u8; 32];

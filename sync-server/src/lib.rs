@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod jwt;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
@@ -36,11 +37,25 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// SHA-256 (hex) of the platform operator's token; `None` turns `POST /v1/tenants` off.
     pub operator_token_sha256: Option<String>,
+    /// The access-token signing key, read from the database once.
+    pub signing_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+}
+
+impl AppState {
+    pub async fn signing_key(&self) -> Result<&[u8]> {
+        self.signing_key.get_or_try_init(|| self.store.signing_key()).await.map(Vec::as_slice)
+    }
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, limiter: Arc::default(), metrics: Arc::default(), operator_token_sha256: None }
+        Self {
+            store,
+            limiter: Arc::default(),
+            metrics: Arc::default(),
+            operator_token_sha256: None,
+            signing_key: Arc::default(),
+        }
     }
 }
 

@@ -31,6 +31,12 @@ pub enum AssignableRole {
     Viewer,
 }
 
+/// Any permission string (`invoice.read.all`, `invoice.update.own.draft`, ...); the list is
+/// filled in from remit-core by `ApiKeyScheme`.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code, reason = "a schema only: its values come from remit_core::Grant::all_strings")]
+pub struct PermissionName(String);
+
 /// Adds the bearer API-key scheme the `security(("api_key" = []))` annotations refer to.
 #[derive(Debug)]
 pub struct ApiKeyScheme;
@@ -50,6 +56,13 @@ impl Modify for ApiKeyScheme {
             ))
             .build();
         components.add_security_scheme("operator", SecurityScheme::Http(operator));
+        let names = remit_core::Grant::all_strings();
+        let permission = utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(names))
+            .description(Some("A permission string"))
+            .build();
+        components.schemas.insert("PermissionName".into(), permission.into());
     }
 }
 

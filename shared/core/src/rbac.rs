@@ -183,6 +183,27 @@ impl Grant {
         if self.drafts_only { format!("{base}.draft") } else { base }
     }
 
+    /// Whether holding `self` includes everything `narrower` allows: the same permission, a
+    /// scope at least as wide, and no drafts-only limit that `narrower` lacks.
+    pub fn covers(&self, narrower: &Grant) -> bool {
+        self.permission == narrower.permission
+            && (self.scope == Scope::All || narrower.scope == Scope::Own)
+            && (!self.drafts_only || narrower.drafts_only)
+    }
+
+    /// Every permission string there is, each scope and draft limit spelled out.
+    pub fn all_strings() -> Vec<String> {
+        let mut out = Vec::new();
+        for permission in Permission::ALL {
+            for scope in [Scope::All, Scope::Own] {
+                for drafts_only in [false, true] {
+                    out.push(Grant { permission, scope, drafts_only }.permission_string());
+                }
+            }
+        }
+        out
+    }
+
     /// Parses a permission string, as written in custom roles and OAuth scopes.
     pub fn parse(input: &str) -> Result<Self> {
         let (s, drafts_only) = match input.strip_suffix(".draft") {
@@ -497,6 +518,19 @@ mod tests {
         assert!(Grant::parse("invoice.fly").is_err());
         assert_eq!("team_member".parse::<Role>().unwrap(), Role::TeamMember);
         assert!("superuser".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn wider_grants_cover_narrower_ones() {
+        let all = Grant::all(P::InvoiceUpdate);
+        let own = Grant::own(P::InvoiceUpdate);
+        let own_drafts = own.drafts();
+        assert!(all.covers(&own) && all.covers(&own_drafts) && own.covers(&own_drafts));
+        assert!(!own.covers(&all) && !own_drafts.covers(&own));
+        assert!(!all.covers(&Grant::all(P::InvoiceDelete)));
+        let strings = Grant::all_strings();
+        assert_eq!(strings.len(), Permission::ALL.len() * 4);
+        assert!(strings.iter().all(|s| Grant::parse(s).is_ok()), "every string parses back");
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub async fn create(
     principal: Principal,
     ctx: RequestContext,
 ) -> Result<Response, Problem> {
+    if principal.client.is_some() {
+        return Err(Problem::new(StatusCode::FORBIDDEN, "forbidden", "a client cannot make API keys".to_owned()));
+    }
     if !principal.plan.api_access() {
         let detail = "API keys need the professional or enterprise plan".to_owned();
         return Err(Problem::new(StatusCode::FORBIDDEN, "plan_no_api_access", detail));
@@ -77,7 +80,7 @@ pub async fn revoke(
 ) -> Result<StatusCode, Problem> {
     let not_found = || Problem::new(StatusCode::NOT_FOUND, "not_found", "no such live API key".to_owned());
     let key_id = uuid::Uuid::try_parse(&id).map_err(|_| not_found())?;
-    let manages_users = principal.role.policy().allows(principal.user_id, Action::ManageUsers, None);
+    let manages_users = principal.policy().allows(principal.user_id, Action::ManageUsers, None);
     let owner = (!manages_users).then_some(principal.user_id);
     match state.store.revoke_api_key(principal.tenant_id, key_id, owner, &principal.audit_actor(), &ctx).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT),

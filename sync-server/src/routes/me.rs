@@ -32,7 +32,7 @@ struct UserView {
 ))]
 pub async fn get(State(state): State<AppState>, principal: Principal) -> Result<Json<Me>, Error> {
     let tenant = state.store.tenant(principal.tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
-    let permissions = principal.role.grants().iter().map(|g| g.permission_string()).collect();
+    let permissions = principal.policy().grants.iter().map(|g| g.permission_string()).collect();
     Ok(Json(Me {
         user: UserView { id: principal.user_id.to_string(), email: principal.email },
         tenant,

@@ -1,11 +1,13 @@
 //! The route table: one module per resource, handlers named by verb.
 
+mod api_clients;
 mod api_keys;
 mod audit;
 mod auth;
 mod currencies;
 mod health;
 mod me;
+mod oauth;
 mod tenants;
 mod users;
 
@@ -24,7 +26,7 @@ use crate::problem::Problem;
     paths(
         health::live, health::ready, currencies::list, me::get, users::list, users::create, users::remove,
         users::transfer_ownership, auth::login, auth::refresh, tenants::create,
-        api_keys::list, api_keys::create, api_keys::revoke,
+        api_keys::list, api_keys::create, api_keys::revoke, api_clients::create, oauth::token,
         audit::list, audit::export, audit::verify,
     ),
     components(schemas(Problem, crate::openapi::RoleName)),
@@ -48,6 +50,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/me", get(me::get))
         .route("/v1/tenants", axum::routing::post(tenants::create))
         .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/v1/api-clients", axum::routing::post(api_clients::create))
+        .route("/oauth/token", axum::routing::post(oauth::token))
         .route("/v1/api-keys/{id}", axum::routing::delete(api_keys::revoke))
         .route("/v1/auth/login", axum::routing::post(auth::login))
         .route("/v1/auth/refresh", axum::routing::post(auth::refresh))

@@ -335,6 +335,8 @@ impl Store for PgStore {
                 role: r.get::<&str, _>(2).parse::<Role>()?,
                 requests_per_hour,
                 plan,
+                scopes: None,
+                client: None,
             })
         })
         .transpose()
@@ -495,6 +497,81 @@ impl Store for PgStore {
         let event = super::api_key_event("api_key.revoked", "revoke", &key_id.to_string(), &prefix, by, ctx);
         append(&mut tx, tenant, event, now).await?;
         tx.commit().await.map_err(db_error)
+    }
+
+    async fn create_api_client(
+        &self,
+        tenant: TenantId,
+        creator: UserId,
+        name: &str,
+        scopes: &[String],
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<(Uuid, String)> {
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        let secret = crate::credentials::random_secret()?;
+        let mut tx = self.begin(tenant).await?;
+        sqlx::query(
+            "INSERT INTO api_clients (tenant_id, id, name, secret_hash, scopes, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(id)
+        .bind(name.trim())
+        .bind(crate::credentials::sha256_hex(&secret))
+        .bind(scopes.join(" "))
+        .bind(creator.as_uuid())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        append(&mut tx, tenant, super::client_created_event(id, name, scopes, by, ctx), now).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok((id, secret))
+    }
+
+    async fn client_principal(
+        &self,
+        tenant: TenantId,
+        client: Uuid,
+        secret_sha256: Option<&str>,
+    ) -> Result<Option<Principal>> {
+        let mut tx = self.begin(tenant).await?;
+        let row = sqlx::query(
+            "SELECT c.scopes, c.name, u.id, u.email, m.role, t.plan, t.rate_limit_per_hour, c.secret_hash FROM api_clients c
+             JOIN users u ON u.tenant_id = c.tenant_id AND u.id = c.created_by
+             JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id
+             JOIN tenants t ON t.id = c.tenant_id
+             WHERE c.tenant_id = $1 AND c.id = $2 AND c.revoked_at IS NULL AND u.status = 'active' AND t.status = 'active'",
+        )
+        .bind(tenant.as_uuid())
+        .bind(client)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        let Some(r) = row else { return Ok(None) };
+        if secret_sha256.is_some_and(|given| given != r.get::<&str, _>(7)) {
+            return Ok(None);
+        }
+        let rate_limit = r.get::<Option<i32>, _>(6).map(i64::from);
+        let user = UserId::from_uuid(r.get(2));
+        super::client_principal_from(tenant, client, r.get(0), r.get(1), user, r.get(3), r.get(4), r.get(5), rate_limit)
+            .map(Some)
+    }
+
+    async fn signing_key(&self) -> Result<Vec<u8>> {
+        sqlx::query("INSERT INTO server_secrets (name, value, created_at) VALUES ('jwt-hs256', $1, now()) ON CONFLICT DO NOTHING")
+            .bind(crate::credentials::random_secret()?)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let hex: String = sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = 'jwt-hs256'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        hex::decode(hex).map_err(|e| Error::Internal(format!("bad signing key: {e}")))
     }
 
     async fn login_record(&self, tenant: TenantId, email: &str) -> Result<Option<super::LoginRecord>> {

@@ -285,7 +285,114 @@ pub async fn api_keys_are_listed_by_prefix_and_revocable(h: Harness) {
     assert_eq!(kinds, ["api_key.created", "api_key.revoked", "api_key.revoked"]);
 }
 
+pub async fn oauth_clients_get_scoped_jwt_access_tokens(h: Harness) {
+    let office = Office::open(h).await;
+    let client = Client::new();
+    let register = |role: Role, body: Value| {
+        client
+            .post(format!("{}/v1/api-clients", office.base))
+            .bearer_auth(office.key(role).to_owned())
+            .json(&body)
+            .send()
+    };
+    assert_eq!(register(Role::Viewer, json!({"name": "x"})).await.unwrap().status(), StatusCode::FORBIDDEN);
+    let too_much = register(Role::Admin, json!({"name": "x", "scopes": ["billing.manage"]})).await.unwrap();
+    assert_eq!(too_much.status(), StatusCode::UNPROCESSABLE_ENTITY, "an admin cannot give what they do not have");
+    let res =
+        register(Role::Admin, json!({"name": "CRM sync", "scopes": ["audit.read", "user.manage"]})).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let registered: Value = res.json().await.unwrap();
+    let (id, secret) = (
+        registered["client_id"].as_str().unwrap().to_owned(),
+        registered["client_secret"].as_str().unwrap().to_owned(),
+    );
+
+    let token = |form: Vec<(&str, &str)>| client.post(format!("{}/oauth/token", office.base)).form(&form).send();
+    let res = token(vec![("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", &secret)])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let issued: Value = res.json().await.unwrap();
+    assert_eq!((issued["token_type"].as_str(), issued["expires_in"].as_i64()), (Some("Bearer"), Some(3600)));
+    let jwt = issued["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(jwt.matches('.').count(), 2, "a JWT");
+    let get = |path: &str, bearer: String| client.get(format!("{}{path}", office.base)).bearer_auth(bearer).send();
+    let me: Value = get("/v1/me", jwt.clone()).await.unwrap().json().await.unwrap();
+    assert_eq!(me["role"], "admin", "acting for its creator");
+    assert_eq!(me["permissions"], json!(["audit.read", "user.manage"]));
+    assert_eq!(get("/v1/users", jwt.clone()).await.unwrap().status(), StatusCode::OK);
+    let minted = client.post(format!("{}/v1/api-keys", office.base)).bearer_auth(&jwt).send().await.unwrap();
+    assert_eq!(minted.status(), StatusCode::FORBIDDEN, "a client cannot make itself a broader key");
+
+    let narrow = token(vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", &id),
+        ("client_secret", &secret),
+        ("scope", "audit.read"),
+    ]);
+    let narrow: Value = narrow.await.unwrap().json().await.unwrap();
+    let narrow_jwt = narrow["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(get("/v1/audit-logs", narrow_jwt.clone()).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        get("/v1/users", narrow_jwt.clone()).await.unwrap().status(),
+        StatusCode::FORBIDDEN,
+        "outside the token's scope"
+    );
+    // A scope narrower than the creator's role is accepted, and narrows what the client may do.
+    let own = register(Role::Admin, json!({"name": "own reader", "scopes": ["invoice.read.own"]})).await.unwrap();
+    assert_eq!(own.status(), StatusCode::CREATED);
+    let unknown = register(Role::Admin, json!({"name": "x", "scopes": ["invoice.fly"]})).await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let basic = client
+        .post(format!("{}/oauth/token", office.base))
+        .basic_auth(&id, Some(&secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status(), StatusCode::OK, "HTTP Basic for the client works too");
+    let error =
+        |res: reqwest::Response| async move { (res.status(), res.json::<Value>().await.unwrap()["error"].clone()) };
+    let wrong =
+        token(vec![("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", "nope")]).await.unwrap();
+    assert_eq!(error(wrong).await, (StatusCode::UNAUTHORIZED, json!("invalid_client")));
+    let grant = token(vec![("grant_type", "password"), ("client_id", &id), ("client_secret", &secret)]).await.unwrap();
+    assert_eq!(error(grant).await, (StatusCode::BAD_REQUEST, json!("unsupported_grant_type")));
+    let scope = token(vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", &id),
+        ("client_secret", &secret),
+        ("scope", "billing.manage"),
+    ]);
+    assert_eq!(error(scope.await.unwrap()).await, (StatusCode::BAD_REQUEST, json!("invalid_scope")));
+
+    let mut forged = jwt.clone();
+    forged.replace_range(forged.len() - 4.., "AAAA");
+    assert_eq!(get("/v1/me", forged).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    // The client acts for its creator: when the creator goes, so does the client.
+    let users: Value = office.get(Role::Owner, "/v1/users").await.json().await.unwrap();
+    let admin_id = users["data"].as_array().unwrap().iter().find(|u| u["role"] == "admin").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let removed = client
+        .delete(format!("{}/v1/users/{admin_id}", office.base))
+        .bearer_auth(office.key(Role::Owner))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(get("/v1/me", jwt).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let after = token(vec![("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", &secret)])
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+}
+
 both_stores!(
+    oauth_clients_get_scoped_jwt_access_tokens,
     api_keys_are_listed_by_prefix_and_revocable,
     removing_members_and_transferring_ownership,
     users_and_audit_access_follow_the_matrix,

@@ -17,7 +17,9 @@ async fn the_openapi_document_describes_every_route() {
         paths,
         [
             "/healthz",
+            "/oauth/token",
             "/readyz",
+            "/v1/api-clients",
             "/v1/api-keys",
             "/v1/api-keys/{id}",
             "/v1/audit-logs",

@@ -1,0 +1,97 @@
+//! `POST /v1/api-clients`: registers an OAuth2 client for the caller (`settings.manage`). The
+//! client acts on behalf of its creator: its access is the creator's role, narrowed to its
+//! scopes (by default all the creator's permissions). Its secret is shown once.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use remit_core::rbac::Action;
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::audit::RequestContext;
+use crate::auth::authorize;
+use crate::extract::ApiJson;
+use crate::problem::Problem;
+use crate::store::Principal;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateClient {
+    #[schema(min_length = 1, max_length = 255, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    name: String,
+    /// Permission strings such as `invoice.read.all` or the narrower `invoice.read.own`; each
+    /// must be covered by your own permissions.
+    #[schema(value_type = Option<Vec<crate::openapi::PermissionName>>)]
+    scopes: Option<Vec<String>>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedClient {
+    client_id: String,
+    /// Shown once; only its hash is stored.
+    client_secret: String,
+    name: String,
+    scopes: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/v1/api-clients", tag = "identity", security(("api_key" = [])), request_body = CreateClient, responses(
+    (status = 201, body = CreatedClient),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "a scope you do not have"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    ApiJson(body): ApiJson<CreateClient>,
+) -> Result<Response, Problem> {
+    authorize(&state, &principal, Action::ManageSettings, None, &ctx).await?;
+    if principal.client.is_some() {
+        return Err(Problem::new(StatusCode::FORBIDDEN, "forbidden", "a client cannot register clients".to_owned()));
+    }
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > 255 {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "name must be 1 to 255 characters".to_owned(),
+        ));
+    }
+    let mine = principal.policy().grants;
+    let scopes = match body.scopes {
+        None => mine.iter().map(|g| g.permission_string()).collect(),
+        Some(asked) => {
+            let mut scopes: Vec<String> = Vec::new();
+            for s in asked {
+                let covered = remit_core::Grant::parse(&s).is_ok_and(|g| mine.iter().any(|h| h.covers(&g)));
+                if !covered {
+                    let detail = format!("{s:?} is not a permission of yours");
+                    return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scope", detail));
+                }
+                if !scopes.contains(&s) {
+                    scopes.push(s);
+                }
+            }
+            scopes
+        }
+    };
+    let (id, secret) = state
+        .store
+        .create_api_client(principal.tenant_id, principal.user_id, name, &scopes, &principal.audit_actor(), &ctx)
+        .await?;
+    let view = CreatedClient {
+        client_id: crate::credentials::client_id(principal.tenant_id, id),
+        client_secret: secret,
+        name: name.to_owned(),
+        scopes,
+    };
+    let mut res = (StatusCode::CREATED, Json(view)).into_response();
+    res.extensions_mut().insert(crate::idempotency::OneTimeSecret);
+    Ok(res)
+}
