@@ -58,6 +58,31 @@ pub async fn users_and_audit_access_follow_the_matrix(h: Harness) {
         let audits = matches!(role, Role::Owner | Role::Admin | Role::Viewer);
         assert_eq!(audit == StatusCode::OK, audits, "{role} GET /v1/audit-logs gave {audit}");
     }
+    // "Manage settings" (registering API clients): owner and admin. "Manage billing" (handing
+    // over the tenant): the owner only, walked with a target that cannot be taken so nothing
+    // changes: a 409 means the permission check passed.
+    for role in Role::ALL {
+        let res = Client::new()
+            .post(format!("{}/v1/api-clients", office.base))
+            .bearer_auth(office.key(role))
+            .json(&json!({"name": format!("{role} client"), "scopes": ["report.view"]}))
+            .send()
+            .await
+            .unwrap();
+        let settings = matches!(role, Role::Owner | Role::Admin);
+        // An admin or owner lacking nothing gets 201; everyone else 403.
+        assert_eq!(res.status() == StatusCode::CREATED, settings, "{role} POST /v1/api-clients gave {}", res.status());
+        let me: Value = office.get(role, "/v1/me").await.json().await.unwrap();
+        let own_id = me["user"]["id"].as_str().unwrap().to_owned();
+        let res = Client::new()
+            .post(format!("{}/v1/users/{own_id}/transfer-ownership", office.base))
+            .bearer_auth(office.key(role))
+            .send()
+            .await
+            .unwrap();
+        let expected = if role == Role::Owner { StatusCode::CONFLICT } else { StatusCode::FORBIDDEN };
+        assert_eq!(res.status(), expected, "{role} transfer-ownership");
+    }
     let denied = office.get(Role::Manager, "/v1/users").await;
     assert_eq!(denied.headers()["content-type"], "application/problem+json");
     assert_eq!(denied.json::<Value>().await.unwrap()["code"], "forbidden");
@@ -67,8 +92,9 @@ pub async fn users_and_audit_access_follow_the_matrix(h: Harness) {
     let denials: Value =
         office.get(Role::Owner, "/v1/audit-logs?event_type=permission.denied&limit=500").await.json().await.unwrap();
     // Users: accountant, manager, team member, viewer; audit log: accountant, manager, team
-    // member; and the manager's second try above.
-    assert_eq!(denials["data"].as_array().unwrap().len(), 4 + 3 + 1);
+    // member; API clients: the same four as users; billing: everyone but the owner; and the
+    // manager's second try above.
+    assert_eq!(denials["data"].as_array().unwrap().len(), 4 + 3 + 4 + 5 + 1);
     assert!(denials["data"].as_array().unwrap().iter().all(|e| e["status"] == "failure"));
 }
 
