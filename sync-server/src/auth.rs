@@ -1,6 +1,7 @@
-//! Who is calling and what they may do: the `Principal` extractor checks the
-//! `Authorization: Bearer` API key; `authorize` checks remit-core's RBAC policy and records
-//! every denial in the audit log.
+//! Who is calling and what they may do. `layer` authenticates the `Authorization: Bearer`
+//! credential once per request (an API key, a session token, or an OAuth2 access token) and
+//! applies its rate limit; the `Principal` extractor hands the result to handlers;
+//! `authorize` checks remit-core's RBAC policy and records every denial in the audit log.
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::StatusCode;
@@ -129,8 +130,8 @@ impl FromRequestParts<AppState> for Principal {
             |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail.to_owned());
         match parts.extensions.get::<Authn>() {
             Some(Authn::Ok(auth)) => Ok(auth.principal.clone()),
-            Some(Authn::NotAKey) => Err(unauthenticated("the credential is not a Remit API key")),
-            Some(Authn::Unknown) => Err(unauthenticated("the API key is unknown or revoked")),
+            Some(Authn::NotAKey) => Err(unauthenticated("the credential is not a Remit API key or token")),
+            Some(Authn::Unknown) => Err(unauthenticated("the credential is unknown, revoked or expired")),
             Some(Authn::NoApiAccess) => Err(Problem::new(
                 StatusCode::FORBIDDEN,
                 "plan_no_api_access",
