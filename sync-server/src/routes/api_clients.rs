@@ -55,8 +55,9 @@ pub async fn create(
     if principal.client.is_some() {
         return Err(Problem::new(StatusCode::FORBIDDEN, "forbidden", "a client cannot register clients".to_owned()));
     }
+    // The length as sent (what the schema promises), and something visible once trimmed.
     let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 255 {
+    if name.is_empty() || body.name.chars().count() > 255 {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_request",

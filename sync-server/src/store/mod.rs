@@ -497,8 +497,8 @@ pub(crate) fn trial_end(now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 pub(crate) fn validate_new_tenant(t: &NewTenant) -> Result<()> {
-    let name = t.name.trim();
-    if name.is_empty() || name.chars().count() > 255 {
+    // The length as sent (what the API schema promises), and something visible once trimmed.
+    if t.name.trim().is_empty() || t.name.chars().count() > 255 {
         return Err(Error::BadRequest("name must be 1 to 255 characters".into()));
     }
     if let Some(sub) = &t.subdomain {

@@ -46,7 +46,8 @@ pub async fn bad_tenant_input_is_refused_and_nothing_is_written(h: Harness) {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Conflict(_)), "{err}");
-    for (name, sub) in [("", None), ("Fine", Some("Not_Valid")), ("Fine", Some("-edge"))] {
+    let padded = format!("name{}", "\u{c}".repeat(300));
+    for (name, sub) in [("", None), ("Fine", Some("Not_Valid")), ("Fine", Some("-edge")), (padded.as_str(), None)] {
         let bad = NewTenant { name: name.into(), subdomain: sub.map(Into::into), plan: Plan::Starter };
         let err =
             h.store.create_tenant(bad, user("o@x.example", Role::Owner), &RequestContext::default()).await.unwrap_err();

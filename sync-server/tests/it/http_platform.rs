@@ -368,6 +368,8 @@ pub async fn oauth_clients_get_scoped_jwt_access_tokens(h: Harness) {
     // A scope narrower than the creator's role is accepted, and narrows what the client may do.
     let own = register(Role::Admin, json!({"name": "own reader", "scopes": ["invoice.read.own"]})).await.unwrap();
     assert_eq!(own.status(), StatusCode::CREATED);
+    let long = register(Role::Admin, json!({"name": format!("x{}", " ".repeat(300))})).await.unwrap();
+    assert_eq!(long.status(), StatusCode::UNPROCESSABLE_ENTITY, "too long as sent, even if short once trimmed");
     let unknown = register(Role::Admin, json!({"name": "x", "scopes": ["invoice.fly"]})).await.unwrap();
     assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
