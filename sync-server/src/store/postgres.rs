@@ -186,6 +186,20 @@ async fn insert_api_key(
     Ok(id.to_string())
 }
 
+/// The role of an active member; `None` for a removed or unknown user. Callers hold the
+/// tenant row lock, so removals and ownership transfers never interleave.
+async fn active_role(conn: &mut PgConnection, tenant: TenantId, user: UserId) -> Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT m.role FROM memberships m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
+         WHERE m.tenant_id = $1 AND m.user_id = $2 AND u.status = 'active'",
+    )
+    .bind(tenant.as_uuid())
+    .bind(user.as_uuid())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_error)
+}
+
 fn tenant_from_row(row: &PgRow) -> Result<Tenant> {
     Ok(Tenant {
         id: TenantId::from_uuid(row.get("id")),
@@ -351,16 +365,7 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        let role: Option<String> = sqlx::query_scalar(
-            "SELECT m.role FROM memberships m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
-             WHERE m.tenant_id = $1 AND m.user_id = $2 AND u.status = 'active' FOR UPDATE OF u",
-        )
-        .bind(tenant.as_uuid())
-        .bind(user.as_uuid())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        super::check_removable(role)?;
+        super::check_removable(active_role(&mut tx, tenant, user).await?)?;
         sqlx::query("UPDATE users SET status = 'disabled' WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.as_uuid())
             .bind(user.as_uuid())
@@ -400,23 +405,11 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        let role_sql = "SELECT m.role FROM memberships m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
-                        WHERE m.tenant_id = $1 AND m.user_id = $2 AND u.status = 'active'";
-        let from_role: Option<String> = sqlx::query_scalar(role_sql)
-            .bind(tenant.as_uuid())
-            .bind(from.as_uuid())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        let from_role = active_role(&mut tx, tenant, from).await?;
         if from_role.as_deref() != Some("owner") {
             return Err(Error::Conflict("only the owner can transfer ownership".into()));
         }
-        let to_role: Option<String> = sqlx::query_scalar(role_sql)
-            .bind(tenant.as_uuid())
-            .bind(to.as_uuid())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        let to_role = active_role(&mut tx, tenant, to).await?;
         super::check_removable(to_role)?;
         for (user, role) in [(from, "admin"), (to, "owner")] {
             sqlx::query("UPDATE memberships SET role = $1 WHERE tenant_id = $2 AND user_id = $3")

@@ -173,6 +173,19 @@ async fn insert_api_key(
     Ok(id)
 }
 
+/// The role of an active member; `None` for a removed or unknown user.
+async fn active_role(conn: &mut SqliteConnection, tenant: TenantId, user: UserId) -> Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT m.role FROM memberships m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
+         WHERE m.tenant_id = ? AND m.user_id = ? AND u.status = 'active'",
+    )
+    .bind(tenant.to_string())
+    .bind(user.to_string())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_error)
+}
+
 fn parse_time(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
@@ -334,16 +347,7 @@ impl Store for SqliteStore {
     async fn remove_user(&self, tenant: TenantId, user: UserId, by: &AuditActor, ctx: &RequestContext) -> Result<()> {
         let now = Utc::now();
         let mut tx = self.begin_write().await?;
-        let role: Option<String> = sqlx::query_scalar(
-            "SELECT m.role FROM memberships m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
-             WHERE m.tenant_id = ? AND m.user_id = ? AND u.status = 'active'",
-        )
-        .bind(tenant.to_string())
-        .bind(user.to_string())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        super::check_removable(role)?;
+        super::check_removable(active_role(&mut tx, tenant, user).await?)?;
         sqlx::query("UPDATE users SET status = 'disabled' WHERE tenant_id = ? AND id = ?")
             .bind(tenant.to_string())
             .bind(user.to_string())
@@ -376,19 +380,11 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         let now = Utc::now();
         let mut tx = self.begin_write().await?;
-        let role_of = |user: UserId| {
-            sqlx::query_scalar::<_, String>(
-                "SELECT m.role FROM memberships m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
-                 WHERE m.tenant_id = ? AND m.user_id = ? AND u.status = 'active'",
-            )
-            .bind(tenant.to_string())
-            .bind(user.to_string())
-        };
-        let from_role = role_of(from).fetch_optional(&mut *tx).await.map_err(db_error)?;
+        let from_role = active_role(&mut tx, tenant, from).await?;
         if from_role.as_deref() != Some("owner") {
             return Err(Error::Conflict("only the owner can transfer ownership".into()));
         }
-        let to_role = role_of(to).fetch_optional(&mut *tx).await.map_err(db_error)?;
+        let to_role = active_role(&mut tx, tenant, to).await?;
         super::check_removable(to_role)?;
         for (user, role) in [(from, "admin"), (to, "owner")] {
             sqlx::query("UPDATE memberships SET role = ? WHERE tenant_id = ? AND user_id = ?")
