@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod jwt;
+pub mod listing;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;

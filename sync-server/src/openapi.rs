@@ -73,3 +73,62 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
 pub async fn docs() -> Html<&'static str> {
     Html(include_str!("docs.html"))
 }
+
+/// Gives every list of [`crate::routes::LISTS`] its exact `sort` values, a `fields` pattern and
+/// a page schema whose items are the full item or, with `fields`, its sparse variant.
+#[derive(Debug)]
+pub struct ListConventions;
+
+impl Modify for ListConventions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, SchemaType, Type};
+        use utoipa::openapi::{Ref, RefOr, Schema};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for spec in crate::routes::LISTS {
+            if let Some(RefOr::T(Schema::Object(item))) = components.schemas.get(spec.item_schema) {
+                let mut sparse = item.clone();
+                sparse.required.clear();
+                sparse.description = Some(format!("{}, with only the fields asked for", spec.item_schema));
+                components.schemas.insert(crate::listing::sparse_schema_name(spec.item_schema), sparse.into());
+            }
+            let items = AnyOfBuilder::new()
+                .item(Ref::from_schema_name(spec.item_schema))
+                .item(Ref::from_schema_name(crate::listing::sparse_schema_name(spec.item_schema)));
+            let cursor = ObjectBuilder::new()
+                .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                .description(Some("Pass as `cursor` for the next page; null on the last page"));
+            let page: Schema = ObjectBuilder::new()
+                .property("data", ArrayBuilder::new().items(items))
+                .property("next_cursor", cursor)
+                .property("links", Ref::from_schema_name("Links"))
+                .required("data")
+                .required("next_cursor")
+                .required("links")
+                .into();
+            let Some(op) = openapi.paths.paths.get_mut(spec.path).and_then(|p| p.get.as_mut()) else { continue };
+            for param in op.parameters.iter_mut().flatten() {
+                let schema = match param.name.as_str() {
+                    "sort" => {
+                        let values: Vec<String> =
+                            spec.sorts.iter().flat_map(|s| [(*s).to_owned(), format!("-{s}")]).collect();
+                        ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()
+                    }
+                    "fields" => {
+                        let one = format!("({})", spec.fields.join("|"));
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .pattern(Some(format!("^{one}(,{one})*$")))
+                            .build()
+                    }
+                    _ => continue,
+                };
+                param.schema = Some(schema.into());
+            }
+            if let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200")
+                && let Some(content) = ok.content.get_mut("application/json")
+            {
+                content.schema = Some(page.into());
+            }
+        }
+    }
+}

@@ -1,9 +1,10 @@
-//! `POST /v1/api-clients`: registers an OAuth2 client for the caller (`settings.manage`). The
-//! client acts on behalf of its creator: its access is the creator's role, narrowed to its
-//! scopes (by default all the creator's permissions). Its secret is shown once.
+//! `/v1/api-clients`: OAuth2 clients, managed with `settings.manage`. A client acts on behalf of
+//! its creator: its access is the creator's role, narrowed to its scopes (by default all the
+//! creator's permissions). Its secret is shown once; revoking it stops its tokens at once,
+//! since every request re-reads the client.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use remit_core::rbac::Action;
@@ -12,9 +13,66 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::audit::RequestContext;
 use crate::auth::authorize;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::listing::{ListQuery, ListSpec, Page};
 use crate::problem::Problem;
 use crate::store::Principal;
+
+pub const LIST: ListSpec = ListSpec {
+    path: "/v1/api-clients",
+    item_schema: "ApiClientRecord",
+    sorts: &["created_at", "name", "revoked_at"],
+    default_sort: "created_at",
+    fields: &["id", "name", "scopes", "created_by", "created_at", "revoked_at"],
+};
+
+/// The tenant's clients, live and revoked; never their secrets.
+#[utoipa::path(get, path = "/v1/api-clients", tag = "identity", security(("api_key" = [])), params(ListQuery), responses(
+    (status = 200, body = crate::listing::PageSchema),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "a bad limit, cursor, sort or field"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Page>, Problem> {
+    authorize(&state, &principal, Action::ManageSettings, None, &ctx).await?;
+    Ok(Json(LIST.page_in_memory(state.store.api_clients(principal.tenant_id).await?, &q)?))
+}
+
+/// Revokes a client: the token endpoint refuses its secret and its access tokens stop working.
+#[utoipa::path(delete, path = "/v1/api-clients/{id}", tag = "identity", security(("api_key" = [])),
+    params(("id" = String, Path, description = "the client id, `rc_…`")),
+    responses(
+        (status = 204, description = "revoked"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "no such live client"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    authorize(&state, &principal, Action::ManageSettings, None, &ctx).await?;
+    let not_found = || Problem::new(StatusCode::NOT_FOUND, "not_found", "no such live API client".to_owned());
+    // Another tenant's client id is simply not found: tenants never learn of each other.
+    let client = match crate::credentials::parse_client_id(&id) {
+        Some((tenant, client)) if tenant == principal.tenant_id => client,
+        _ => return Err(not_found()),
+    };
+    match state.store.revoke_api_client(principal.tenant_id, client, &principal.audit_actor(), &ctx).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(crate::error::Error::NotFound(_)) => Err(not_found()),
+        Err(err) => Err(err.into()),
+    }
+}
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -10,13 +10,18 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::audit::RequestContext;
+use crate::extract::ApiQuery;
+use crate::listing::{ListQuery, ListSpec, Page};
 use crate::problem::Problem;
-use crate::store::{ApiKeyRecord, Principal};
+use crate::store::Principal;
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ApiKeyList {
-    data: Vec<ApiKeyRecord>,
-}
+pub const LIST: ListSpec = ListSpec {
+    path: "/v1/api-keys",
+    item_schema: "ApiKeyRecord",
+    sorts: &["created_at", "revoked_at"],
+    default_sort: "-created_at",
+    fields: &["id", "user_id", "prefix", "created_at", "revoked_at"],
+};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CreatedApiKey {
@@ -27,14 +32,20 @@ pub struct CreatedApiKey {
     api_key: String,
 }
 
-#[utoipa::path(get, path = "/v1/api-keys", tag = "identity", security(("api_key" = [])), responses(
-    (status = 200, body = ApiKeyList),
+/// Your own API keys, live and revoked, newest first.
+#[utoipa::path(get, path = "/v1/api-keys", tag = "identity", security(("api_key" = [])), params(ListQuery), responses(
+    (status = 200, body = crate::listing::PageSchema),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "a bad limit, cursor, sort or field"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 429, body = Problem, content_type = "application/problem+json"),
 ))]
-pub async fn list(State(state): State<AppState>, principal: Principal) -> Result<Json<ApiKeyList>, Problem> {
-    Ok(Json(ApiKeyList { data: state.store.api_keys(principal.tenant_id, principal.user_id).await? }))
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Page>, Problem> {
+    Ok(Json(LIST.page_in_memory(state.store.api_keys(principal.tenant_id, principal.user_id).await?, &q)?))
 }
 
 #[utoipa::path(post, path = "/v1/api-keys", tag = "identity", security(("api_key" = [])), responses(

@@ -6,70 +6,31 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use remit_core::rbac::Action;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::AppState;
 use crate::audit::{self, AuditEntry, RequestContext, Verification};
 use crate::auth::authorize;
 use crate::extract::ApiQuery;
+use crate::listing::{ListQuery, ListSpec, Page};
 use crate::problem::Problem;
-use crate::store::{AuditQuery, Principal};
+use crate::store::{AuditQuery, Principal, SeqPage};
 
-const DEFAULT_LIMIT: i64 = 50;
-const MAX_LIMIT: i64 = 500;
+/// Export reads the log in pages of this size.
+const EXPORT_PAGE: i64 = 500;
 /// An export larger than this is refused: narrow it with a date range.
 const MAX_EXPORT: usize = 100_000;
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Page {
-    /// 1 to 500, default 50.
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    #[param(pattern = "^[0-9]{1,18}$")]
-    cursor: Option<String>,
-}
+pub const LIST: ListSpec = ListSpec {
+    path: "/v1/audit-logs",
+    item_schema: "AuditEntry",
+    sorts: &["seq"],
+    default_sort: "seq",
+    fields: &CSV_COLUMNS,
+};
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct AuditPage {
-    data: Vec<AuditEntry>,
-    next_cursor: Option<String>,
-    links: Links,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-struct Links {
-    #[serde(rename = "self")]
-    this: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next: Option<String>,
-}
-
-fn parse_page(page: &Page) -> Result<(i64, i64), Problem> {
-    let limit = page.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_query",
-            format!("limit must be 1 to {MAX_LIMIT}"),
-        ));
-    }
-    let after = match &page.cursor {
-        None => 0,
-        Some(c) => c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_cursor",
-                "cursor is not one this API gave".to_owned(),
-            )
-        })?,
-    };
-    Ok((limit, after))
-}
-
-#[utoipa::path(get, path = "/v1/audit-logs", tag = "audit", security(("api_key" = [])), params(AuditQuery, Page), responses(
-    (status = 200, body = AuditPage),
+#[utoipa::path(get, path = "/v1/audit-logs", tag = "audit", security(("api_key" = [])), params(AuditQuery, ListQuery), responses(
+    (status = 200, body = crate::listing::PageSchema),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 429, body = Problem, content_type = "application/problem+json", description = "over the credential's hourly limit; see Retry-After"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -80,21 +41,22 @@ pub async fn list(
     principal: Principal,
     ctx: RequestContext,
     ApiQuery(filter): ApiQuery<AuditQuery>,
-    ApiQuery(page): ApiQuery<Page>,
-) -> Result<Json<AuditPage>, Problem> {
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Page>, Problem> {
     authorize(&state, &principal, Action::ReadAuditLog, None, &ctx).await?;
-    let (limit, after) = parse_page(&page)?;
+    let parsed = LIST.parse(&q)?;
     // One more than asked tells whether another page exists.
-    let mut data = state.store.audit_entries(principal.tenant_id, &filter, after, limit + 1).await?;
-    let more = data.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    data.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let next_cursor = more.then(|| data.last().map(|e| e.seq.to_string())).flatten();
-    let this = format!(
-        "/v1/audit-logs?limit={limit}{}",
-        page.cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default()
-    );
-    let next = next_cursor.as_ref().map(|c| format!("/v1/audit-logs?limit={limit}&cursor={c}"));
-    Ok(Json(AuditPage { data, next_cursor, links: Links { this, next } }))
+    let page = SeqPage { cursor: parsed.cursor, descending: parsed.descending, limit: parsed.limit + 1 };
+    let mut entries = state.store.audit_entries(principal.tenant_id, &filter, page).await?;
+    let limit = usize::try_from(parsed.limit).unwrap_or(usize::MAX);
+    let more = entries.len() > limit;
+    entries.truncate(limit);
+    let next_cursor = more.then(|| entries.last().map(|e| e.seq.to_string())).flatten();
+    let data =
+        entries.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>().map_err(|e| {
+            Problem::from(crate::error::Error::Internal(format!("audit entry does not serialize: {e}")))
+        })?;
+    Ok(Json(LIST.finish(data, next_cursor, &parsed, &q)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -134,11 +96,12 @@ pub async fn export(
         }
     };
     let mut all = Vec::new();
-    let mut after = 0;
+    let mut cursor = None;
     loop {
-        let page = state.store.audit_entries(principal.tenant_id, &filter, after, MAX_LIMIT).await?;
+        let page = SeqPage { cursor, descending: false, limit: EXPORT_PAGE };
+        let page = state.store.audit_entries(principal.tenant_id, &filter, page).await?;
         let Some(last) = page.last() else { break };
-        after = last.seq;
+        cursor = Some(last.seq);
         all.extend(page);
         if all.len() > MAX_EXPORT {
             return Err(Problem::new(

@@ -16,7 +16,8 @@ use axum::http::StatusCode;
 use axum::routing::get;
 
 use crate::AppState;
-use crate::openapi::ApiKeyScheme;
+use crate::listing::ListSpec;
+use crate::openapi::{ApiKeyScheme, ListConventions};
 use crate::problem::Problem;
 
 /// The API description: every annotated handler, with its schemas.
@@ -26,11 +27,15 @@ use crate::problem::Problem;
     paths(
         health::live, health::ready, currencies::list, me::get, users::list, users::create, users::remove,
         users::transfer_ownership, auth::login, auth::refresh, tenants::create,
-        api_keys::list, api_keys::create, api_keys::revoke, api_clients::create, oauth::token,
+        api_keys::list, api_keys::create, api_keys::revoke, api_clients::list, api_clients::create, api_clients::revoke,
+        oauth::token,
         audit::list, audit::export, audit::verify,
     ),
-    components(schemas(Problem, crate::openapi::RoleName)),
-    modifiers(&ApiKeyScheme),
+    components(schemas(
+        Problem, crate::openapi::RoleName, crate::listing::Links, crate::listing::PageSchema,
+        crate::store::UserRecord, crate::store::ApiKeyRecord, crate::store::ApiClientRecord, crate::audit::AuditEntry,
+    )),
+    modifiers(&ApiKeyScheme, &ListConventions),
     tags(
         (name = "identity", description = "Who is calling"),
         (name = "users", description = "The tenant's members and their roles"),
@@ -42,6 +47,9 @@ use crate::problem::Problem;
 )]
 pub struct ApiDoc;
 
+/// Every list endpoint, with the fields it sorts by and returns (see [`crate::listing`]).
+pub const LISTS: &[&ListSpec] = &[&users::LIST, &api_keys::LIST, &api_clients::LIST, &audit::LIST];
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::live))
@@ -50,7 +58,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/me", get(me::get))
         .route("/v1/tenants", axum::routing::post(tenants::create))
         .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))
-        .route("/v1/api-clients", axum::routing::post(api_clients::create))
+        .route("/v1/api-clients", get(api_clients::list).post(api_clients::create))
+        .route("/v1/api-clients/{id}", axum::routing::delete(api_clients::revoke))
         .route("/oauth/token", axum::routing::post(oauth::token))
         .route("/v1/api-keys/{id}", axum::routing::delete(api_keys::revoke))
         .route("/v1/auth/login", axum::routing::post(auth::login))

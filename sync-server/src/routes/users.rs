@@ -11,17 +11,22 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::audit::RequestContext;
 use crate::auth::authorize;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::listing::{ListQuery, ListSpec, Page};
 use crate::problem::Problem;
-use crate::store::{NewUser, Principal, UserRecord};
+use crate::store::{NewUser, Principal};
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct UserList {
-    data: Vec<UserRecord>,
-}
+pub const LIST: ListSpec = ListSpec {
+    path: "/v1/users",
+    item_schema: "UserRecord",
+    sorts: &["created_at", "email", "role"],
+    default_sort: "created_at",
+    fields: &["id", "email", "role", "status", "created_at"],
+};
 
-#[utoipa::path(get, path = "/v1/users", tag = "users", security(("api_key" = [])), responses(
-    (status = 200, body = UserList),
+#[utoipa::path(get, path = "/v1/users", tag = "users", security(("api_key" = [])), params(ListQuery), responses(
+    (status = 200, body = crate::listing::PageSchema),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "a bad limit, cursor, sort or field"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 429, body = Problem, content_type = "application/problem+json", description = "over the credential's hourly limit; see Retry-After"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -30,9 +35,10 @@ pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
     ctx: RequestContext,
-) -> Result<Json<UserList>, Problem> {
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Page>, Problem> {
     authorize(&state, &principal, Action::ManageUsers, None, &ctx).await?;
-    Ok(Json(UserList { data: state.store.users(principal.tenant_id).await? }))
+    Ok(Json(LIST.page_in_memory(state.store.users(principal.tenant_id).await?, &q)?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -199,6 +199,36 @@ pub struct AuditQuery {
     pub q: Option<String>,
 }
 
+/// A keyset page over a sequence: entries after `cursor` (before it when descending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeqPage {
+    pub cursor: Option<i64>,
+    pub descending: bool,
+    pub limit: i64,
+}
+
+impl SeqPage {
+    /// Adds the cursor condition and the order to a query over a `seq` column.
+    pub(crate) fn push<DB>(self, qb: &mut sqlx::QueryBuilder<DB>)
+    where
+        DB: sqlx::Database,
+        for<'e> i64: sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+    {
+        if let Some(c) = self.cursor {
+            qb.push(if self.descending { " AND seq < " } else { " AND seq > " }).push_bind(c);
+        }
+    }
+
+    pub(crate) fn finish<DB>(self, qb: &mut sqlx::QueryBuilder<DB>)
+    where
+        DB: sqlx::Database,
+        for<'e> i64: sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+    {
+        qb.push(if self.descending { " ORDER BY seq DESC LIMIT " } else { " ORDER BY seq LIMIT " })
+            .push_bind(self.limit);
+    }
+}
+
 /// A user as lists show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UserRecord {
@@ -241,6 +271,20 @@ pub struct ApiKeyRecord {
     pub user_id: UserId,
     /// Enough to recognise the key: `rk_…_1a2b3c4d`.
     pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// An OAuth2 client as lists show it: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ApiClientRecord {
+    /// The client id, `rc_<tenant>_<client>`.
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = Vec<crate::openapi::PermissionName>)]
+    pub scopes: Vec<String>,
+    #[schema(value_type = String, format = Uuid)]
+    pub created_by: UserId,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
@@ -353,6 +397,19 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         ctx: &RequestContext,
     ) -> Result<(uuid::Uuid, String)>;
 
+    /// The tenant's OAuth2 clients, live and revoked.
+    async fn api_clients(&self, tenant: TenantId) -> Result<Vec<ApiClientRecord>>;
+
+    /// Revokes a live client: its secret and every token issued to it stop working at once.
+    /// `NotFound` when there is no such live client.
+    async fn revoke_api_client(
+        &self,
+        tenant: TenantId,
+        client: uuid::Uuid,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<()>;
+
     /// The principal of a live client whose creator is active, checking its secret when given
     /// (at the token endpoint) and trusting a verified token otherwise.
     async fn client_principal(
@@ -380,14 +437,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     async fn audit_chain(&self, tenant: TenantId) -> Result<AuditChain>;
 
-    /// Entries matching `query`, oldest first, after sequence `after` (the cursor), at most `limit`.
-    async fn audit_entries(
-        &self,
-        tenant: TenantId,
-        query: &AuditQuery,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<AuditEntry>>;
+    /// Entries matching `query` in sequence order, starting past `page.cursor`, at most `page.limit`.
+    async fn audit_entries(&self, tenant: TenantId, query: &AuditQuery, page: SeqPage) -> Result<Vec<AuditEntry>>;
 
     async fn users(&self, tenant: TenantId) -> Result<Vec<UserRecord>>;
 
@@ -588,6 +639,13 @@ pub(crate) fn client_created_event(
     AuditEvent::new("api_client.created", by.clone(), "create")
         .resource("api_client", id)
         .metadata(serde_json::json!({ "name": name, "scopes": scopes }))
+        .context(ctx.clone())
+}
+
+pub(crate) fn client_revoked_event(id: uuid::Uuid, name: &str, by: &AuditActor, ctx: &RequestContext) -> AuditEvent {
+    AuditEvent::new("api_client.revoked", by.clone(), "revoke")
+        .resource("api_client", id)
+        .metadata(serde_json::json!({ "name": name }))
         .context(ctx.clone())
 }
 

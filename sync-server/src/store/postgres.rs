@@ -524,6 +524,54 @@ impl Store for PgStore {
         Ok((id, secret))
     }
 
+    async fn api_clients(&self, tenant: TenantId) -> Result<Vec<super::ApiClientRecord>> {
+        let mut tx = self.begin(tenant).await?;
+        let rows = sqlx::query(
+            "SELECT id, name, scopes, created_by, created_at, revoked_at FROM api_clients WHERE tenant_id = $1
+             ORDER BY created_at, id",
+        )
+        .bind(tenant.as_uuid())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(rows
+            .iter()
+            .map(|r| super::ApiClientRecord {
+                id: crate::credentials::client_id(tenant, r.get(0)),
+                name: r.get(1),
+                scopes: r.get::<&str, _>(2).split_whitespace().map(str::to_owned).collect(),
+                created_by: UserId::from_uuid(r.get(3)),
+                created_at: r.get(4),
+                revoked_at: r.get(5),
+            })
+            .collect())
+    }
+
+    async fn revoke_api_client(
+        &self,
+        tenant: TenantId,
+        client: Uuid,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.begin(tenant).await?;
+        let name: Option<String> = sqlx::query_scalar(
+            "UPDATE api_clients SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL
+             RETURNING name",
+        )
+        .bind(now)
+        .bind(tenant.as_uuid())
+        .bind(client)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let name = name.ok_or(Error::NotFound("API client"))?;
+        append(&mut tx, tenant, super::client_revoked_event(client, &name, by, ctx), now).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
     async fn client_principal(
         &self,
         tenant: TenantId,
@@ -691,8 +739,7 @@ impl Store for PgStore {
         &self,
         tenant: TenantId,
         query: &super::AuditQuery,
-        after: i64,
-        limit: i64,
+        page: super::SeqPage,
     ) -> Result<Vec<AuditEntry>> {
         let mut tx = self.begin(tenant).await?;
         let mut qb = sqlx::QueryBuilder::<Postgres>::new(
@@ -700,9 +747,10 @@ impl Store for PgStore {
              resource_id, action, status, metadata, changes, ip_address, user_agent, request_id, created_at,
              prev_hash, hash FROM audit_log WHERE tenant_id = ",
         );
-        qb.push_bind(*tenant.as_uuid()).push(" AND seq > ").push_bind(after);
+        qb.push_bind(*tenant.as_uuid());
+        page.push(&mut qb);
         super::push_audit_filters(&mut qb, query, "ILIKE");
-        qb.push(" ORDER BY seq LIMIT ").push_bind(limit);
+        page.finish(&mut qb);
         let entries = qb.build_query_as::<AuditEntry>().fetch_all(&mut *tx).await.map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         Ok(entries)

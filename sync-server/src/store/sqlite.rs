@@ -498,6 +498,56 @@ impl Store for SqliteStore {
         Ok((id, secret))
     }
 
+    async fn api_clients(&self, tenant: TenantId) -> Result<Vec<super::ApiClientRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, name, scopes, created_by, created_at, revoked_at FROM api_clients WHERE tenant_id = ?
+             ORDER BY created_at, id",
+        )
+        .bind(tenant.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok(super::ApiClientRecord {
+                    id: crate::credentials::client_id(
+                        tenant,
+                        Uuid::try_parse(r.get::<&str, _>(0))
+                            .map_err(|e| Error::Internal(format!("bad stored client id: {e}")))?,
+                    ),
+                    name: r.get(1),
+                    scopes: r.get::<&str, _>(2).split_whitespace().map(str::to_owned).collect(),
+                    created_by: UserId::parse(r.get::<&str, _>(3))?,
+                    created_at: parse_time(r.get(4))?,
+                    revoked_at: r.get::<Option<&str>, _>(5).map(parse_time).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    async fn revoke_api_client(
+        &self,
+        tenant: TenantId,
+        client: Uuid,
+        by: &AuditActor,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.begin_write().await?;
+        let name: Option<String> = sqlx::query_scalar(
+            "UPDATE api_clients SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL RETURNING name",
+        )
+        .bind(now.to_rfc3339())
+        .bind(tenant.to_string())
+        .bind(client.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let name = name.ok_or(Error::NotFound("API client"))?;
+        append(&mut tx, tenant, super::client_revoked_event(client, &name, by, ctx), now).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
     async fn client_principal(
         &self,
         tenant: TenantId,
@@ -660,13 +710,13 @@ impl Store for SqliteStore {
         &self,
         tenant: TenantId,
         query: &super::AuditQuery,
-        after: i64,
-        limit: i64,
+        page: super::SeqPage,
     ) -> Result<Vec<AuditEntry>> {
         let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM audit_log WHERE tenant_id = ");
-        qb.push_bind(tenant.to_string()).push(" AND seq > ").push_bind(after);
+        qb.push_bind(tenant.to_string());
+        page.push(&mut qb);
         super::push_audit_filters(&mut qb, query, "LIKE");
-        qb.push(" ORDER BY seq LIMIT ").push_bind(limit);
+        page.finish(&mut qb);
         qb.build_query_as::<AuditEntry>().fetch_all(&self.pool).await.map_err(db_error)
     }
 

@@ -397,6 +397,25 @@ pub async fn oauth_clients_get_scoped_jwt_access_tokens(h: Harness) {
     let partial: Value = scope.await.unwrap().json().await.unwrap();
     assert_eq!(partial["scope"], "audit.read", "what the client lacks is left out, and the answer says so");
 
+    // Revoking a client stops its secret and the tokens it already holds.
+    let clients: Value = office.get(Role::Owner, "/v1/api-clients?fields=id,name").await.json().await.unwrap();
+    assert_eq!(clients["data"][0], json!({"id": id, "name": "CRM sync"}), "listed without its secret");
+    let own_id = registered_id(&office, "own reader").await;
+    let delete = |role: Role, id: String| {
+        client.delete(format!("{}/v1/api-clients/{id}", office.base)).bearer_auth(office.key(role).to_owned()).send()
+    };
+    assert_eq!(delete(Role::Viewer, own_id.clone()).await.unwrap().status(), StatusCode::FORBIDDEN);
+    let own_token = token(vec![("grant_type", "client_credentials"), ("client_id", &own_id), ("client_secret", "x")]);
+    assert_eq!(own_token.await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(delete(Role::Owner, own_id.clone()).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(delete(Role::Owner, own_id.clone()).await.unwrap().status(), StatusCode::NOT_FOUND, "already revoked");
+    let elsewhere = format!("rc_{}_{}", "0".repeat(32), &own_id[36..]);
+    assert_eq!(delete(Role::Owner, elsewhere).await.unwrap().status(), StatusCode::NOT_FOUND, "another tenant's id");
+    let listed: Value = office.get(Role::Owner, "/v1/api-clients?sort=-revoked_at").await.json().await.unwrap();
+    assert_eq!(listed["data"][0]["id"], json!(own_id), "revoked clients stay listed, with the time");
+    assert!(listed["data"][0]["revoked_at"].is_string());
+    assert!(listed["data"][0].get("client_secret").is_none());
+
     let mut forged = jwt.clone();
     forged.replace_range(forged.len() - 4.., "AAAA");
     assert_eq!(get("/v1/me", forged).await.unwrap().status(), StatusCode::UNAUTHORIZED);
@@ -420,7 +439,107 @@ pub async fn oauth_clients_get_scoped_jwt_access_tokens(h: Harness) {
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
 }
 
+async fn registered_id(office: &Office, name: &str) -> String {
+    let clients: Value = office.get(Role::Owner, "/v1/api-clients").await.json().await.unwrap();
+    clients["data"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+pub async fn revoking_a_client_stops_its_live_token(h: Harness) {
+    let office = Office::open(h).await;
+    let client = Client::new();
+    let registered: Value = client
+        .post(format!("{}/v1/api-clients", office.base))
+        .bearer_auth(office.key(Role::Owner))
+        .json(&json!({"name": "Zapier"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = registered["client_id"].as_str().unwrap();
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", id),
+        ("client_secret", registered["client_secret"].as_str().unwrap()),
+    ];
+    let issued: Value =
+        client.post(format!("{}/oauth/token", office.base)).form(&form).send().await.unwrap().json().await.unwrap();
+    let jwt = issued["access_token"].as_str().unwrap();
+    let me = || client.get(format!("{}/v1/me", office.base)).bearer_auth(jwt).send();
+    assert_eq!(me().await.unwrap().status(), StatusCode::OK);
+    let res = client
+        .delete(format!("{}/v1/api-clients/{id}", office.base))
+        .bearer_auth(office.key(Role::Admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT, "an admin revokes the owner's client");
+    assert_eq!(me().await.unwrap().status(), StatusCode::UNAUTHORIZED, "the hour-long token stops at once");
+    let again = client.post(format!("{}/oauth/token", office.base)).form(&form).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+    let events: Value = office
+        .get(Role::Owner, "/v1/audit-logs?resource_type=api_client&sort=-seq&fields=event_type,actor_id")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events["data"][0]["event_type"], "api_client.revoked");
+    assert_eq!(events["data"][0].as_object().unwrap().len(), 2, "only the asked fields");
+}
+
+/// `limit`, `cursor`, `sort`, `fields` and `links` behave the same on every list.
+pub async fn lists_sort_page_and_trim_fields(h: Harness) {
+    let office = Office::open(h).await;
+    // Six users; by email descending, two per page, following `links.next` to the end.
+    let mut emails = Vec::new();
+    let mut next = Some("/v1/users?sort=-email&limit=2&fields=email".to_owned());
+    let mut pages = 0;
+    while let Some(path) = next {
+        let page: Value = office.get(Role::Owner, &path).await.json().await.unwrap();
+        for u in page["data"].as_array().unwrap() {
+            assert_eq!(u.as_object().unwrap().keys().collect::<Vec<_>>(), ["email"]);
+            emails.push(u["email"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(page["next_cursor"].is_string(), page["links"]["next"].is_string());
+        next = page["links"]["next"].as_str().map(str::to_owned);
+        pages += 1;
+    }
+    assert_eq!(pages, 3);
+    let mut sorted = emails.clone();
+    sorted.sort();
+    sorted.reverse();
+    assert_eq!(emails, sorted, "every user once, in order");
+    assert_eq!(emails.len(), 6);
+    // The audit log newest first: sequence numbers fall, and the cursor continues downwards.
+    let first: Value = office.get(Role::Owner, "/v1/audit-logs?sort=-seq&limit=3").await.json().await.unwrap();
+    let seqs: Vec<i64> = first["data"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] > w[1]), "{seqs:?}");
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second: Value = office
+        .get(Role::Owner, &format!("/v1/audit-logs?sort=-seq&limit=3&cursor={cursor}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(second["data"][0]["seq"].as_i64().unwrap() < seqs[2]);
+    // Bad list queries are named, everywhere.
+    for (path, code) in [
+        ("/v1/users?sort=password", "invalid_sort"),
+        ("/v1/api-keys?fields=id,api_key", "invalid_fields"),
+        ("/v1/api-clients?limit=501", "invalid_query"),
+        ("/v1/audit-logs?sort=created_at", "invalid_sort"),
+        ("/v1/users?cursor=-5", "invalid_cursor"),
+    ] {
+        let res = office.get(Role::Owner, path).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(res.json::<Value>().await.unwrap()["code"], code, "{path}");
+    }
+}
+
 both_stores!(
+    revoking_a_client_stops_its_live_token,
+    lists_sort_page_and_trim_fields,
     oauth_clients_get_scoped_jwt_access_tokens,
     api_keys_are_listed_by_prefix_and_revocable,
     removing_members_and_transferring_ownership,

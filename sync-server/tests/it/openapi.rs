@@ -20,6 +20,7 @@ async fn the_openapi_document_describes_every_route() {
             "/oauth/token",
             "/readyz",
             "/v1/api-clients",
+            "/v1/api-clients/{id}",
             "/v1/api-keys",
             "/v1/api-keys/{id}",
             "/v1/audit-logs",
@@ -37,6 +38,38 @@ async fn the_openapi_document_describes_every_route() {
     );
     assert_eq!(doc["components"]["securitySchemes"]["api_key"]["scheme"], "bearer");
     assert!(doc["paths"]["/v1/users"]["post"]["responses"]["409"].is_object());
+}
+
+/// Each list's `sort` values and `fields` pattern come from the handler's own spec, and its page
+/// items are the full record or, with `fields`, the same properties with none required.
+#[tokio::test]
+async fn lists_document_their_sorts_fields_and_page_items() {
+    let h = Harness::sqlite().await;
+    let server = start(h.store.clone()).await;
+    let doc: serde_json::Value =
+        reqwest::get(format!("{}/v1/openapi.json", server.base)).await.unwrap().json().await.unwrap();
+    let users = &doc["paths"]["/v1/users"]["get"];
+    let param = |name: &str| {
+        users["parameters"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["schema"].clone()
+    };
+    assert_eq!(
+        param("sort")["enum"],
+        serde_json::json!(["created_at", "-created_at", "email", "-email", "role", "-role"])
+    );
+    let one = "(id|email|role|status|created_at)";
+    assert_eq!(param("fields")["pattern"], format!("^{one}(,{one})*$"));
+    let items = &users["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["data"]["items"];
+    assert_eq!(items["anyOf"][0]["$ref"], "#/components/schemas/UserRecord");
+    assert_eq!(items["anyOf"][1]["$ref"], "#/components/schemas/UserRecordFields");
+    let schemas = &doc["components"]["schemas"];
+    assert!(!schemas["UserRecord"]["required"].as_array().unwrap().is_empty());
+    assert!(schemas["UserRecordFields"].get("required").is_none_or(|r| r.as_array().unwrap().is_empty()));
+    assert_eq!(schemas["UserRecordFields"]["properties"], schemas["UserRecord"]["properties"]);
+    for path in ["/v1/api-keys", "/v1/api-clients", "/v1/audit-logs"] {
+        let data = &doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+            ["data"];
+        assert!(data["items"]["anyOf"].is_array(), "{path} has a page schema");
+    }
 }
 
 #[tokio::test]
