@@ -300,6 +300,8 @@ pub struct Session {
 /// Spec 6.3: sessions time out after 8 hours; "remember me" lasts 30 days.
 pub const SESSION_HOURS: i64 = 8;
 pub const REFRESH_DAYS: i64 = 30;
+/// However often it is refreshed, a login's sessions end this long after it.
+pub const FAMILY_DAYS: i64 = 90;
 
 /// What a password login needs to check: the user, if any, and their password hash.
 #[derive(Debug, Clone)]
@@ -594,13 +596,41 @@ pub(crate) fn plan_and_limit(plan: &str, overridden: Option<i64>) -> Result<(Pla
     Ok((plan, overridden.unwrap_or(plan.requests_per_hour())))
 }
 
-pub(crate) fn new_session(tenant: TenantId, now: DateTime<Utc>) -> Result<(Session, DateTime<Utc>)> {
+/// The login a session descends from: refreshing keeps the family and its end.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Family {
+    pub id: uuid::Uuid,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A session about to be stored: its row id, tokens, refresh deadline and family.
+pub(crate) struct NewSession {
+    pub id: uuid::Uuid,
+    pub session: Session,
+    pub refresh_until: DateTime<Utc>,
+    pub family: Family,
+}
+
+/// A new session: in a new family after a login, in its family's after a refresh. The refresh
+/// token never outlives the family.
+pub(crate) fn new_session(tenant: TenantId, now: DateTime<Utc>, family: Option<Family>) -> Result<NewSession> {
+    let id = uuid::Uuid::now_v7();
+    let family = family.unwrap_or(Family { id, expires_at: now + chrono::Duration::days(FAMILY_DAYS) });
     let session = Session {
         access: Token::generate_kind(Kind::Session, tenant)?,
         refresh: Token::generate_kind(Kind::Refresh, tenant)?,
-        expires_at: now + chrono::Duration::hours(SESSION_HOURS),
+        expires_at: (now + chrono::Duration::hours(SESSION_HOURS)).min(family.expires_at),
     };
-    Ok((session, now + chrono::Duration::days(REFRESH_DAYS)))
+    let refresh_until = (now + chrono::Duration::days(REFRESH_DAYS)).min(family.expires_at);
+    Ok(NewSession { id, session, refresh_until, family })
+}
+
+/// A refresh token used again after it was rotated: the family was revoked.
+pub(crate) fn refresh_reused_event(user: UserId, family: uuid::Uuid, revoked: u64, ctx: &RequestContext) -> AuditEvent {
+    let mut event = session_event("session.refresh_reused", user, ctx)
+        .metadata(serde_json::json!({ "family_id": family, "sessions_revoked": revoked }));
+    event.status = "failure".into();
+    event
 }
 
 pub(crate) fn session_event(kind: &str, user: UserId, ctx: &RequestContext) -> AuditEvent {

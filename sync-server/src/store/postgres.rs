@@ -143,24 +143,59 @@ async fn insert_session(
     tenant: TenantId,
     user: UserId,
     now: DateTime<Utc>,
+    family: Option<super::Family>,
 ) -> Result<super::Session> {
-    let (session, refresh_until) = super::new_session(tenant, now)?;
+    let new = super::new_session(tenant, now, family)?;
     sqlx::query(
-        "INSERT INTO sessions (tenant_id, id, user_id, token_hash, refresh_hash, expires_at, refresh_expires_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO sessions (tenant_id, id, user_id, token_hash, refresh_hash, expires_at, refresh_expires_at,
+         created_at, family_id, family_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(tenant.as_uuid())
-    .bind(Uuid::now_v7())
+    .bind(new.id)
     .bind(user.as_uuid())
-    .bind(session.access.hash())
-    .bind(session.refresh.hash())
-    .bind(session.expires_at)
-    .bind(refresh_until)
+    .bind(new.session.access.hash())
+    .bind(new.session.refresh.hash())
+    .bind(new.session.expires_at)
+    .bind(new.refresh_until)
     .bind(now)
+    .bind(new.family.id)
+    .bind(new.family.expires_at)
     .execute(&mut *conn)
     .await
     .map_err(db_error)?;
-    Ok(session)
+    Ok(new.session)
+}
+
+/// A rotated refresh token came back: revoke every live session of its family and say so.
+async fn revoke_reused_family(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    refresh: &Token,
+    now: DateTime<Utc>,
+    ctx: &RequestContext,
+) -> Result<()> {
+    let hit = sqlx::query(
+        "SELECT user_id, family_id FROM sessions WHERE tenant_id = $1 AND refresh_hash = $2 AND revoked_at IS NOT NULL",
+    )
+    .bind(tenant.as_uuid())
+    .bind(refresh.hash())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    let Some(hit) = hit else { return Ok(()) };
+    let user = UserId::from_uuid(hit.get(0));
+    let family: Uuid = hit.get(1);
+    let revoked = sqlx::query(
+        "UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND family_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(tenant.as_uuid())
+    .bind(family)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?
+    .rows_affected();
+    append(conn, tenant, super::refresh_reused_event(user, family, revoked, ctx), now).await
 }
 
 async fn insert_api_key(
@@ -637,7 +672,7 @@ impl Store for PgStore {
     async fn open_session(&self, tenant: TenantId, user: UserId, ctx: &RequestContext) -> Result<super::Session> {
         let now = Utc::now();
         let mut tx = self.begin(tenant).await?;
-        let session = insert_session(&mut tx, tenant, user, now).await?;
+        let session = insert_session(&mut tx, tenant, user, now, None).await?;
         append(&mut tx, tenant, super::session_event("user.login", user, ctx), now).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(session)
@@ -652,7 +687,7 @@ impl Store for PgStore {
         let mut tx = self.begin(tenant).await?;
         let row = sqlx::query(
             "UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND refresh_hash = $3
-             AND revoked_at IS NULL AND refresh_expires_at > $1 RETURNING user_id",
+             AND revoked_at IS NULL AND refresh_expires_at > $1 RETURNING user_id, family_id, family_expires_at",
         )
         .bind(now)
         .bind(tenant.as_uuid())
@@ -660,8 +695,13 @@ impl Store for PgStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_error)?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(row) = row else {
+            revoke_reused_family(&mut tx, tenant, refresh, now, ctx).await?;
+            tx.commit().await.map_err(db_error)?;
+            return Ok(None);
+        };
         let user = UserId::from_uuid(row.get(0));
+        let family = super::Family { id: row.get(1), expires_at: row.get(2) };
         // A removed user or a suspended tenant gets no new session (the transaction is dropped,
         // so nothing changes).
         let active: bool = sqlx::query_scalar(
@@ -676,7 +716,7 @@ impl Store for PgStore {
         if !active {
             return Ok(None);
         }
-        let session = insert_session(&mut tx, tenant, user, now).await?;
+        let session = insert_session(&mut tx, tenant, user, now, Some(family)).await?;
         append(&mut tx, tenant, super::session_event("session.refreshed", user, ctx), now).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(Some(session))

@@ -130,24 +130,59 @@ async fn insert_session(
     tenant: TenantId,
     user: UserId,
     now: DateTime<Utc>,
+    family: Option<super::Family>,
 ) -> Result<super::Session> {
-    let (session, refresh_until) = super::new_session(tenant, now)?;
+    let new = super::new_session(tenant, now, family)?;
     sqlx::query(
-        "INSERT INTO sessions (tenant_id, id, user_id, token_hash, refresh_hash, expires_at, refresh_expires_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (tenant_id, id, user_id, token_hash, refresh_hash, expires_at, refresh_expires_at,
+         created_at, family_id, family_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(tenant.to_string())
-    .bind(Uuid::now_v7().to_string())
+    .bind(new.id.to_string())
     .bind(user.to_string())
-    .bind(session.access.hash())
-    .bind(session.refresh.hash())
-    .bind(super::audit_time(session.expires_at))
-    .bind(super::audit_time(refresh_until))
+    .bind(new.session.access.hash())
+    .bind(new.session.refresh.hash())
+    .bind(super::audit_time(new.session.expires_at))
+    .bind(super::audit_time(new.refresh_until))
     .bind(super::audit_time(now))
+    .bind(new.family.id.to_string())
+    .bind(super::audit_time(new.family.expires_at))
     .execute(&mut *conn)
     .await
     .map_err(db_error)?;
-    Ok(session)
+    Ok(new.session)
+}
+
+/// A rotated refresh token came back: revoke every live session of its family and say so.
+async fn revoke_reused_family(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    refresh: &Token,
+    now: DateTime<Utc>,
+    ctx: &RequestContext,
+) -> Result<()> {
+    let hit = sqlx::query(
+        "SELECT user_id, family_id FROM sessions WHERE tenant_id = ? AND refresh_hash = ? AND revoked_at IS NOT NULL",
+    )
+    .bind(tenant.to_string())
+    .bind(refresh.hash())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    let Some(hit) = hit else { return Ok(()) };
+    let user = UserId::parse(hit.get::<&str, _>(0))?;
+    let family: &str = hit.get(1);
+    let revoked =
+        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE tenant_id = ? AND family_id = ? AND revoked_at IS NULL")
+            .bind(super::audit_time(now))
+            .bind(tenant.to_string())
+            .bind(family)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?
+            .rows_affected();
+    let family = Uuid::try_parse(family).map_err(|e| Error::Internal(format!("bad stored family: {e}")))?;
+    append(conn, tenant, super::refresh_reused_event(user, family, revoked, ctx), now).await
 }
 
 async fn insert_api_key(
@@ -614,7 +649,7 @@ impl Store for SqliteStore {
     async fn open_session(&self, tenant: TenantId, user: UserId, ctx: &RequestContext) -> Result<super::Session> {
         let now = Utc::now();
         let mut tx = self.begin_write().await?;
-        let session = insert_session(&mut tx, tenant, user, now).await?;
+        let session = insert_session(&mut tx, tenant, user, now, None).await?;
         append(&mut tx, tenant, super::session_event("user.login", user, ctx), now).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(session)
@@ -629,7 +664,7 @@ impl Store for SqliteStore {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "UPDATE sessions SET revoked_at = ? WHERE tenant_id = ? AND refresh_hash = ?
-             AND revoked_at IS NULL AND refresh_expires_at > ? RETURNING user_id",
+             AND revoked_at IS NULL AND refresh_expires_at > ? RETURNING user_id, family_id, family_expires_at",
         )
         .bind(super::audit_time(now))
         .bind(tenant.to_string())
@@ -638,8 +673,17 @@ impl Store for SqliteStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_error)?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(row) = row else {
+            revoke_reused_family(&mut tx, tenant, refresh, now, ctx).await?;
+            tx.commit().await.map_err(db_error)?;
+            return Ok(None);
+        };
         let user = UserId::parse(row.get::<&str, _>(0))?;
+        let family = super::Family {
+            id: Uuid::try_parse(row.get::<&str, _>(1))
+                .map_err(|e| Error::Internal(format!("bad stored family: {e}")))?,
+            expires_at: parse_time(row.get(2))?,
+        };
         // A removed user or a suspended tenant gets no new session (the transaction is dropped,
         // so nothing changes).
         let active: bool = sqlx::query_scalar(
@@ -654,7 +698,7 @@ impl Store for SqliteStore {
         if !active {
             return Ok(None);
         }
-        let session = insert_session(&mut tx, tenant, user, now).await?;
+        let session = insert_session(&mut tx, tenant, user, now, Some(family)).await?;
         append(&mut tx, tenant, super::session_event("session.refreshed", user, ctx), now).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(Some(session))

@@ -96,6 +96,28 @@ pub async fn login_refresh_and_failures(h: Harness) {
         .unwrap();
     assert_eq!(again.status(), StatusCode::UNAUTHORIZED, "a refresh token works once");
     assert_eq!(again.json::<Value>().await.unwrap()["code"], "invalid_refresh_token");
+    // Its second use means it was copied: the session it was rotated into is revoked too, for
+    // whoever holds it, and the audit log says why.
+    assert_eq!(me(renewed["access_token"].as_str().unwrap()).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let successor = client
+        .post(format!("{}/v1/auth/refresh", server.base))
+        .json(&json!({"refresh_token": renewed["refresh_token"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(successor.status(), StatusCode::UNAUTHORIZED, "the whole family is revoked");
+    let audit: Value = client
+        .get(format!("{}/v1/audit-logs?event_type=session.refresh_reused", server.base))
+        .bearer_auth(boss.api_key.expose())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit["data"][0]["status"], "failure");
+    let metadata: Value = serde_json::from_str(audit["data"][0]["metadata"].as_str().unwrap()).unwrap();
+    assert_eq!(metadata["sessions_revoked"], 1, "the session the token was rotated into");
 }
 
 pub async fn login_attempts_are_limited_per_account(h: Harness) {
