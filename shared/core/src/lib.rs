@@ -9,6 +9,7 @@
 //! This crate must not depend on storage, networking, async runtimes or the clock: callers
 //! pass "today" in. No float ever touches money here (a test scans the sources for it).
 
+pub mod crdt;
 pub mod currency;
 pub mod decimal;
 pub mod document;
