@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 
 /// The money part of the spec's create-invoice request (5.2). Decimals are JSON strings
-/// (`"150.00"`), never JSON numbers, so no amount passes through a float.
+/// (`"150.00"`) or plain JSON numbers (`150.00`), read as their exact text, never as a float.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
@@ -55,10 +55,12 @@ mod tests {
     #[test]
     fn bad_input_names_the_problem() {
         let err = quote_json(
-            r#"{"currency":"USD","line_items":[{"description":"x","quantity":40,"unit_price":"1","tax_rate":"0"}]}"#,
+            r#"{"currency":"USD","line_items":[{"description":"x","quantity":4e1,"unit_price":"1","tax_rate":"0"}]}"#,
         )
         .unwrap_err();
-        assert_eq!(err.code(), "invalid_request");
+        assert_eq!(err.code(), "invalid_request", "an exponent is not a decimal a person typed");
+        let numbers = r#"{"currency":"USD","line_items":[{"description":"x","quantity":40,"unit_price":150.00,"tax_rate":10}]}"#;
+        assert_eq!(quote_json(numbers).unwrap().total.amount(), "6600.00", "JSON numbers are read exactly");
         let err = quote_value(serde_json::json!({"currency": "XYZ", "line_items": []})).unwrap_err();
         assert_eq!(err.code(), "invalid_request");
         assert!(err.to_string().contains("XYZ"), "{err}");

@@ -3,7 +3,10 @@
 //! PostgreSQL row-level security enforces it a second time.
 
 mod postgres;
+mod postgres_records;
+pub mod records;
 mod sqlite;
+mod sqlite_records;
 
 use std::sync::Arc;
 
@@ -421,6 +424,27 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         secret_sha256: Option<&str>,
     ) -> Result<Option<Principal>>;
 
+    /// Runs one change of the document write path in one transaction (see [`records`]),
+    /// taking the next invoice number first when asked. Returns that number.
+    async fn commit(
+        &self,
+        tenant: TenantId,
+        number: Option<records::NumberRequest>,
+        build: records::Build,
+    ) -> Result<Option<remit_core::InvoiceNumber>>;
+
+    /// A document of the tenant with its version; `kind` must match.
+    async fn document(&self, tenant: TenantId, kind: &'static str, id: uuid::Uuid) -> Result<Option<records::StoredDoc>>;
+
+    /// An invoice's facts (JSON), in the order they happened.
+    async fn facts(&self, tenant: TenantId, invoice: uuid::Uuid) -> Result<Vec<String>>;
+
+    /// The stored API view (JSON) of a live row of a projection table.
+    async fn view(&self, tenant: TenantId, table: records::Table, id: uuid::Uuid) -> Result<Option<String>>;
+
+    /// A page of live rows of a projection table.
+    async fn views(&self, tenant: TenantId, query: &records::ViewQuery) -> Result<Vec<records::ViewRow>>;
+
     /// The server-wide key that signs access tokens, made on first use.
     async fn signing_key(&self) -> Result<Vec<u8>>;
 
@@ -540,6 +564,13 @@ pub(crate) fn push_audit_filters<DB: sqlx::Database>(
 }
 
 /// Audit timestamps are stored and hashed as this exact text.
+/// A time stored as text by the SQLite store.
+pub(crate) fn parse_stored_time(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| crate::error::Error::Internal(format!("bad stored time {s:?}: {e}")))
+}
+
 pub(crate) fn audit_time(now: DateTime<Utc>) -> String {
     now.to_rfc3339_opts(SecondsFormat::Micros, true)
 }

@@ -255,6 +255,62 @@ fn limit(v: Option<i64>) -> Option<i32> {
 
 #[async_trait]
 impl Store for PgStore {
+    async fn commit(
+        &self,
+        tenant: TenantId,
+        number: Option<super::records::NumberRequest>,
+        build: super::records::Build,
+    ) -> Result<Option<remit_core::InvoiceNumber>> {
+        let now = Utc::now();
+        let mut tx = self.begin(tenant).await?;
+        let number = match number {
+            Some(req) => Some(super::postgres_records::next_number(&mut tx, tenant, &req).await?),
+            None => None,
+        };
+        let commit = build(number.clone())?;
+        for write in commit.writes {
+            super::postgres_records::apply(&mut tx, tenant, write, now).await?;
+        }
+        for event in commit.audit {
+            append(&mut tx, tenant, event, now).await?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(number)
+    }
+
+    async fn document(
+        &self,
+        tenant: TenantId,
+        kind: &'static str,
+        id: Uuid,
+    ) -> Result<Option<super::records::StoredDoc>> {
+        let mut tx = self.begin(tenant).await?;
+        let doc = super::postgres_records::document(&mut tx, tenant, kind, id).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(doc)
+    }
+
+    async fn facts(&self, tenant: TenantId, invoice: Uuid) -> Result<Vec<String>> {
+        let mut tx = self.begin(tenant).await?;
+        let facts = super::postgres_records::facts(&mut tx, tenant, invoice).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(facts)
+    }
+
+    async fn view(&self, tenant: TenantId, table: super::records::Table, id: Uuid) -> Result<Option<String>> {
+        let mut tx = self.begin(tenant).await?;
+        let view = super::postgres_records::view(&mut tx, tenant, table, id).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(view)
+    }
+
+    async fn views(&self, tenant: TenantId, query: &super::records::ViewQuery) -> Result<Vec<super::records::ViewRow>> {
+        let mut tx = self.begin(tenant).await?;
+        let rows = super::postgres_records::views(&mut tx, tenant, query).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(rows)
+    }
+
     async fn create_tenant(
         &self,
         new: NewTenant,

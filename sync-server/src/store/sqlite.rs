@@ -252,6 +252,50 @@ fn tenant_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Tenant> {
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn commit(
+        &self,
+        tenant: TenantId,
+        number: Option<super::records::NumberRequest>,
+        build: super::records::Build,
+    ) -> Result<Option<remit_core::InvoiceNumber>> {
+        let now = Utc::now();
+        let mut tx = self.begin_write().await?;
+        let number = match number {
+            Some(req) => Some(super::sqlite_records::next_number(&mut tx, tenant, &req).await?),
+            None => None,
+        };
+        let commit = build(number.clone())?;
+        for write in commit.writes {
+            super::sqlite_records::apply(&mut tx, tenant, write, now).await?;
+        }
+        for event in commit.audit {
+            append(&mut tx, tenant, event, now).await?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(number)
+    }
+
+    async fn document(
+        &self,
+        tenant: TenantId,
+        kind: &'static str,
+        id: Uuid,
+    ) -> Result<Option<super::records::StoredDoc>> {
+        super::sqlite_records::document(&self.pool, tenant, kind, id).await
+    }
+
+    async fn facts(&self, tenant: TenantId, invoice: Uuid) -> Result<Vec<String>> {
+        super::sqlite_records::facts(&self.pool, tenant, invoice).await
+    }
+
+    async fn view(&self, tenant: TenantId, table: super::records::Table, id: Uuid) -> Result<Option<String>> {
+        super::sqlite_records::view(&self.pool, tenant, table, id).await
+    }
+
+    async fn views(&self, tenant: TenantId, query: &super::records::ViewQuery) -> Result<Vec<super::records::ViewRow>> {
+        super::sqlite_records::views(&self.pool, tenant, query).await
+    }
+
     async fn create_tenant(
         &self,
         new: NewTenant,

@@ -5,7 +5,7 @@ use sqlx::{Connection, PgConnection, Row};
 
 use crate::harness::Harness;
 
-const TENANT_TABLES: [&str; 9] = [
+const TENANT_TABLES: [&str; 17] = [
     "tenants",
     "users",
     "memberships",
@@ -15,6 +15,14 @@ const TENANT_TABLES: [&str; 9] = [
     "idempotency_keys",
     "sessions",
     "api_clients",
+    "documents",
+    "customers",
+    "products",
+    "invoices",
+    "invoice_facts",
+    "number_counters",
+    "payments",
+    "payment_allocations",
 ];
 
 #[tokio::test]
@@ -70,13 +78,17 @@ async fn the_catalog_shows_rls_forced_everywhere_and_an_app_role_without_power()
         (role.get::<bool, _>(0), role.get::<bool, _>(1), role.get::<bool, _>(2), role.get::<bool, _>(3)),
         (false, false, false, false)
     );
-    for privilege in ["UPDATE", "DELETE", "TRUNCATE"] {
-        let has: bool = sqlx::query_scalar("SELECT has_table_privilege('remit_app', 'audit_log', $1)")
-            .bind(privilege)
-            .fetch_one(&mut c)
-            .await
-            .unwrap();
-        assert!(!has, "remit_app may {privilege} the audit log");
+    // The audit log and an invoice's facts are append-only for the server.
+    for table in ["audit_log", "invoice_facts", "payment_allocations"] {
+        for privilege in ["UPDATE", "DELETE", "TRUNCATE"] {
+            let has: bool = sqlx::query_scalar("SELECT has_table_privilege('remit_app', $1, $2)")
+                .bind(table)
+                .bind(privilege)
+                .fetch_one(&mut c)
+                .await
+                .unwrap();
+            assert!(!has, "remit_app may {privilege} {table}");
+        }
     }
 }
 
