@@ -64,6 +64,9 @@ CREATE TABLE invoices (
     subtotal      INTEGER NOT NULL,
     tax           INTEGER NOT NULL,
     total         INTEGER NOT NULL,
+    -- The total in ten-thousandths of its currency's unit, so amount filters compare across
+    -- currencies with different exponents (JPY 0, USD 2, BHD 3).
+    total_e4      INTEGER NOT NULL,
     amount_paid   INTEGER NOT NULL,
     amount_due    INTEGER NOT NULL,
     search        TEXT NOT NULL,
@@ -82,6 +85,7 @@ CREATE INDEX invoices_status ON invoices (tenant_id, status, due_date);
 CREATE INDEX invoices_customer ON invoices (tenant_id, customer_id, created_at);
 CREATE INDEX invoices_issue_date ON invoices (tenant_id, issue_date, id);
 CREATE INDEX invoices_due_date ON invoices (tenant_id, due_date, id);
+CREATE INDEX invoices_total ON invoices (tenant_id, total_e4, id);
 
 -- Append-only, idempotent by id (a device may send the same fact twice).
 CREATE TABLE invoice_facts (
@@ -116,6 +120,8 @@ CREATE TABLE payments (
     -- Received beyond what the invoices owed: the customer's credit.
     unapplied   INTEGER NOT NULL CHECK (unapplied >= 0),
     refunded    INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0),
+    -- Bumped by every change, so two refunds computed from one balance cannot both commit.
+    version     INTEGER NOT NULL DEFAULT 1,
     method      TEXT NOT NULL,
     paid_at     TEXT NOT NULL,
     reference   TEXT,

@@ -2,10 +2,10 @@
 //! refuse text with NUL characters up front: PostgreSQL cannot store them, and no invoice,
 //! name or filter needs one.
 
-use axum::extract::rejection::JsonRejection;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -31,26 +31,39 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let value = match axum::Json::<Value>::from_request(req, state).await {
-            Ok(axum::Json(value)) => value,
-            Err(rejection) => {
-                let (status, code) = match &rejection {
-                    JsonRejection::MissingJsonContentType(_) => {
-                        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
-                    }
-                    JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
-                    _ => (StatusCode::BAD_REQUEST, "bad_request"),
-                };
-                return Err(Problem::new(status, code, rejection.body_text()));
-            }
-        };
+        let headers = req.headers().clone();
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| Problem::new(StatusCode::BAD_REQUEST, "bad_request", r.body_text()))?;
+        parse_json(&headers, &bytes).map(ApiJson)
+    }
+}
+
+/// A JSON body, for handlers whose body is optional (they pass an empty one by).
+pub fn parse_json<T: DeserializeOwned>(headers: &axum::http::HeaderMap, bytes: &[u8]) -> Result<T, Problem> {
+    {
+        if !is_json(headers.get(header::CONTENT_TYPE)) {
+            let detail = "send the body as JSON with `Content-Type: application/json`".to_owned();
+            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", detail));
+        }
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+            Problem::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not JSON: {e}"))
+        })?;
         if has_nul(&value) {
             return Err(nul_refused("the request body"));
         }
-        serde_json::from_value(value)
-            .map(ApiJson)
+        // Typed from the text, not from `value`: a decimal such as 0.5 then reaches
+        // `remit_core::decimal::exact` as its digits rather than as a float.
+        serde_json::from_slice(bytes)
             .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", e.to_string()))
     }
+}
+
+/// `application/json` or any `application/*+json`, parameters ignored.
+fn is_json(content_type: Option<&header::HeaderValue>) -> bool {
+    let Some(ct) = content_type.and_then(|v| v.to_str().ok()) else { return false };
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 #[derive(Debug, Clone, Copy, Default)]

@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod invoicing;
 pub mod jwt;
 pub mod listing;
 pub mod metrics;

@@ -24,7 +24,6 @@ pub struct ListQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page, asked with the same `sort` and filters.
-    #[param(pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
     /// A field to sort by, ascending; `-field` for descending. Ties are broken by `id`.
     pub sort: Option<String>,
@@ -41,6 +40,26 @@ pub struct ListSpec {
     pub sorts: &'static [&'static str],
     pub default_sort: &'static str,
     pub fields: &'static [&'static str],
+    pub cursor: CursorStyle,
+}
+
+/// How a list's cursor says where the next page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CursorStyle {
+    /// A position in a small list sorted in memory, or a sequence number.
+    Number,
+    /// An opaque keyset token (`invoicing::cursor`): the last row's sort value and id.
+    Keyset,
+}
+
+impl CursorStyle {
+    /// The pattern the OpenAPI document gives the `cursor` parameter.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            CursorStyle::Number => "^[0-9]{1,18}$",
+            CursorStyle::Keyset => "^[A-Za-z0-9_-]{1,1000}$",
+        }
+    }
 }
 
 /// A page as every list answers it.
@@ -75,7 +94,10 @@ pub struct Links {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed {
     pub limit: i64,
+    /// A number cursor, read.
     pub cursor: Option<i64>,
+    /// A keyset cursor, as given (decoded by the list against its sort).
+    pub token: Option<String>,
     pub sort: &'static str,
     pub descending: bool,
     pub fields: Option<Vec<&'static str>>,
@@ -92,8 +114,10 @@ impl ListSpec {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(invalid("invalid_query", format!("limit must be 1 to {MAX_LIMIT}")));
         }
+        let token = (self.cursor == CursorStyle::Keyset).then(|| q.cursor.clone()).flatten();
         let cursor = match &q.cursor {
             None => None,
+            Some(_) if self.cursor == CursorStyle::Keyset => None,
             Some(c) => Some(
                 c.parse::<i64>()
                     .ok()
@@ -110,7 +134,7 @@ impl ListSpec {
             )
         })?;
         let fields = q.fields.as_deref().map(|f| self.parse_fields(f)).transpose()?;
-        Ok(Parsed { limit, cursor, sort, descending, fields })
+        Ok(Parsed { limit, cursor, token, sort, descending, fields })
     }
 
     fn parse_fields(&self, list: &str) -> Result<Vec<&'static str>, Problem> {
@@ -128,7 +152,12 @@ impl ListSpec {
 
     /// Sorts, pages and trims a whole (small) collection held in memory: users, keys, clients.
     /// The cursor is the position in the sorted list.
-    pub fn page_in_memory<T: Serialize>(&self, items: Vec<T>, q: &ListQuery) -> Result<Page, Problem> {
+    pub fn page_in_memory<T: Serialize>(
+        &self,
+        items: Vec<T>,
+        q: &ListQuery,
+        raw: Option<&str>,
+    ) -> Result<Page, Problem> {
         let parsed = self.parse(q)?;
         let mut values: Vec<Value> =
             items.iter().map(serde_json::to_value).collect::<Result<_, _>>().map_err(|e| {
@@ -143,29 +172,34 @@ impl ListSpec {
         let more = values.len().saturating_sub(start) > limit;
         let data: Vec<Value> = values.into_iter().skip(start).take(limit).collect();
         let next = more.then(|| start.saturating_add(limit).to_string());
-        Ok(self.finish(data, next, &parsed, q))
+        Ok(self.finish(data, next, &parsed, raw))
     }
 
-    /// Trims items to the asked fields and adds `next_cursor` and `links`.
-    pub fn finish(&self, data: Vec<Value>, next_cursor: Option<String>, parsed: &Parsed, q: &ListQuery) -> Page {
+    /// Trims items to the asked fields and adds `next_cursor` and `links`. The links keep every
+    /// parameter of the request (filters, sort, fields) but the cursor.
+    pub fn finish(&self, data: Vec<Value>, next_cursor: Option<String>, parsed: &Parsed, raw: Option<&str>) -> Page {
         let data = match &parsed.fields {
             None => data,
             Some(keep) => data.into_iter().map(|v| sparse(v, keep)).collect(),
         };
+        let pairs: Vec<&str> = raw
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("cursor=") && !p.starts_with("limit="))
+            .collect();
         let link = |cursor: Option<&str>| {
             let mut url = format!("{}?limit={}", self.path, parsed.limit);
-            if let Some(s) = &q.sort {
-                url.push_str(&format!("&sort={s}"));
-            }
-            if let Some(f) = &q.fields {
-                url.push_str(&format!("&fields={f}"));
+            for p in &pairs {
+                url.push('&');
+                url.push_str(p);
             }
             if let Some(c) = cursor {
                 url.push_str(&format!("&cursor={c}"));
             }
             url
         };
-        let links = Links { this: link(q.cursor.as_deref()), next: next_cursor.as_deref().map(|c| link(Some(c))) };
+        let current = raw.and_then(|r| r.split('&').find_map(|p| p.strip_prefix("cursor=")));
+        let links = Links { this: link(current), next: next_cursor.as_deref().map(|c| link(Some(c))) };
         Page { data, next_cursor, links }
     }
 }
@@ -221,6 +255,7 @@ mod tests {
         sorts: &["created_at", "name"],
         default_sort: "created_at",
         fields: &["id", "name", "created_at"],
+        cursor: CursorStyle::Number,
     };
 
     fn things() -> Vec<Value> {
@@ -246,25 +281,26 @@ mod tests {
 
     #[test]
     fn sorts_both_ways_with_id_breaking_ties() {
-        let asc = SPEC.page_in_memory(things(), &query(Some("name"), None, None, None)).unwrap();
+        let asc = SPEC.page_in_memory(things(), &query(Some("name"), None, None, None), None).unwrap();
         assert_eq!(ids(&asc), ["a", "c", "b"]);
-        let desc = SPEC.page_in_memory(things(), &query(Some("-name"), None, None, None)).unwrap();
+        let desc = SPEC.page_in_memory(things(), &query(Some("-name"), None, None, None), None).unwrap();
         assert_eq!(ids(&desc), ["b", "c", "a"]);
-        let default = SPEC.page_in_memory(things(), &query(None, None, None, None)).unwrap();
+        let default = SPEC.page_in_memory(things(), &query(None, None, None, None), None).unwrap();
         assert_eq!(ids(&default), ["c", "b", "a"]);
     }
 
     #[test]
     fn pages_follow_the_cursor_to_the_end() {
-        let first = SPEC.page_in_memory(things(), &query(None, None, Some(2), None)).unwrap();
+        let first = SPEC.page_in_memory(things(), &query(None, None, Some(2), None), Some("limit=2")).unwrap();
         assert_eq!(ids(&first), ["c", "b"]);
         assert_eq!(first.next_cursor.as_deref(), Some("2"));
         assert_eq!(first.links.next.as_deref(), Some("/v1/things?limit=2&cursor=2"));
-        let second = SPEC.page_in_memory(things(), &query(None, None, Some(2), Some("2"))).unwrap();
+        let second =
+            SPEC.page_in_memory(things(), &query(None, None, Some(2), Some("2")), Some("limit=2&cursor=2")).unwrap();
         assert_eq!(ids(&second), ["a"]);
         assert_eq!(second.next_cursor, None);
         assert!(second.links.next.is_none());
-        let past = SPEC.page_in_memory(things(), &query(None, None, Some(2), Some("99"))).unwrap();
+        let past = SPEC.page_in_memory(things(), &query(None, None, Some(2), Some("99")), None).unwrap();
         assert!(past.data.is_empty());
     }
 
@@ -279,7 +315,7 @@ mod tests {
 
     #[test]
     fn fields_keep_only_what_was_asked() {
-        let page = SPEC.page_in_memory(things(), &query(None, Some("name,name"), None, None)).unwrap();
+        let page = SPEC.page_in_memory(things(), &query(None, Some("name,name"), None, None), None).unwrap();
         assert_eq!(page.data[0], serde_json::json!({"name": "Amy"}));
     }
 

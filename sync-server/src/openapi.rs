@@ -113,6 +113,9 @@ impl Modify for ListConventions {
                             spec.sorts.iter().flat_map(|s| [(*s).to_owned(), format!("-{s}")]).collect();
                         ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()
                     }
+                    "cursor" => {
+                        ObjectBuilder::new().schema_type(Type::String).pattern(Some(spec.cursor.pattern())).build()
+                    }
                     "fields" => {
                         let one = format!("({})", spec.fields.join("|"));
                         ObjectBuilder::new()

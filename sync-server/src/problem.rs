@@ -18,6 +18,18 @@ pub struct Problem {
     pub code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Every field that is wrong, when the request had several problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<FieldProblem>>)]
+    pub errors: Option<Vec<remit_core::FieldError>>,
+}
+
+/// One wrong field: `line_items[2].quantity` and what is wrong with it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[allow(dead_code, reason = "a schema only: the API sends remit_core::FieldError")]
+pub struct FieldProblem {
+    field: String,
+    message: String,
 }
 
 impl Problem {
@@ -28,7 +40,20 @@ impl Problem {
             status: status.as_u16(),
             code,
             detail: detail.into(),
+            errors: None,
         }
+    }
+}
+
+impl From<remit_core::Error> for Problem {
+    fn from(err: remit_core::Error) -> Self {
+        let errors = match &err {
+            remit_core::Error::Validation(list) => Some(list.clone()),
+            _ => None,
+        };
+        let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, err.code(), err.to_string());
+        p.errors = errors;
+        p
     }
 }
 
@@ -45,10 +70,11 @@ impl From<Error> for Problem {
     fn from(err: Error) -> Self {
         match err {
             Error::BadRequest(m) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", m),
-            Error::Domain(e) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()),
+            Error::Domain(e) => Problem::from(e),
             Error::NotFound(what) => Problem::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")),
             Error::Conflict(m) => Problem::new(StatusCode::CONFLICT, "conflict", m),
             Error::PlanLimit(m) => Problem::new(StatusCode::FORBIDDEN, "plan_limit", m),
+            Error::Stale => Problem::new(StatusCode::CONFLICT, "edit_conflict", Error::Stale.to_string()),
             other => {
                 tracing::error!(error = %other, "request failed");
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", None)

@@ -59,7 +59,8 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.code(), "invalid_request", "an exponent is not a decimal a person typed");
-        let numbers = r#"{"currency":"USD","line_items":[{"description":"x","quantity":40,"unit_price":150.00,"tax_rate":10}]}"#;
+        let numbers =
+            r#"{"currency":"USD","line_items":[{"description":"x","quantity":40,"unit_price":150.00,"tax_rate":10}]}"#;
         assert_eq!(quote_json(numbers).unwrap().total.amount(), "6600.00", "JSON numbers are read exactly");
         let err = quote_value(serde_json::json!({"currency": "XYZ", "line_items": []})).unwrap_err();
         assert_eq!(err.code(), "invalid_request");

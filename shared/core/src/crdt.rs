@@ -216,7 +216,8 @@ mod tests {
 
     #[test]
     fn values_round_trip() {
-        let v = json!({"a": "1.50", "b": 3, "c": null, "d": true, "e": {"f": [1, 2]}, "lines": [{"id": "x", "q": "2"}]});
+        let v =
+            json!({"a": "1.50", "b": 3, "c": null, "d": true, "e": {"f": [1, 2]}, "lines": [{"id": "x", "q": "2"}]});
         assert_eq!(round_trip(v.clone()), v);
     }
 
@@ -247,10 +248,16 @@ mod tests {
         let base = json!({"notes": "n", "terms": "t", "lines": [{"id": "1", "q": "1"}]});
         let mut a = create(&base).unwrap();
         let mut b = a.fork();
-        update(&mut a, &json!({"notes": "from A", "terms": "t", "lines": [{"id": "1", "q": "1"}, {"id": "2", "q": "5"}]}))
-            .unwrap();
-        update(&mut b, &json!({"notes": "n", "terms": "from B", "lines": [{"id": "1", "q": "9"}, {"id": "3", "q": "7"}]}))
-            .unwrap();
+        update(
+            &mut a,
+            &json!({"notes": "from A", "terms": "t", "lines": [{"id": "1", "q": "1"}, {"id": "2", "q": "5"}]}),
+        )
+        .unwrap();
+        update(
+            &mut b,
+            &json!({"notes": "n", "terms": "from B", "lines": [{"id": "1", "q": "9"}, {"id": "3", "q": "7"}]}),
+        )
+        .unwrap();
         a.merge(&mut b).unwrap();
         let merged: Value = read(&a).unwrap();
         assert_eq!(merged["notes"], "from A");

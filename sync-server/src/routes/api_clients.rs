@@ -4,7 +4,7 @@
 //! since every request re-reads the client.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use remit_core::rbac::Action;
@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::audit::RequestContext;
 use crate::auth::authorize;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::listing::{ListQuery, ListSpec, Page};
+use crate::listing::{CursorStyle, ListQuery, ListSpec, Page};
 use crate::problem::Problem;
 use crate::store::Principal;
 
@@ -24,6 +24,7 @@ pub const LIST: ListSpec = ListSpec {
     sorts: &["created_at", "name", "revoked_at"],
     default_sort: "created_at",
     fields: &["id", "name", "scopes", "created_by", "created_at", "revoked_at"],
+    cursor: CursorStyle::Number,
 };
 
 /// The tenant's clients, live and revoked; never their secrets.
@@ -39,9 +40,10 @@ pub async fn list(
     principal: Principal,
     ctx: RequestContext,
     ApiQuery(q): ApiQuery<ListQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<Page>, Problem> {
     authorize(&state, &principal, Action::ManageSettings, None, &ctx).await?;
-    Ok(Json(LIST.page_in_memory(state.store.api_clients(principal.tenant_id).await?, &q)?))
+    Ok(Json(LIST.page_in_memory(state.store.api_clients(principal.tenant_id).await?, &q, raw.as_deref())?))
 }
 
 /// Revokes a client: the token endpoint refuses its secret and its access tokens stop working.

@@ -2,7 +2,7 @@
 //! their prefix; revoking one stops it at once. Holders of `user.manage` may revoke anyone's.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use remit_core::rbac::Action;
@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::AppState;
 use crate::audit::RequestContext;
 use crate::extract::ApiQuery;
-use crate::listing::{ListQuery, ListSpec, Page};
+use crate::listing::{CursorStyle, ListQuery, ListSpec, Page};
 use crate::problem::Problem;
 use crate::store::Principal;
 
@@ -21,6 +21,7 @@ pub const LIST: ListSpec = ListSpec {
     sorts: &["created_at", "revoked_at"],
     default_sort: "-created_at",
     fields: &["id", "user_id", "prefix", "created_at", "revoked_at"],
+    cursor: CursorStyle::Number,
 };
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -44,8 +45,13 @@ pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<ListQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<Page>, Problem> {
-    Ok(Json(LIST.page_in_memory(state.store.api_keys(principal.tenant_id, principal.user_id).await?, &q)?))
+    Ok(Json(LIST.page_in_memory(
+        state.store.api_keys(principal.tenant_id, principal.user_id).await?,
+        &q,
+        raw.as_deref(),
+    )?))
 }
 
 #[utoipa::path(post, path = "/v1/api-keys", tag = "identity", security(("api_key" = [])), responses(

@@ -2,7 +2,7 @@
 //! the hash chain. Readable by owner, admin and viewer (auditor) only (`audit.read`).
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use remit_core::rbac::Action;
@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::audit::{self, AuditEntry, RequestContext, Verification};
 use crate::auth::authorize;
 use crate::extract::ApiQuery;
-use crate::listing::{ListQuery, ListSpec, Page};
+use crate::listing::{CursorStyle, ListQuery, ListSpec, Page};
 use crate::problem::Problem;
 use crate::store::{AuditQuery, Principal, SeqPage};
 
@@ -27,6 +27,7 @@ pub const LIST: ListSpec = ListSpec {
     sorts: &["seq"],
     default_sort: "seq",
     fields: &CSV_COLUMNS,
+    cursor: CursorStyle::Number,
 };
 
 #[utoipa::path(get, path = "/v1/audit-logs", tag = "audit", security(("api_key" = [])), params(AuditQuery, ListQuery), responses(
@@ -42,6 +43,7 @@ pub async fn list(
     ctx: RequestContext,
     ApiQuery(filter): ApiQuery<AuditQuery>,
     ApiQuery(q): ApiQuery<ListQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<Page>, Problem> {
     authorize(&state, &principal, Action::ReadAuditLog, None, &ctx).await?;
     let parsed = LIST.parse(&q)?;
@@ -56,7 +58,7 @@ pub async fn list(
         entries.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>().map_err(|e| {
             Problem::from(crate::error::Error::Internal(format!("audit entry does not serialize: {e}")))
         })?;
-    Ok(Json(LIST.finish(data, next_cursor, &parsed, &q)))
+    Ok(Json(LIST.finish(data, next_cursor, &parsed, raw.as_deref())))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

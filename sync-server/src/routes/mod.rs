@@ -5,9 +5,13 @@ mod api_keys;
 mod audit;
 mod auth;
 mod currencies;
+mod customers;
 mod health;
+mod invoices;
 mod me;
 mod oauth;
+mod payments;
+mod products;
 mod tenants;
 mod users;
 
@@ -30,10 +34,18 @@ use crate::problem::Problem;
         api_keys::list, api_keys::create, api_keys::revoke, api_clients::list, api_clients::create, api_clients::revoke,
         oauth::token,
         audit::list, audit::export, audit::verify,
+        customers::list, customers::create, customers::get, customers::update, customers::remove,
+        invoices::for_customer,
+        products::list, products::create, products::get, products::update, products::remove,
+        invoices::list, invoices::create, invoices::get, invoices::update, invoices::remove, invoices::issue,
+        invoices::void,
+        payments::list, payments::create, payments::get, payments::remove, payments::refund,
     ),
     components(schemas(
         Problem, crate::openapi::RoleName, crate::listing::Links, crate::listing::PageSchema,
         crate::store::UserRecord, crate::store::ApiKeyRecord, crate::store::ApiClientRecord, crate::audit::AuditEntry,
+        crate::invoicing::customers::CustomerView, crate::invoicing::products::ProductView,
+        crate::invoicing::invoices::InvoiceView, crate::invoicing::payments::PaymentView,
     )),
     modifiers(&ApiKeyScheme, &ListConventions),
     tags(
@@ -41,6 +53,10 @@ use crate::problem::Problem;
         (name = "users", description = "The tenant's members and their roles"),
         (name = "tenants", description = "Provisioning, for the platform operator"),
         (name = "audit", description = "The tamper-evident audit log (spec 6.4)"),
+        (name = "invoices", description = "Invoices: drafts, issuing, voiding (spec 5.2)"),
+        (name = "customers", description = "Customers and their invoices"),
+        (name = "products", description = "The item library"),
+        (name = "payments", description = "Payments recorded by hand, refunds, customer credit"),
         (name = "reference", description = "Reference data"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -48,7 +64,17 @@ use crate::problem::Problem;
 pub struct ApiDoc;
 
 /// Every list endpoint, with the fields it sorts by and returns (see [`crate::listing`]).
-pub const LISTS: &[&ListSpec] = &[&users::LIST, &api_keys::LIST, &api_clients::LIST, &audit::LIST];
+pub const LISTS: &[&ListSpec] = &[
+    &users::LIST,
+    &api_keys::LIST,
+    &api_clients::LIST,
+    &audit::LIST,
+    &customers::LIST,
+    &products::LIST,
+    &invoices::LIST,
+    &invoices::CUSTOMER_LIST,
+    &payments::LIST,
+];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -68,6 +94,18 @@ pub fn router() -> Router<AppState> {
         .route("/v1/users/{id}", axum::routing::delete(users::remove))
         .route("/v1/users/{id}/transfer-ownership", axum::routing::post(users::transfer_ownership))
         .route("/v1/audit-logs", get(audit::list))
+        .route("/v1/customers", get(customers::list).post(customers::create))
+        .route("/v1/customers/{id}", get(customers::get).put(customers::update).delete(customers::remove))
+        .route("/v1/customers/{id}/invoices", get(invoices::for_customer))
+        .route("/v1/products", get(products::list).post(products::create))
+        .route("/v1/products/{id}", get(products::get).put(products::update).delete(products::remove))
+        .route("/v1/invoices", get(invoices::list).post(invoices::create))
+        .route("/v1/invoices/{id}", get(invoices::get).put(invoices::update).delete(invoices::remove))
+        .route("/v1/invoices/{id}/issue", axum::routing::post(invoices::issue))
+        .route("/v1/invoices/{id}/void", axum::routing::post(invoices::void))
+        .route("/v1/payments", get(payments::list).post(payments::create))
+        .route("/v1/payments/{id}", get(payments::get).delete(payments::remove))
+        .route("/v1/payments/{id}/refund", axum::routing::post(payments::refund))
         .route("/v1/audit-logs/export", get(audit::export))
         .route("/v1/audit-logs/verify", get(audit::verify))
         .route("/v1/openapi.json", get(crate::openapi::document))

@@ -1,7 +1,7 @@
 //! `/v1/users`: the tenant's members. Managing them needs `user.manage` (owner, admin).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use remit_core::Email;
@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::audit::RequestContext;
 use crate::auth::authorize;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::listing::{ListQuery, ListSpec, Page};
+use crate::listing::{CursorStyle, ListQuery, ListSpec, Page};
 use crate::problem::Problem;
 use crate::store::{NewUser, Principal};
 
@@ -22,6 +22,7 @@ pub const LIST: ListSpec = ListSpec {
     sorts: &["created_at", "email", "role"],
     default_sort: "created_at",
     fields: &["id", "email", "role", "status", "created_at"],
+    cursor: CursorStyle::Number,
 };
 
 #[utoipa::path(get, path = "/v1/users", tag = "users", security(("api_key" = [])), params(ListQuery), responses(
@@ -36,9 +37,10 @@ pub async fn list(
     principal: Principal,
     ctx: RequestContext,
     ApiQuery(q): ApiQuery<ListQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<Page>, Problem> {
     authorize(&state, &principal, Action::ManageUsers, None, &ctx).await?;
-    Ok(Json(LIST.page_in_memory(state.store.users(principal.tenant_id).await?, &q)?))
+    Ok(Json(LIST.page_in_memory(state.store.users(principal.tenant_id).await?, &q, raw.as_deref())?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -434,7 +434,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Option<remit_core::InvoiceNumber>>;
 
     /// A document of the tenant with its version; `kind` must match.
-    async fn document(&self, tenant: TenantId, kind: &'static str, id: uuid::Uuid) -> Result<Option<records::StoredDoc>>;
+    async fn document(
+        &self,
+        tenant: TenantId,
+        kind: &'static str,
+        id: uuid::Uuid,
+    ) -> Result<Option<records::StoredDoc>>;
 
     /// An invoice's facts (JSON), in the order they happened.
     async fn facts(&self, tenant: TenantId, invoice: uuid::Uuid) -> Result<Vec<String>>;

@@ -30,10 +30,14 @@ fn tenant_sql(tenant: TenantId) -> Sql {
 }
 
 fn conflict() -> Error {
-    Error::Conflict("the record was changed by someone else at the same time: read it again and retry".into())
+    Error::Stale
 }
 
-pub(super) async fn next_number(conn: &mut PgConnection, tenant: TenantId, req: &NumberRequest) -> Result<InvoiceNumber> {
+pub(super) async fn next_number(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    req: &NumberRequest,
+) -> Result<InvoiceNumber> {
     let period = req.pattern.period(req.date);
     // The row lock of the UPDATE serializes issuers of one series; the insert makes the row.
     sqlx::query(
@@ -110,6 +114,21 @@ pub(super) async fn apply(conn: &mut PgConnection, tenant: TenantId, write: Writ
                 return Err(conflict());
             }
         }
+        Write::Guard { table, id, expected } => {
+            let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {} SET version = version + 1 WHERE tenant_id = $1 AND id = $2 AND version = $3",
+                table.name()
+            )))
+            .bind(tenant.as_uuid())
+            .bind(id)
+            .bind(expected)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+            if done.rows_affected() != 1 {
+                return Err(conflict());
+            }
+        }
         Write::Upsert { table, id, mut columns } => {
             columns.insert(0, ("id", Sql::Uuid(id)));
             let clause = records::upsert_clause(&columns);
@@ -130,14 +149,20 @@ pub(super) async fn apply(conn: &mut PgConnection, tenant: TenantId, write: Writ
     Ok(())
 }
 
-pub(super) async fn document(conn: &mut PgConnection, tenant: TenantId, kind: &str, id: Uuid) -> Result<Option<StoredDoc>> {
-    let row = sqlx::query("SELECT bytes, version, created_by FROM documents WHERE tenant_id = $1 AND id = $2 AND kind = $3")
-        .bind(tenant.as_uuid())
-        .bind(id)
-        .bind(kind)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_error)?;
+pub(super) async fn document(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    kind: &str,
+    id: Uuid,
+) -> Result<Option<StoredDoc>> {
+    let row =
+        sqlx::query("SELECT bytes, version, created_by FROM documents WHERE tenant_id = $1 AND id = $2 AND kind = $3")
+            .bind(tenant.as_uuid())
+            .bind(id)
+            .bind(kind)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_error)?;
     Ok(row.map(|r| StoredDoc { bytes: r.get(0), version: r.get(1), created_by: UserId::from_uuid(r.get(2)) }))
 }
 

@@ -69,6 +69,8 @@ pub enum Write {
     /// A change to an invoice that is only facts: still moves its version, so two payments
     /// computed from the same balance cannot both commit.
     Touch { id: Uuid, expected: i64 },
+    /// Moves the `version` of a row that is not a document (a payment) from the one read.
+    Guard { table: Table, id: Uuid, expected: i64 },
     /// Inserts a row, or replaces the one with the same `(tenant_id, id)`.
     Upsert { table: Table, id: Uuid, columns: Vec<(&'static str, Sql)> },
     /// Inserts a row; one already there with the same key is left as it is (facts are
@@ -226,7 +228,10 @@ pub fn push_cond<DB: Binder>(qb: &mut QueryBuilder<DB>, cond: &Cond) {
 /// `SELECT id, view, <sort> FROM <table> WHERE tenant_id = ? AND deleted_at IS NULL AND ...
 /// ORDER BY <sort>, id LIMIT ?`, with the keyset condition when a position is given.
 pub fn view_query<DB: Binder>(tenant: Sql, q: &ViewQuery, select_key: &str) -> QueryBuilder<DB> {
-    let mut qb = QueryBuilder::<DB>::new(format!("SELECT id, api_json, {select_key} FROM {} WHERE tenant_id = ", q.table.name()));
+    let mut qb = QueryBuilder::<DB>::new(format!(
+        "SELECT id, api_json, {select_key} FROM {} WHERE tenant_id = ",
+        q.table.name()
+    ));
     DB::bind(&mut qb, tenant);
     qb.push(" AND deleted_at IS NULL");
     for cond in &q.filter {
@@ -250,7 +255,12 @@ pub fn view_query<DB: Binder>(tenant: Sql, q: &ViewQuery, select_key: &str) -> Q
 }
 
 /// `INSERT INTO <table> (tenant_id, cols...) VALUES (...)` plus what to do on a key conflict.
-pub fn insert<DB: Binder>(tenant: Sql, table: Table, columns: &[(&'static str, Sql)], on_conflict: &str) -> QueryBuilder<DB> {
+pub fn insert<DB: Binder>(
+    tenant: Sql,
+    table: Table,
+    columns: &[(&'static str, Sql)],
+    on_conflict: &str,
+) -> QueryBuilder<DB> {
     let mut qb = QueryBuilder::<DB>::new(format!("INSERT INTO {} (tenant_id", table.name()));
     for (col, _) in columns {
         qb.push(", ").push(*col);

@@ -30,7 +30,7 @@ fn tenant_sql(tenant: TenantId) -> Sql {
 }
 
 fn conflict() -> Error {
-    Error::Conflict("the record was changed by someone else at the same time: read it again and retry".into())
+    Error::Stale
 }
 
 pub(super) async fn next_number(
@@ -62,7 +62,12 @@ pub(super) async fn next_number(
     Ok(req.pattern.format(req.date, seq)?)
 }
 
-pub(super) async fn apply(conn: &mut SqliteConnection, tenant: TenantId, write: Write, now: DateTime<Utc>) -> Result<()> {
+pub(super) async fn apply(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    write: Write,
+    now: DateTime<Utc>,
+) -> Result<()> {
     match write {
         Write::Document { id, kind, bytes, expected: None, created_by } => {
             sqlx::query(
@@ -111,6 +116,21 @@ pub(super) async fn apply(conn: &mut SqliteConnection, tenant: TenantId, write: 
                 return Err(conflict());
             }
         }
+        Write::Guard { table, id, expected } => {
+            let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {} SET version = version + 1 WHERE tenant_id = ? AND id = ? AND version = ?",
+                table.name()
+            )))
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .bind(expected)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+            if done.rows_affected() != 1 {
+                return Err(conflict());
+            }
+        }
         Write::Upsert { table, id, mut columns } => {
             columns.insert(0, ("id", Sql::Uuid(id)));
             let clause = records::upsert_clause(&columns);
@@ -136,17 +156,16 @@ fn parse_uuid(s: &str) -> Result<Uuid> {
 }
 
 pub(super) async fn document(pool: &SqlitePool, tenant: TenantId, kind: &str, id: Uuid) -> Result<Option<StoredDoc>> {
-    let row = sqlx::query("SELECT bytes, version, created_by FROM documents WHERE tenant_id = ? AND id = ? AND kind = ?")
-        .bind(tenant.to_string())
-        .bind(id.to_string())
-        .bind(kind)
-        .fetch_optional(pool)
-        .await
-        .map_err(db_error)?;
-    row.map(|r| {
-        Ok(StoredDoc { bytes: r.get(0), version: r.get(1), created_by: UserId::parse(r.get::<&str, _>(2))? })
-    })
-    .transpose()
+    let row =
+        sqlx::query("SELECT bytes, version, created_by FROM documents WHERE tenant_id = ? AND id = ? AND kind = ?")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .bind(kind)
+            .fetch_optional(pool)
+            .await
+            .map_err(db_error)?;
+    row.map(|r| Ok(StoredDoc { bytes: r.get(0), version: r.get(1), created_by: UserId::parse(r.get::<&str, _>(2))? }))
+        .transpose()
 }
 
 pub(super) async fn facts(pool: &SqlitePool, tenant: TenantId, invoice: Uuid) -> Result<Vec<String>> {
@@ -171,11 +190,8 @@ pub(super) async fn view(pool: &SqlitePool, tenant: TenantId, table: Table, id: 
 }
 
 pub(super) async fn views(pool: &SqlitePool, tenant: TenantId, q: &ViewQuery) -> Result<Vec<ViewRow>> {
-    let rows = records::view_query::<Sqlite>(tenant_sql(tenant), q, q.sort)
-        .build()
-        .fetch_all(pool)
-        .await
-        .map_err(db_error)?;
+    let rows =
+        records::view_query::<Sqlite>(tenant_sql(tenant), q, q.sort).build().fetch_all(pool).await.map_err(db_error)?;
     rows.iter()
         .map(|r| {
             let key = match q.sort_kind {

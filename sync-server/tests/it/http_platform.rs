@@ -9,15 +9,15 @@ use crate::harness::Harness;
 use crate::start;
 
 /// A tenant with one user per role, on a running server.
-struct Office {
+pub struct Office {
     _h: Harness,
-    base: String,
+    pub base: String,
     keys: Vec<(Role, String)>,
     _server: crate::TestServer,
 }
 
 impl Office {
-    async fn open(h: Harness) -> Office {
+    pub async fn open(h: Harness) -> Office {
         let (_, owner) = h.tenant("office", Plan::Enterprise).await;
         let server = start(h.store.clone()).await;
         let base = server.base.clone();
@@ -38,11 +38,11 @@ impl Office {
         Office { _h: h, base, keys, _server: server }
     }
 
-    fn key(&self, role: Role) -> &str {
+    pub fn key(&self, role: Role) -> &str {
         &self.keys.iter().find(|(r, _)| *r == role).unwrap().1
     }
 
-    async fn get(&self, role: Role, path: &str) -> reqwest::Response {
+    pub async fn get(&self, role: Role, path: &str) -> reqwest::Response {
         Client::new().get(format!("{}{path}", self.base)).bearer_auth(self.key(role)).send().await.unwrap()
     }
 }

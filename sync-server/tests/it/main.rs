@@ -23,6 +23,7 @@ mod harness;
 mod health;
 mod http_platform;
 mod idempotency;
+mod invoicing;
 mod login;
 mod me;
 mod openapi;

@@ -218,7 +218,11 @@ fn the_spec_request_body_parses_exactly_as_strings_or_numbers() {
     let parsed: LineItem = serde_json::from_str(numbers).unwrap();
     assert_eq!((parsed.quantity, parsed.unit_price.to_string()), (dec("40"), "150.00".to_owned()));
     let tiny = r#"{"description":"x","quantity":1,"unit_price":0.1,"tax_rate":0}"#;
-    assert_eq!(serde_json::from_str::<LineItem>(tiny).unwrap().unit_price.to_string(), "0.1", "not 0.1000000000000000055");
+    assert_eq!(
+        serde_json::from_str::<LineItem>(tiny).unwrap().unit_price.to_string(),
+        "0.1",
+        "not 0.1000000000000000055"
+    );
     let exponent = r#"{"description":"x","quantity":1,"unit_price":1e2,"tax_rate":0}"#;
     assert!(serde_json::from_str::<LineItem>(exponent).is_err());
 }

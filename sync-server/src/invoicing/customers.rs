@@ -1,0 +1,272 @@
+//! Customers: an Automerge document each, projected into `customers`.
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use remit_core::rbac::{Action, Target};
+use remit_core::{Address, Currency, Customer, CustomerId, Email};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{not_found, parse_view, rule, search_text};
+use crate::AppState;
+use crate::audit::{AuditEvent, RequestContext};
+use crate::auth::authorize;
+use crate::problem::Problem;
+use crate::store::Principal;
+use crate::store::records::{Commit, Sql, Table, Write};
+
+pub const KIND: &str = "customer";
+
+/// A postal address; `country` is an ISO 3166-1 alpha-2 code.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[allow(dead_code, reason = "a schema only: the API reads and writes remit_core::Address")]
+pub struct AddressView {
+    line1: String,
+    line2: String,
+    city: String,
+    region: String,
+    postal_code: String,
+    #[schema(example = "US")]
+    country: String,
+}
+
+/// What a customer is created or replaced with (`PUT` replaces every field).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerInput {
+    #[schema(min_length = 1, max_length = 255, pattern = "^[^\\u0000]*\\S[^\\u0000]*$", example = "ACME Corporation")]
+    pub name: String,
+    #[schema(format = Email, example = "billing@acme.com")]
+    pub email: Option<String>,
+    #[schema(max_length = 64, pattern = "^[^\\u0000]*$")]
+    pub phone: Option<String>,
+    #[schema(value_type = Option<AddressView>)]
+    pub billing_address: Option<Address>,
+    #[schema(max_length = 64, pattern = "^[^\\u0000]*$")]
+    pub tax_id: Option<String>,
+    /// ISO 4217 code new invoices for this customer start in.
+    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
+    pub currency: Option<String>,
+    /// Days from issue to due date for new invoices.
+    #[schema(maximum = 3650)]
+    pub payment_terms_days: Option<u16>,
+    #[schema(max_length = 10000, pattern = "^[^\\u0000]*$")]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CustomerView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    #[schema(value_type = AddressView)]
+    pub billing_address: Address,
+    pub tax_id: Option<String>,
+    pub currency: Option<String>,
+    pub payment_terms_days: Option<u16>,
+    pub notes: Option<String>,
+    #[schema(format = Uuid)]
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub links: CustomerLinks,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CustomerLinks {
+    #[serde(rename = "self")]
+    pub this: String,
+    pub invoices: String,
+}
+
+fn invalid(detail: String) -> Problem {
+    rule(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail)
+}
+
+fn limit(field: &str, value: &Option<String>, max: usize) -> Result<(), Problem> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(invalid(format!("{field} must be at most {max} characters"))),
+        _ => Ok(()),
+    }
+}
+
+/// The document for `input`, checked field by field.
+fn build(id: CustomerId, input: CustomerInput, created_by: remit_core::UserId) -> Result<Customer, Problem> {
+    if input.name.chars().count() > 255 {
+        return Err(invalid("name must be at most 255 characters".into()));
+    }
+    limit("phone", &input.phone, 64)?;
+    limit("tax_id", &input.tax_id, 64)?;
+    limit("notes", &input.notes, 10_000)?;
+    let email = input.email.as_deref().map(Email::parse).transpose()?;
+    let currency = input.currency.as_deref().map(Currency::parse).transpose()?;
+    let customer = Customer {
+        id,
+        name: input.name.trim().to_owned(),
+        email,
+        phone: input.phone,
+        billing_address: input.billing_address.unwrap_or_default(),
+        tax_id: input.tax_id,
+        currency,
+        payment_terms_days: input.payment_terms_days,
+        notes: input.notes,
+        created_by,
+    };
+    customer.validate()?;
+    Ok(customer)
+}
+
+pub fn view(c: &Customer, created_at: DateTime<Utc>, updated_at: DateTime<Utc>) -> CustomerView {
+    let id = c.id.to_string();
+    CustomerView {
+        links: CustomerLinks { this: format!("/v1/customers/{id}"), invoices: format!("/v1/customers/{id}/invoices") },
+        id,
+        name: c.name.clone(),
+        email: c.email.as_ref().map(|e| e.as_str().to_owned()),
+        phone: c.phone.clone(),
+        billing_address: c.billing_address.clone(),
+        tax_id: c.tax_id.clone(),
+        currency: c.currency.map(|c| c.code().to_owned()),
+        payment_terms_days: c.payment_terms_days,
+        notes: c.notes.clone(),
+        created_by: c.created_by.to_string(),
+        created_at,
+        updated_at,
+    }
+}
+
+fn projection(c: &Customer, v: &CustomerView, deleted_at: Option<DateTime<Utc>>) -> Result<Write, Problem> {
+    let json = serde_json::to_string(v).map_err(|e| Problem::from(crate::error::Error::Internal(e.to_string())))?;
+    let email = c.email.as_ref().map(|e| e.as_str().to_owned());
+    Ok(Write::Upsert {
+        table: Table::Customers,
+        id: *c.id.as_uuid(),
+        columns: vec![
+            ("name", Sql::Text(c.name.clone())),
+            ("email", Sql::OptText(email.clone())),
+            ("search", Sql::Text(search_text(&[Some(&c.name), email.as_deref(), c.tax_id.as_deref()]))),
+            ("created_by", Sql::Uuid(*c.created_by.as_uuid())),
+            ("created_at", Sql::Time(v.created_at)),
+            ("updated_at", Sql::Time(v.updated_at)),
+            ("deleted_at", Sql::OptTime(deleted_at)),
+            ("api_json", Sql::Text(json)),
+        ],
+    })
+}
+
+fn event(kind: &str, action: &str, principal: &Principal, id: Uuid, ctx: &RequestContext) -> AuditEvent {
+    AuditEvent::new(kind, principal.audit_actor(), action).resource(KIND, id).context(ctx.clone())
+}
+
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    input: CustomerInput,
+) -> Result<CustomerView, Problem> {
+    let mine = Target::record(principal.user_id);
+    authorize(state, principal, Action::CreateCustomer, Some(&mine), ctx).await?;
+    let id = CustomerId::from_uuid(Uuid::now_v7());
+    let customer = build(id, input, principal.user_id)?;
+    let now = Utc::now();
+    let v = view(&customer, now, now);
+    let mut doc = remit_core::crdt::create(&customer)?;
+    let writes = vec![
+        Write::Document {
+            id: *id.as_uuid(),
+            kind: KIND,
+            bytes: doc.save(),
+            expected: None,
+            created_by: principal.user_id,
+        },
+        projection(&customer, &v, None)?,
+    ];
+    let audit = vec![
+        event("customer.created", "create", principal, *id.as_uuid(), ctx)
+            .metadata(serde_json::json!({ "name": customer.name })),
+    ];
+    state.store.commit(principal.tenant_id, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
+    Ok(v)
+}
+
+/// A live customer: its document, its version and its stored view; 404 when deleted.
+#[derive(Debug)]
+pub struct Loaded {
+    pub customer: Customer,
+    pub doc: automerge::AutoCommit,
+    pub version: i64,
+    pub view: serde_json::Value,
+}
+
+pub async fn load(state: &AppState, principal: &Principal, id: Uuid) -> Result<Loaded, Problem> {
+    let stored = state.store.view(principal.tenant_id, Table::Customers, id).await?.ok_or_else(|| not_found(KIND))?;
+    let stored_doc = state.store.document(principal.tenant_id, KIND, id).await?.ok_or_else(|| not_found(KIND))?;
+    let doc = remit_core::crdt::load(&stored_doc.bytes)?;
+    let customer: Customer = remit_core::crdt::read(&doc)?;
+    Ok(Loaded { customer, doc, version: stored_doc.version, view: parse_view(&stored)? })
+}
+
+pub async fn get(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> Result<serde_json::Value, Problem> {
+    let stored = state.store.view(principal.tenant_id, Table::Customers, id).await?.ok_or_else(|| not_found(KIND))?;
+    let v = parse_view(&stored)?;
+    let owner = v["created_by"].as_str().and_then(|s| remit_core::UserId::parse(s).ok()).unwrap_or(principal.user_id);
+    authorize(state, principal, Action::ReadCustomer, Some(&Target::record(owner)), ctx).await?;
+    Ok(v)
+}
+
+pub async fn update(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    id: Uuid,
+    input: CustomerInput,
+) -> Result<CustomerView, Problem> {
+    let Loaded { customer: old, mut doc, version, view: old_view } = load(state, principal, id).await?;
+    authorize(state, principal, Action::EditCustomer, Some(&Target::record(old.created_by)), ctx).await?;
+    let customer = build(old.id, input, old.created_by)?;
+    let v = view(&customer, created_at_of(&old_view), Utc::now());
+    remit_core::crdt::update(&mut doc, &customer)?;
+    let writes = vec![
+        Write::Document { id, kind: KIND, bytes: doc.save(), expected: Some(version), created_by: old.created_by },
+        projection(&customer, &v, None)?,
+    ];
+    let mut e = event("customer.updated", "update", principal, id, ctx);
+    e.changes = serde_json::json!({ "before": old_view, "after": serde_json::to_value(&v).unwrap_or_default() });
+    state.store.commit(principal.tenant_id, None, Box::new(move |_| Ok(Commit { writes, audit: vec![e] }))).await?;
+    Ok(v)
+}
+
+pub fn created_at_of(view: &serde_json::Value) -> DateTime<Utc> {
+    view["created_at"]
+        .as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(Utc::now)
+}
+
+/// Removes a customer from lists and lookups; their invoices keep the customer as it was. A
+/// customer who still owes money cannot be deleted.
+pub async fn delete(state: &AppState, principal: &Principal, ctx: &RequestContext, id: Uuid) -> Result<(), Problem> {
+    let Loaded { customer, version, view: old_view, .. } = load(state, principal, id).await?;
+    authorize(state, principal, Action::DeleteCustomer, Some(&Target::record(customer.created_by)), ctx).await?;
+    if super::invoices::customer_owes(state, principal.tenant_id, id).await? {
+        return Err(rule(
+            StatusCode::CONFLICT,
+            "customer_has_open_invoices",
+            "the customer has invoices with an amount due: void them or record their payment first",
+        ));
+    }
+    let now = Utc::now();
+    let v = view(&customer, created_at_of(&old_view), now);
+    let writes = vec![Write::Touch { id, expected: version }, projection(&customer, &v, Some(now))?];
+    let audit = vec![event("customer.deleted", "delete", principal, id, ctx)];
+    state.store.commit(principal.tenant_id, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
+    Ok(())
+}

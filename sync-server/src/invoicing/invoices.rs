@@ -1,0 +1,871 @@
+//! Invoices: the document (what people edit while it is a draft) and its facts (issued, voided,
+//! payments), projected into `invoices` with totals, balance and status from remit-core.
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use remit_core::lifecycle::{self, Actor, Fact, FactKind};
+use remit_core::rbac::{Action, Target};
+use remit_core::{
+    Currency, Customer, CustomerId, Decimal, Discount, FactId, Invoice, InvoiceId, InvoiceNumber, LineItem, LineItemId,
+    NumberPattern, PriceMode, ProductId, TaxCategory, TenantId, UserId,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{not_found, parse_view, rule, search_text};
+use crate::AppState;
+use crate::audit::{AuditEvent, RequestContext};
+use crate::auth::authorize;
+use crate::error::Error;
+use crate::problem::Problem;
+use crate::store::Principal;
+use crate::store::records::{Commit, Cond, NumberRequest, Op, Sql, Table, Write};
+
+pub const KIND: &str = "invoice";
+/// The tenant's one number series for now; per-tenant patterns come with tenant settings.
+pub const SERIES: &str = "default";
+pub const DEFAULT_PATTERN: &str = "INV-{YYYY}-{SEQ:4}";
+/// Days to pay when neither the request nor the customer says.
+pub const DEFAULT_TERMS_DAYS: i64 = 30;
+/// Statuses that turn into `overdue` once the due date has passed with money still due.
+pub const OVERDUE_ELIGIBLE: [&str; 5] = ["issued", "sent", "viewed", "partially_paid", "payment_failed"];
+
+/// A line as sent. With `product_id`, what is left out comes from the product.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineInput {
+    /// Keep a line's id when replacing an invoice so edits merge line by line.
+    #[schema(format = Uuid)]
+    pub id: Option<String>,
+    #[schema(format = Uuid)]
+    pub product_id: Option<String>,
+    #[schema(max_length = 2000, pattern = "^[^\\u0000]*$", example = "Web Development")]
+    pub description: Option<String>,
+    #[serde(deserialize_with = "remit_core::decimal::exact")]
+    #[schema(value_type = String, example = "40")]
+    pub quantity: Decimal,
+    #[serde(default, deserialize_with = "some_exact")]
+    #[schema(value_type = Option<String>, example = "150.00")]
+    pub unit_price: Option<Decimal>,
+    #[serde(default, deserialize_with = "some_exact")]
+    #[schema(value_type = Option<String>, example = "10")]
+    pub tax_rate: Option<Decimal>,
+    #[schema(max_length = 32, pattern = "^[^\\u0000]*$")]
+    pub unit: Option<String>,
+    #[schema(value_type = Option<String>, example = "standard")]
+    pub tax_category: Option<TaxCategory>,
+    #[schema(value_type = Option<Object>)]
+    pub discount: Option<Discount>,
+}
+
+fn some_exact<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    remit_core::decimal::exact(d).map(Some)
+}
+
+/// An invoice as created or replaced (drafts only). Decimals are strings or JSON numbers.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceInput {
+    #[schema(format = Uuid)]
+    pub customer_id: String,
+    /// Default: today.
+    pub issue_date: Option<NaiveDate>,
+    /// Default: the issue date plus the customer's payment terms (30 days).
+    pub due_date: Option<NaiveDate>,
+    /// Default: the customer's currency.
+    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
+    pub currency: Option<String>,
+    #[schema(value_type = Option<String>, example = "exclusive")]
+    pub price_mode: Option<PriceMode>,
+    #[schema(max_items = 1000)]
+    pub line_items: Vec<LineInput>,
+    /// `{"percent": "10"}` or `{"amount": "5.00"}` off the whole invoice.
+    #[schema(value_type = Option<Object>)]
+    pub discount: Option<Discount>,
+    #[schema(max_length = 10000, pattern = "^[^\\u0000]*$")]
+    pub notes: Option<String>,
+    #[schema(max_length = 10000, pattern = "^[^\\u0000]*$")]
+    pub terms: Option<String>,
+    #[schema(max_length = 64, pattern = "^[^\\u0000]*$")]
+    pub po_number: Option<String>,
+    #[schema(max_length = 255, pattern = "^[^\\u0000]*$")]
+    pub reference: Option<String>,
+}
+
+/// The invoice as the API shows it (spec 5.2): money as decimal strings in `currency`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InvoiceView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// Assigned when issued.
+    pub number: Option<String>,
+    #[schema(value_type = crate::invoicing::views::StatusName)]
+    pub status: String,
+    pub customer: CustomerSummary,
+    pub issue_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub currency: String,
+    pub price_mode: String,
+    pub line_items: Vec<LineView>,
+    #[schema(value_type = Option<Object>)]
+    pub discount: Option<Discount>,
+    pub subtotal: String,
+    pub discount_total: String,
+    pub tax: String,
+    pub tax_breakdown: Vec<TaxLine>,
+    pub total: String,
+    pub amount_paid: String,
+    pub amount_refunded: String,
+    pub amount_due: String,
+    /// Received beyond the total and not refunded.
+    pub credit: String,
+    pub disputed: bool,
+    pub notes: Option<String>,
+    pub terms: Option<String>,
+    pub po_number: Option<String>,
+    pub reference: Option<String>,
+    pub payments: Vec<PaymentLine>,
+    #[schema(format = Uuid)]
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub issued_at: Option<DateTime<Utc>>,
+    pub voided_at: Option<DateTime<Utc>>,
+    pub links: InvoiceLinks,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CustomerSummary {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LineView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[schema(format = Uuid)]
+    pub product_id: Option<String>,
+    pub description: String,
+    pub quantity: String,
+    pub unit: Option<String>,
+    pub unit_price: String,
+    pub tax_rate: String,
+    #[schema(value_type = String)]
+    pub tax_category: TaxCategory,
+    #[schema(value_type = Option<Object>)]
+    pub discount: Option<Discount>,
+    /// The line amount as printed (in the invoice's price mode, after its discount).
+    pub amount: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TaxLine {
+    #[schema(value_type = String)]
+    pub category: TaxCategory,
+    pub rate: String,
+    pub taxable: String,
+    pub tax: String,
+}
+
+/// One payment applied to this invoice (the payment history table).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PaymentLine {
+    #[schema(format = Uuid)]
+    pub payment_id: String,
+    pub amount: String,
+    pub method: String,
+    pub recorded_at: DateTime<Utc>,
+    pub voided: bool,
+    pub refunded: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InvoiceLinks {
+    #[serde(rename = "self")]
+    pub this: String,
+    pub pdf: String,
+    /// The customer portal's page for this invoice.
+    pub public: String,
+}
+
+/// Everything a change to an invoice starts from.
+#[derive(Debug)]
+pub struct Loaded {
+    pub invoice: Invoice,
+    pub doc: automerge::AutoCommit,
+    pub version: i64,
+    pub facts: Vec<Fact>,
+    pub view: Value,
+}
+
+impl Loaded {
+    pub fn issued(&self) -> bool {
+        self.facts.iter().any(|f| matches!(f.kind, FactKind::Issued { .. }))
+    }
+
+    pub fn voided(&self) -> bool {
+        self.facts.iter().any(|f| matches!(f.kind, FactKind::Voided { .. }))
+    }
+
+    pub fn target(&self) -> Result<Target, Problem> {
+        let total = self.invoice.totals()?.total;
+        let approved = self.facts.iter().rev().find_map(|f| match f.kind {
+            FactKind::Approved => Some(true),
+            FactKind::ApprovalRejected { .. } | FactKind::ApprovalRequested => Some(false),
+            _ => None,
+        });
+        Ok(Target {
+            owner: self.invoice.created_by,
+            draft: !self.issued(),
+            total: Some(total),
+            approved: approved.unwrap_or(false),
+        })
+    }
+}
+
+pub async fn load(state: &AppState, tenant: TenantId, id: Uuid) -> Result<Loaded, Problem> {
+    let stored = state.store.view(tenant, Table::Invoices, id).await?.ok_or_else(|| not_found(KIND))?;
+    let stored_doc = state.store.document(tenant, KIND, id).await?.ok_or_else(|| not_found(KIND))?;
+    let doc = remit_core::crdt::load(&stored_doc.bytes)?;
+    let invoice: Invoice = remit_core::crdt::read(&doc)?;
+    let facts = state
+        .store
+        .facts(tenant, id)
+        .await?
+        .iter()
+        .map(|f| {
+            serde_json::from_str::<Fact>(f).map_err(|e| Problem::from(Error::Internal(format!("stored fact: {e}"))))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Loaded { invoice, doc, version: stored_doc.version, facts, view: parse_view(&stored)? })
+}
+
+fn invalid(detail: impl Into<String>) -> Problem {
+    rule(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail)
+}
+
+fn text_limit(field: &str, value: &Option<String>, max: usize) -> Result<(), Problem> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(invalid(format!("{field} must be at most {max} characters"))),
+        _ => Ok(()),
+    }
+}
+
+/// The customer an invoice is written to (404 as a 422 naming the field: it is the request
+/// that is wrong, not the URL).
+async fn customer_for(state: &AppState, principal: &Principal, id: &str) -> Result<Customer, Problem> {
+    let unknown =
+        || rule(StatusCode::UNPROCESSABLE_ENTITY, "unknown_customer", format!("customer_id {id:?}: no such customer"));
+    let id = Uuid::try_parse(id).map_err(|_| unknown())?;
+    match super::customers::load(state, principal, id).await {
+        Ok(loaded) => Ok(loaded.customer),
+        Err(p) if p.code == "not_found" => Err(unknown()),
+        Err(p) => Err(p),
+    }
+}
+
+async fn line_for(
+    state: &AppState,
+    principal: &Principal,
+    i: usize,
+    l: LineInput,
+    currency: Currency,
+) -> Result<LineItem, Problem> {
+    let field = |f: &str| format!("line_items[{i}].{f}");
+    let id = match &l.id {
+        Some(s) => LineItemId::parse(s).map_err(|_| invalid(format!("{}: not a UUID", field("id"))))?,
+        None => LineItemId::from_uuid(Uuid::now_v7()),
+    };
+    let mut line = match &l.product_id {
+        Some(p) => {
+            let unknown = || {
+                rule(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_product",
+                    format!("{}: no such product", field("product_id")),
+                )
+            };
+            let pid = Uuid::try_parse(p).map_err(|_| unknown())?;
+            let (product, ..) = super::products::load(state, principal, pid)
+                .await
+                .map_err(|p| if p.code == "not_found" { unknown() } else { p })?;
+            product.line(l.quantity, currency)?
+        }
+        None => {
+            let (Some(unit_price), Some(tax_rate)) = (l.unit_price, l.tax_rate) else {
+                return Err(invalid(format!(
+                    "{} and {} are required without a product_id",
+                    field("unit_price"),
+                    field("tax_rate")
+                )));
+            };
+            LineItem {
+                id: None,
+                product_id: None,
+                description: String::new(),
+                quantity: l.quantity,
+                unit: None,
+                unit_price,
+                tax_rate,
+                tax_category: TaxCategory::Standard,
+                discount: None,
+            }
+        }
+    };
+    line.id = Some(id);
+    if let Some(d) = l.description {
+        line.description = d;
+    }
+    if let Some(p) = l.unit_price {
+        line.unit_price = p;
+    }
+    if let Some(r) = l.tax_rate {
+        line.tax_rate = r;
+    }
+    if l.unit.is_some() {
+        line.unit = l.unit;
+    }
+    if let Some(c) = l.tax_category {
+        line.tax_category = c;
+    }
+    line.discount = l.discount.or(line.discount);
+    if line.product_id.is_none() {
+        line.product_id = l.product_id.as_deref().and_then(|p| ProductId::parse(p).ok());
+    }
+    Ok(line)
+}
+
+/// The invoice document for `input`: a new one, or the replacement of `existing`.
+pub async fn build(
+    state: &AppState,
+    principal: &Principal,
+    input: InvoiceInput,
+    existing: Option<&Invoice>,
+) -> Result<Invoice, Problem> {
+    for (field, value, max) in [
+        ("notes", &input.notes, 10_000),
+        ("terms", &input.terms, 10_000),
+        ("po_number", &input.po_number, 64),
+        ("reference", &input.reference, 255),
+    ] {
+        text_limit(field, value, max)?;
+    }
+    if input.line_items.len() > remit_core::document::MAX_LINES {
+        return Err(invalid(format!("line_items: at most {} lines", remit_core::document::MAX_LINES)));
+    }
+    let customer = customer_for(state, principal, &input.customer_id).await?;
+    let currency = match (&input.currency, customer.currency) {
+        (Some(c), _) => Currency::parse(c)?,
+        (None, Some(c)) => c,
+        (None, None) => return Err(invalid("currency is required: the customer has no default currency")),
+    };
+    let issue_date = input.issue_date.unwrap_or_else(super::today);
+    let terms = customer.payment_terms_days.map_or(DEFAULT_TERMS_DAYS, i64::from);
+    let due_date = input.due_date.unwrap_or(issue_date + Duration::days(terms));
+    let mut line_items = Vec::with_capacity(input.line_items.len());
+    for (i, l) in input.line_items.into_iter().enumerate() {
+        line_items.push(line_for(state, principal, i, l, currency).await?);
+    }
+    let now = Utc::now();
+    let invoice = Invoice {
+        id: existing.map_or_else(|| InvoiceId::from_uuid(Uuid::now_v7()), |e| e.id),
+        number: None,
+        customer: customer.snapshot(),
+        issue_date,
+        due_date,
+        currency,
+        price_mode: input.price_mode.unwrap_or_default(),
+        line_items,
+        discount: input.discount,
+        notes: input.notes,
+        terms: input.terms,
+        po_number: input.po_number,
+        reference: input.reference,
+        created_by: existing.map_or(principal.user_id, |e| e.created_by),
+        created_at: existing.map_or(now, |e| e.created_at),
+        updated_at: now,
+    };
+    invoice.validate()?;
+    Ok(invoice)
+}
+
+fn number_of(facts: &[Fact]) -> Option<InvoiceNumber> {
+    facts.iter().find_map(|f| match &f.kind {
+        FactKind::Issued { number } => Some(number.clone()),
+        _ => None,
+    })
+}
+
+fn payments_of(facts: &[Fact]) -> Vec<PaymentLine> {
+    let mut lines: Vec<PaymentLine> = Vec::new();
+    for f in facts {
+        match &f.kind {
+            FactKind::PaymentRecorded { payment_id, amount, method }
+            | FactKind::PaymentSucceeded { payment_id, amount, method } => {
+                lines.push(PaymentLine {
+                    payment_id: payment_id.to_string(),
+                    amount: amount.amount(),
+                    method: serde_json::to_value(method)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    recorded_at: f.at,
+                    voided: false,
+                    refunded: remit_core::Money::zero(amount.currency()).amount(),
+                });
+            }
+            FactKind::PaymentVoided { payment_id, .. } => {
+                lines.iter_mut().filter(|l| l.payment_id == payment_id.to_string()).for_each(|l| l.voided = true);
+            }
+            FactKind::Refunded { payment_id, amount, .. } => {
+                if let Some(l) = lines.iter_mut().find(|l| l.payment_id == payment_id.to_string()) {
+                    let before = remit_core::Money::parse(&l.refunded, amount.currency()).ok();
+                    if let Some(sum) = before.and_then(|b| b.checked_add(*amount).ok()) {
+                        l.refunded = sum.amount();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    lines
+}
+
+/// The API view and the projection row of an invoice with its facts. The stored status leaves
+/// out "overdue", which depends on the day it is read (`adjust`).
+pub fn project(
+    invoice: &Invoice,
+    facts: &[Fact],
+    deleted_at: Option<DateTime<Utc>>,
+) -> Result<(InvoiceView, Write), Problem> {
+    let totals = invoice.totals()?;
+    let state = lifecycle::state(invoice, facts, invoice.due_date)?;
+    let number = number_of(facts);
+    let at = |pred: fn(&FactKind) -> bool| facts.iter().find(|f| pred(&f.kind)).map(|f| f.at);
+    let id = invoice.id.to_string();
+    let view = InvoiceView {
+        links: InvoiceLinks {
+            this: format!("/v1/invoices/{id}"),
+            pdf: format!("/v1/invoices/{id}/pdf"),
+            public: format!("/portal/invoices/{id}"),
+        },
+        id,
+        number: number.as_ref().map(|n| n.as_str().to_owned()),
+        status: state.status.code().to_owned(),
+        customer: CustomerSummary {
+            id: invoice.customer.id.to_string(),
+            name: invoice.customer.name.clone(),
+            email: invoice.customer.email.as_ref().map(|e| e.as_str().to_owned()),
+        },
+        issue_date: invoice.issue_date,
+        due_date: invoice.due_date,
+        currency: invoice.currency.code().to_owned(),
+        price_mode: if invoice.price_mode == PriceMode::Inclusive { "inclusive" } else { "exclusive" }.to_owned(),
+        line_items: invoice
+            .line_items
+            .iter()
+            .zip(&totals.lines)
+            .map(|(l, t)| LineView {
+                id: l.id.map(|i| i.to_string()).unwrap_or_default(),
+                product_id: l.product_id.map(|p| p.to_string()),
+                description: l.description.clone(),
+                quantity: l.quantity.to_string(),
+                unit: l.unit.clone(),
+                unit_price: l.unit_price.to_string(),
+                tax_rate: l.tax_rate.to_string(),
+                tax_category: l.tax_category,
+                discount: l.discount,
+                amount: t.amount.amount(),
+            })
+            .collect(),
+        discount: invoice.discount,
+        subtotal: totals.subtotal.amount(),
+        discount_total: totals.discount.amount(),
+        tax: totals.tax.amount(),
+        tax_breakdown: totals
+            .tax_breakdown
+            .iter()
+            .map(|t| TaxLine {
+                category: t.category,
+                rate: t.rate.to_string(),
+                taxable: t.taxable.amount(),
+                tax: t.tax.amount(),
+            })
+            .collect(),
+        total: totals.total.amount(),
+        amount_paid: state.balance.amount_paid.amount(),
+        amount_refunded: state.balance.amount_refunded.amount(),
+        amount_due: state.balance.amount_due.amount(),
+        credit: state.balance.credit.amount(),
+        disputed: state.disputed,
+        notes: invoice.notes.clone(),
+        terms: invoice.terms.clone(),
+        po_number: invoice.po_number.clone(),
+        reference: invoice.reference.clone(),
+        payments: payments_of(facts),
+        created_by: invoice.created_by.to_string(),
+        created_at: invoice.created_at,
+        updated_at: facts.iter().map(|f| f.at).chain([invoice.updated_at]).max().unwrap_or(invoice.updated_at),
+        issued_at: at(|k| matches!(k, FactKind::Issued { .. })),
+        voided_at: at(|k| matches!(k, FactKind::Voided { .. })),
+    };
+    let json = serde_json::to_string(&view).map_err(|e| Problem::from(Error::Internal(e.to_string())))?;
+    let row = Write::Upsert {
+        table: Table::Invoices,
+        id: *invoice.id.as_uuid(),
+        columns: vec![
+            ("number", Sql::OptText(view.number.clone())),
+            ("customer_id", Sql::Uuid(*invoice.customer.id.as_uuid())),
+            ("customer_name", Sql::Text(invoice.customer.name.clone())),
+            ("status", Sql::Text(view.status.clone())),
+            ("currency", Sql::Text(view.currency.clone())),
+            ("issue_date", Sql::Date(invoice.issue_date)),
+            ("due_date", Sql::Date(invoice.due_date)),
+            ("subtotal", Sql::Int(totals.subtotal.minor())),
+            ("tax", Sql::Int(totals.tax.minor())),
+            ("total", Sql::Int(totals.total.minor())),
+            ("total_e4", Sql::Int(e4(totals.total)?)),
+            ("amount_paid", Sql::Int(state.balance.amount_paid.minor())),
+            ("amount_due", Sql::Int(state.balance.amount_due.minor())),
+            (
+                "search",
+                Sql::Text(search_text(&[
+                    view.number.as_deref(),
+                    Some(&invoice.customer.name),
+                    invoice.notes.as_deref(),
+                    invoice.reference.as_deref(),
+                    invoice.po_number.as_deref(),
+                ])),
+            ),
+            ("created_by", Sql::Uuid(*invoice.created_by.as_uuid())),
+            ("created_at", Sql::Time(invoice.created_at)),
+            ("updated_at", Sql::Time(view.updated_at)),
+            ("deleted_at", Sql::OptTime(deleted_at)),
+            ("api_json", Sql::Text(json)),
+        ],
+    };
+    Ok((view, row))
+}
+
+/// An amount in ten-thousandths of its currency's unit (`6600.00 USD` → 66_000_000).
+pub fn e4(m: remit_core::Money) -> Result<i64, Problem> {
+    let scale = 4u32
+        .checked_sub(m.currency().exponent())
+        .ok_or_else(|| Problem::from(Error::Internal("currency exponent above 4".into())))?;
+    m.minor().checked_mul(10i64.pow(scale)).ok_or_else(|| Problem::from(Error::Domain(remit_core::Error::Overflow)))
+}
+
+/// The status as of `today`: an issued invoice with money due after its due date is overdue.
+pub fn adjust(view: &mut Value, today: NaiveDate) {
+    let eligible = view["status"].as_str().is_some_and(|s| OVERDUE_ELIGIBLE.contains(&s));
+    let past_due = view["due_date"]
+        .as_str()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .is_some_and(|d| today > d);
+    let owed = view["amount_due"].as_str().is_some_and(|a| a.bytes().any(|b| (b'1'..=b'9').contains(&b)));
+    if eligible && past_due && owed {
+        view["status"] = Value::String("overdue".into());
+    }
+}
+
+/// The SQL filter for a status as `adjust` computes it.
+pub fn status_filter(status: &str, today: NaiveDate) -> Cond {
+    let overdue = Cond::All(vec![
+        Cond::In("status", OVERDUE_ELIGIBLE.iter().map(|s| Sql::Text((*s).to_owned())).collect()),
+        Cond::Cmp("due_date", Op::Lt, Sql::Date(today)),
+        Cond::Cmp("amount_due", Op::Gt, Sql::Int(0)),
+    ]);
+    if status == "overdue" {
+        overdue
+    } else if OVERDUE_ELIGIBLE.contains(&status) {
+        Cond::All(vec![Cond::Cmp("status", Op::Eq, Sql::Text(status.to_owned())), Cond::Not(Box::new(overdue))])
+    } else {
+        Cond::Cmp("status", Op::Eq, Sql::Text(status.to_owned()))
+    }
+}
+
+pub fn fact(principal: &Principal, invoice: InvoiceId, kind: FactKind) -> Fact {
+    Fact {
+        id: FactId::from_uuid(Uuid::now_v7()),
+        tenant_id: principal.tenant_id,
+        invoice_id: invoice,
+        actor: Actor::User(principal.user_id),
+        device_id: None,
+        at: Utc::now(),
+        kind,
+    }
+}
+
+pub fn fact_row(f: &Fact) -> Result<Write, Problem> {
+    let body = serde_json::to_string(f).map_err(|e| Problem::from(Error::Internal(e.to_string())))?;
+    let kind =
+        serde_json::to_value(&f.kind).ok().and_then(|v| v["type"].as_str().map(str::to_owned)).unwrap_or_default();
+    Ok(Write::InsertOnce {
+        table: Table::InvoiceFacts,
+        columns: vec![
+            ("id", Sql::Uuid(*f.id.as_uuid())),
+            ("invoice_id", Sql::Uuid(*f.invoice_id.as_uuid())),
+            ("kind", Sql::Text(kind)),
+            ("body", Sql::Text(body)),
+            ("at", Sql::Time(f.at)),
+        ],
+    })
+}
+
+fn event(kind: &str, action: &str, principal: &Principal, id: Uuid, ctx: &RequestContext) -> AuditEvent {
+    AuditEvent::new(kind, principal.audit_actor(), action).resource(KIND, id).context(ctx.clone())
+}
+
+fn to_value(view: &InvoiceView) -> Value {
+    let mut v = serde_json::to_value(view).unwrap_or_default();
+    adjust(&mut v, super::today());
+    v
+}
+
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    input: InvoiceInput,
+) -> Result<Value, Problem> {
+    // The permission first, so a caller who may not create learns nothing about customers.
+    authorize(state, principal, Action::ReadInvoice, None, ctx).await?;
+    let invoice = build(state, principal, input, None).await?;
+    let target =
+        Target { owner: principal.user_id, draft: true, total: Some(invoice.totals()?.total), approved: false };
+    authorize(state, principal, Action::CreateInvoice, Some(&target), ctx).await?;
+    let (view, row) = project(&invoice, &[], None)?;
+    let mut doc = remit_core::crdt::create(&invoice)?;
+    let id = *invoice.id.as_uuid();
+    let writes =
+        vec![Write::Document { id, kind: KIND, bytes: doc.save(), expected: None, created_by: principal.user_id }, row];
+    let audit = vec![event("invoice.created", "create", principal, id, ctx).metadata(
+        serde_json::json!({ "total": view.total, "currency": view.currency, "customer_id": view.customer.id }),
+    )];
+    state.store.commit(principal.tenant_id, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
+    Ok(to_value(&view))
+}
+
+pub async fn get(state: &AppState, principal: &Principal, ctx: &RequestContext, id: Uuid) -> Result<Value, Problem> {
+    let stored = state.store.view(principal.tenant_id, Table::Invoices, id).await?.ok_or_else(|| not_found(KIND))?;
+    let mut v = parse_view(&stored)?;
+    let owner = v["created_by"].as_str().and_then(|s| UserId::parse(s).ok()).unwrap_or(principal.user_id);
+    let target = Target { owner, draft: v["number"].is_null(), total: None, approved: false };
+    if !principal.policy().allows(principal.user_id, Action::ReadInvoice, Some(&target)) {
+        // Someone else's invoice is as unknown as one that does not exist.
+        authorize(state, principal, Action::ReadInvoice, Some(&target), ctx).await.map_err(|_| not_found(KIND))?;
+    }
+    adjust(&mut v, super::today());
+    Ok(v)
+}
+
+fn not_editable(loaded: &Loaded) -> Option<Problem> {
+    if loaded.voided() {
+        Some(rule(StatusCode::CONFLICT, "invoice_voided", "the invoice is voided"))
+    } else if loaded.issued() {
+        Some(rule(
+            StatusCode::CONFLICT,
+            "invoice_not_editable",
+            "an issued invoice cannot be edited: void it, or issue a credit note or an amended invoice",
+        ))
+    } else {
+        None
+    }
+}
+
+pub async fn update(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    id: Uuid,
+    input: InvoiceInput,
+) -> Result<Value, Problem> {
+    let loaded = load(state, principal.tenant_id, id).await?;
+    authorize(state, principal, Action::EditInvoice, Some(&loaded.target()?), ctx).await?;
+    if let Some(p) = not_editable(&loaded) {
+        return Err(p);
+    }
+    let invoice = build(state, principal, input, Some(&loaded.invoice)).await?;
+    let after = Target { total: Some(invoice.totals()?.total), ..loaded.target()? };
+    authorize(state, principal, Action::EditInvoice, Some(&after), ctx).await?;
+    let (view, row) = project(&invoice, &loaded.facts, None)?;
+    let mut doc = loaded.doc;
+    remit_core::crdt::update(&mut doc, &invoice)?;
+    let writes = vec![
+        Write::Document {
+            id,
+            kind: KIND,
+            bytes: doc.save(),
+            expected: Some(loaded.version),
+            created_by: invoice.created_by,
+        },
+        row,
+    ];
+    let mut e = event("invoice.updated", "update", principal, id, ctx);
+    e.changes = serde_json::json!({ "before": { "total": loaded.view["total"], "line_items": loaded.view["line_items"].as_array().map_or(0, Vec::len) }, "after": { "total": view.total, "line_items": view.line_items.len() } });
+    state.store.commit(principal.tenant_id, None, Box::new(move |_| Ok(Commit { writes, audit: vec![e] }))).await?;
+    Ok(to_value(&view))
+}
+
+/// Deletes a draft (issued invoices are voided instead, and keep their number).
+pub async fn delete(state: &AppState, principal: &Principal, ctx: &RequestContext, id: Uuid) -> Result<(), Problem> {
+    let loaded = load(state, principal.tenant_id, id).await?;
+    authorize(state, principal, Action::DeleteInvoice, Some(&loaded.target()?), ctx).await?;
+    if loaded.issued() {
+        return Err(rule(
+            StatusCode::CONFLICT,
+            "invoice_not_draft",
+            "only a draft can be deleted: void an issued invoice",
+        ));
+    }
+    let (_, row) = project(&loaded.invoice, &loaded.facts, Some(Utc::now()))?;
+    let writes = vec![Write::Touch { id, expected: loaded.version }, row];
+    let audit = vec![event("invoice.deleted", "delete", principal, id, ctx)];
+    state.store.commit(principal.tenant_id, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
+    Ok(())
+}
+
+/// Numbers and freezes a draft: the number comes from the tenant's series inside the commit.
+pub async fn issue(state: &AppState, principal: &Principal, ctx: &RequestContext, id: Uuid) -> Result<Value, Problem> {
+    super::with_retry(|| issue_once(state, principal, ctx, id)).await
+}
+
+async fn issue_once(state: &AppState, principal: &Principal, ctx: &RequestContext, id: Uuid) -> Result<Value, Problem> {
+    let loaded = load(state, principal.tenant_id, id).await?;
+    authorize(state, principal, Action::SendInvoice, Some(&loaded.target()?), ctx).await?;
+    if loaded.voided() {
+        return Err(rule(StatusCode::CONFLICT, "invoice_voided", "the invoice is voided"));
+    }
+    if loaded.issued() {
+        return Err(rule(StatusCode::CONFLICT, "invoice_already_issued", "the invoice is already issued"));
+    }
+    loaded.invoice.validate_for_issue()?;
+    let pattern = NumberPattern::parse(DEFAULT_PATTERN)?;
+    let request = NumberRequest { series: SERIES.to_owned(), pattern, date: loaded.invoice.issue_date };
+    let principal_c = principal.clone();
+    let ctx_c = ctx.clone();
+    let view_slot = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let slot = view_slot.clone();
+    state
+        .store
+        .commit(
+            principal.tenant_id,
+            Some(request),
+            Box::new(move |number| {
+                let number = number.ok_or_else(|| Error::Internal("no number was allocated".into()))?;
+                let issued = fact(&principal_c, loaded.invoice.id, FactKind::Issued { number: number.clone() });
+                let mut facts = loaded.facts.clone();
+                facts.push(issued.clone());
+                let (view, row) = project(&loaded.invoice, &facts, None)
+                    .map_err(|p| Error::Internal(p.detail.unwrap_or_default()))?;
+                let writes = vec![
+                    Write::Touch { id, expected: loaded.version },
+                    fact_row(&issued).map_err(|p| Error::Internal(p.detail.unwrap_or_default()))?,
+                    row,
+                ];
+                let audit = vec![
+                    event("invoice.issued", "issue", &principal_c, id, &ctx_c)
+                        .metadata(serde_json::json!({ "number": number.as_str() })),
+                ];
+                if let Ok(mut s) = slot.lock() {
+                    *s = Some(view);
+                }
+                Ok(Commit { writes, audit })
+            }),
+        )
+        .await?;
+    let view = view_slot
+        .lock()
+        .ok()
+        .and_then(|mut s| s.take())
+        .ok_or_else(|| Problem::from(Error::Internal("issue produced no view".into())))?;
+    Ok(to_value(&view))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoidInput {
+    #[schema(max_length = 1000, pattern = "^[^\\u0000]*$")]
+    pub reason: Option<String>,
+}
+
+/// Voids an issued invoice: it keeps its number, owes nothing, and what was paid becomes credit.
+pub async fn void(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    id: Uuid,
+    input: VoidInput,
+) -> Result<Value, Problem> {
+    text_limit("reason", &input.reason, 1000)?;
+    super::with_retry(|| async {
+        let loaded = load(state, principal.tenant_id, id).await?;
+        authorize(state, principal, Action::VoidInvoice, Some(&loaded.target()?), ctx).await?;
+        if loaded.voided() {
+            return Err(rule(StatusCode::CONFLICT, "invoice_voided", "the invoice is already voided"));
+        }
+        if !loaded.issued() {
+            return Err(rule(StatusCode::CONFLICT, "invoice_is_draft", "a draft is deleted, not voided"));
+        }
+        let reason = input.reason.clone().unwrap_or_default();
+        let voided = fact(principal, loaded.invoice.id, FactKind::Voided { reason: reason.clone() });
+        let mut facts = loaded.facts.clone();
+        facts.push(voided.clone());
+        let (view, row) = project(&loaded.invoice, &facts, None)?;
+        let writes = vec![Write::Touch { id, expected: loaded.version }, fact_row(&voided)?, row];
+        let audit =
+            vec![event("invoice.voided", "void", principal, id, ctx).metadata(serde_json::json!({ "reason": reason }))];
+        state.store.commit(principal.tenant_id, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
+        Ok(to_value(&view))
+    })
+    .await
+}
+
+/// Whether a customer has an invoice with money still due.
+pub async fn customer_owes(state: &AppState, tenant: TenantId, customer: Uuid) -> Result<bool, Problem> {
+    let query = crate::store::records::ViewQuery {
+        table: Table::Invoices,
+        filter: vec![
+            Cond::Cmp("customer_id", Op::Eq, Sql::Uuid(customer)),
+            Cond::Cmp("amount_due", Op::Gt, Sql::Int(0)),
+        ],
+        sort: "created_at",
+        sort_kind: crate::store::records::Kind::Time,
+        descending: false,
+        after: None,
+        limit: 1,
+    };
+    Ok(!state.store.views(tenant, &query).await?.is_empty())
+}
+
+/// The customer id of an invoice input, for callers that check it before building.
+pub fn customer_id(input: &InvoiceInput) -> Option<CustomerId> {
+    CustomerId::parse(&input.customer_id).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overdue_is_applied_only_past_due_with_money_owed() {
+        let today = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap_or_default();
+        let mut v = serde_json::json!({"status": "sent", "due_date": "2025-02-14", "amount_due": "6600.00"});
+        adjust(&mut v, today);
+        assert_eq!(v["status"], "overdue");
+        let mut paid = serde_json::json!({"status": "paid", "due_date": "2025-02-14", "amount_due": "0.00"});
+        adjust(&mut paid, today);
+        assert_eq!(paid["status"], "paid");
+        let mut not_yet =
+            serde_json::json!({"status": "partially_paid", "due_date": "2025-03-01", "amount_due": "1.00"});
+        adjust(&mut not_yet, today);
+        assert_eq!(not_yet["status"], "partially_paid", "due today is not overdue");
+        let mut draft = serde_json::json!({"status": "draft", "due_date": "2025-01-01", "amount_due": "5.00"});
+        adjust(&mut draft, today);
+        assert_eq!(draft["status"], "draft", "a draft is never overdue");
+    }
+}
