@@ -19,10 +19,31 @@ pub fn exact<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     d.deserialize_any(Exact)
 }
 
+/// `exact` for an optional field: `null` or absent is `None`.
+pub fn opt_exact<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Wrapped(#[serde(deserialize_with = "exact")] Decimal);
+    <Option<Wrapped> as serde::Deserialize>::deserialize(d).map(|o| o.map(|w| w.0))
+}
+
 struct Exact;
 
+/// Digits with an optional sign and fraction (`-12.50`): no spaces, exponents or bare points,
+/// so what is accepted is exactly what the API's schema pattern describes.
+pub const PATTERN: &str = "^-?[0-9]+(\\.[0-9]+)?$";
+
+fn well_formed(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (whole, fraction) = digits.split_once('.').map_or((digits, None), |(w, f)| (w, Some(f)));
+    let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole) && fraction.is_none_or(all_digits)
+}
+
 fn parse<E: de::Error>(s: &str) -> Result<Decimal, E> {
-    Decimal::from_str_exact(s.trim())
+    if !well_formed(s) {
+        return Err(E::custom(format!("{s:?} is not a decimal such as 150.00")));
+    }
+    Decimal::from_str_exact(s)
         .map_err(|e| E::custom(format!("{s:?} is not an exact decimal of at most 28 digits: {e}")))
 }
 
@@ -82,6 +103,9 @@ mod tests {
         assert!(price(r#"{"p": 0.00499999999999999999999999999}"#).is_err());
         assert!(price(r#"{"p": 1e3}"#).is_err(), "exponents are not decimals a person typed");
         assert!(price(r#"{"p": true}"#).is_err());
+        for bad in [" 1", "1 ", "+1", ".5", "5.", "1e3", "", "-", "1.2.3", "0x10"] {
+            assert!(price(&format!(r#"{{"p": "{bad}"}}"#)).is_err(), "{bad:?} was accepted");
+        }
         assert!(price(r#"{"p": {"x": "1"}}"#).is_err());
     }
 }

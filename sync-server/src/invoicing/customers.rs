@@ -30,6 +30,25 @@ pub struct AddressView {
     country: String,
 }
 
+/// An address as sent: every part optional.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[allow(dead_code, reason = "a schema only: the API reads remit_core::Address")]
+pub struct AddressInput {
+    #[schema(max_length = 255, pattern = "^[^\\u0000]*$")]
+    line1: Option<String>,
+    #[schema(max_length = 255, pattern = "^[^\\u0000]*$")]
+    line2: Option<String>,
+    #[schema(max_length = 255, pattern = "^[^\\u0000]*$")]
+    city: Option<String>,
+    #[schema(max_length = 255, pattern = "^[^\\u0000]*$")]
+    region: Option<String>,
+    #[schema(max_length = 32, pattern = "^[^\\u0000]*$")]
+    postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2, or empty.
+    #[schema(pattern = "^([A-Z]{2})?$", example = "US")]
+    country: Option<String>,
+}
+
 /// What a customer is created or replaced with (`PUT` replaces every field).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -40,12 +59,12 @@ pub struct CustomerInput {
     pub email: Option<String>,
     #[schema(max_length = 64, pattern = "^[^\\u0000]*$")]
     pub phone: Option<String>,
-    #[schema(value_type = Option<AddressView>)]
+    #[schema(value_type = Option<AddressInput>)]
     pub billing_address: Option<Address>,
     #[schema(max_length = 64, pattern = "^[^\\u0000]*$")]
     pub tax_id: Option<String>,
     /// ISO 4217 code new invoices for this customer start in.
-    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
+    #[schema(value_type = Option<crate::openapi::CurrencyCode>)]
     pub currency: Option<String>,
     /// Days from issue to due date for new invoices.
     #[schema(maximum = 3650)]
@@ -100,6 +119,26 @@ fn build(id: CustomerId, input: CustomerInput, created_by: remit_core::UserId) -
     limit("phone", &input.phone, 64)?;
     limit("tax_id", &input.tax_id, 64)?;
     limit("notes", &input.notes, 10_000)?;
+    if let Some(a) = &input.billing_address {
+        for (field, value, max) in [
+            ("line1", &a.line1, 255),
+            ("line2", &a.line2, 255),
+            ("city", &a.city, 255),
+            ("region", &a.region, 255),
+            ("postal_code", &a.postal_code, 32),
+        ] {
+            if value.chars().count() > max {
+                return Err(invalid(format!("billing_address.{field} must be at most {max} characters")));
+            }
+        }
+        let c = &a.country;
+        if !(c.is_empty() || (c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))) {
+            return Err(invalid("billing_address.country must be an ISO 3166-1 alpha-2 code such as US or DE".into()));
+        }
+    }
+    if input.payment_terms_days.is_some_and(|d| d > 3650) {
+        return Err(invalid("payment_terms_days must be at most 3650".into()));
+    }
     let email = input.email.as_deref().map(Email::parse).transpose()?;
     let currency = input.currency.as_deref().map(Currency::parse).transpose()?;
     let customer = Customer {

@@ -43,24 +43,20 @@ pub struct LineInput {
     #[schema(max_length = 2000, pattern = "^[^\\u0000]*$", example = "Web Development")]
     pub description: Option<String>,
     #[serde(deserialize_with = "remit_core::decimal::exact")]
-    #[schema(value_type = String, example = "40")]
+    #[schema(value_type = crate::openapi::DecimalValue)]
     pub quantity: Decimal,
-    #[serde(default, deserialize_with = "some_exact")]
-    #[schema(value_type = Option<String>, example = "150.00")]
+    #[serde(default, deserialize_with = "remit_core::decimal::opt_exact")]
+    #[schema(value_type = Option<crate::openapi::DecimalValue>)]
     pub unit_price: Option<Decimal>,
-    #[serde(default, deserialize_with = "some_exact")]
-    #[schema(value_type = Option<String>, example = "10")]
+    #[serde(default, deserialize_with = "remit_core::decimal::opt_exact")]
+    #[schema(value_type = Option<crate::openapi::DecimalValue>)]
     pub tax_rate: Option<Decimal>,
     #[schema(max_length = 32, pattern = "^[^\\u0000]*$")]
     pub unit: Option<String>,
-    #[schema(value_type = Option<String>, example = "standard")]
+    #[schema(value_type = Option<crate::openapi::TaxCategoryName>)]
     pub tax_category: Option<TaxCategory>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::openapi::DiscountInput>)]
     pub discount: Option<Discount>,
-}
-
-fn some_exact<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-    remit_core::decimal::exact(d).map(Some)
 }
 
 /// An invoice as created or replaced (drafts only). Decimals are strings or JSON numbers.
@@ -74,14 +70,14 @@ pub struct InvoiceInput {
     /// Default: the issue date plus the customer's payment terms (30 days).
     pub due_date: Option<NaiveDate>,
     /// Default: the customer's currency.
-    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
+    #[schema(value_type = Option<crate::openapi::CurrencyCode>)]
     pub currency: Option<String>,
-    #[schema(value_type = Option<String>, example = "exclusive")]
+    #[schema(value_type = Option<crate::openapi::PriceModeName>)]
     pub price_mode: Option<PriceMode>,
     #[schema(max_items = 1000)]
     pub line_items: Vec<LineInput>,
     /// `{"percent": "10"}` or `{"amount": "5.00"}` off the whole invoice.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::openapi::DiscountInput>)]
     pub discount: Option<Discount>,
     #[schema(max_length = 10000, pattern = "^[^\\u0000]*$")]
     pub notes: Option<String>,

@@ -28,7 +28,7 @@ pub struct AllocationInput {
     #[schema(format = Uuid)]
     pub invoice_id: String,
     #[serde(deserialize_with = "remit_core::decimal::exact")]
-    #[schema(value_type = String, example = "500.00")]
+    #[schema(value_type = crate::openapi::DecimalValue)]
     pub amount: Decimal,
 }
 
@@ -42,9 +42,9 @@ pub struct PaymentInput {
     /// what is left over is the customer's credit.
     pub allocations: Option<Vec<AllocationInput>>,
     #[serde(deserialize_with = "remit_core::decimal::exact")]
-    #[schema(value_type = String, example = "1000.00")]
+    #[schema(value_type = crate::openapi::DecimalValue)]
     pub amount: Decimal,
-    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
+    #[schema(value_type = crate::openapi::CurrencyCode)]
     pub currency: String,
     #[schema(value_type = MethodName)]
     pub method: PaymentMethod,
@@ -386,7 +386,7 @@ pub async fn get(state: &AppState, principal: &Principal, ctx: &RequestContext, 
 #[serde(deny_unknown_fields)]
 pub struct RefundInput {
     #[serde(deserialize_with = "remit_core::decimal::exact")]
-    #[schema(value_type = String, example = "100.00")]
+    #[schema(value_type = crate::openapi::DecimalValue)]
     pub amount: Decimal,
     /// The invoice to refund from, when the payment paid several (or left credit too).
     #[schema(format = Uuid)]

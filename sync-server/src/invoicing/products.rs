@@ -30,19 +30,19 @@ pub struct ProductInput {
     pub description: Option<String>,
     #[schema(max_length = 64, pattern = "^[^\\u0000]*$")]
     pub sku: Option<String>,
-    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
+    #[schema(value_type = crate::openapi::CurrencyCode)]
     pub currency: String,
     /// Price of one unit, a decimal string (or JSON number) in the currency.
     #[serde(deserialize_with = "remit_core::decimal::exact")]
-    #[schema(value_type = String, example = "150.00")]
+    #[schema(value_type = crate::openapi::DecimalValue)]
     pub unit_price: Decimal,
     #[schema(max_length = 32, pattern = "^[^\\u0000]*$", example = "hour")]
     pub unit: Option<String>,
     /// Percent, e.g. `"10"`.
     #[serde(deserialize_with = "remit_core::decimal::exact")]
-    #[schema(value_type = String, example = "10")]
+    #[schema(value_type = crate::openapi::DecimalValue)]
     pub tax_rate: Decimal,
-    #[schema(value_type = Option<String>, example = "standard")]
+    #[schema(value_type = Option<crate::openapi::TaxCategoryName>)]
     pub tax_category: Option<TaxCategory>,
 }
 

@@ -70,6 +70,18 @@ impl TableList {
     }
 }
 
+/// Search text is at most 200 characters, as the schema says.
+pub fn check_search(q: Option<&str>) -> Result<(), Problem> {
+    match q {
+        Some(text) if text.chars().count() > 200 => Err(Problem::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_query",
+            "q must be at most 200 characters".to_owned(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Every status code, as `Status::code` spells them.
 pub const STATUS_CODES: [&str; 16] = [
     "draft",

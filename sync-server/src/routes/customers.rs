@@ -77,6 +77,7 @@ pub async fn list(
 ) -> Result<Json<Page>, Problem> {
     authorize(&state, &principal, Action::ReadCustomer, None, &ctx).await?;
     let mut conds = Vec::new();
+    crate::invoicing::views::check_search(filter.q.as_deref())?;
     if let Some(text) = filter.q.filter(|t| !t.trim().is_empty()) {
         conds.push(Cond::Contains("search", text.trim().to_owned()));
     }

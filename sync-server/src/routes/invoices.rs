@@ -87,7 +87,7 @@ pub struct InvoiceFilter {
     status: Option<String>,
     #[param(format = Uuid)]
     customer_id: Option<String>,
-    #[param(pattern = "^[A-Z]{3}$")]
+    #[param(value_type = Option<crate::openapi::CurrencyCode>)]
     currency: Option<String>,
     /// Issued on or after this date.
     issue_date_from: Option<NaiveDate>,
@@ -154,6 +154,7 @@ fn conditions(principal: &Principal, f: InvoiceFilter) -> Result<Vec<Cond>, Prob
     if let Some(v) = &f.total_max {
         conds.push(Cond::Cmp("total_e4", Op::Le, Sql::Int(amount_e4("total_max", v)?)));
     }
+    crate::invoicing::views::check_search(f.q.as_deref())?;
     if let Some(text) = f.q.filter(|t| !t.trim().is_empty()) {
         conds.push(Cond::Contains("search", text.trim().to_owned()));
     }
@@ -206,6 +207,10 @@ pub async fn for_customer(
     let customer = parse_id(&id, "customer")?;
     crate::invoicing::customers::get(&state, &principal, &ctx, customer).await?;
     authorize(&state, &principal, Action::ReadInvoice, None, &ctx).await?;
+    // The customer is the path's; a `customer_id` filter may only repeat it.
+    if filter.customer_id.as_deref().is_some_and(|c| uuid::Uuid::try_parse(c).ok() != Some(customer)) {
+        return Err(bad_filter("customer_id: this list is the customer's in the path".to_owned()));
+    }
     filter.customer_id = Some(customer.to_string());
     let conds = conditions(&principal, filter)?;
     let day = today();
@@ -340,6 +345,8 @@ pub async fn void(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Problem> {
-    let input = if body.is_empty() { VoidInput::default() } else { crate::extract::parse_json(&headers, &body)? };
+    // No body, or `null`, is a void without a reason.
+    let input: Option<VoidInput> = if body.is_empty() { None } else { crate::extract::parse_json(&headers, &body)? };
+    let input = input.unwrap_or_default();
     Ok(Json(invoices::void(&state, &principal, &ctx, parse_id(&id, "invoice")?, input).await?))
 }

@@ -21,7 +21,7 @@ use axum::routing::get;
 
 use crate::AppState;
 use crate::listing::ListSpec;
-use crate::openapi::{ApiKeyScheme, ListConventions};
+use crate::openapi::{ApiKeyScheme, CreatedLinks, ListConventions};
 use crate::problem::Problem;
 
 /// The API description: every annotated handler, with its schemas.
@@ -47,7 +47,7 @@ use crate::problem::Problem;
         crate::invoicing::customers::CustomerView, crate::invoicing::products::ProductView,
         crate::invoicing::invoices::InvoiceView, crate::invoicing::payments::PaymentView,
     )),
-    modifiers(&ApiKeyScheme, &ListConventions),
+    modifiers(&ApiKeyScheme, &ListConventions, &CreatedLinks),
     tags(
         (name = "identity", description = "Who is calling"),
         (name = "users", description = "The tenant's members and their roles"),

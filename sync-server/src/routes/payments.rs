@@ -64,7 +64,7 @@ pub struct PaymentFilter {
     customer_id: Option<String>,
     #[param(value_type = Option<MethodName>)]
     method: Option<remit_core::lifecycle::PaymentMethod>,
-    #[param(pattern = "^[A-Z]{3}$")]
+    #[param(value_type = Option<crate::openapi::CurrencyCode>)]
     currency: Option<String>,
     /// Paid on or after this date.
     paid_from: Option<NaiveDate>,
