@@ -362,7 +362,74 @@ pub async fn concurrent_issues_never_share_a_number(h: Harness) {
     assert_eq!(numbers, expected, "every number once, no gaps");
 }
 
+/// Spec 6.2, the invoice and payment rows, cell by cell over HTTP: each role tries each action
+/// on a record made for the purpose. (View reports joins when the reports exist.)
+pub async fn invoice_and_payment_rows_of_the_matrix_hold_over_http(h: Harness) {
+    let office = Office::open(h).await;
+    let customer = acme(&office).await;
+    let draft = |role: Role| {
+        let office = &office;
+        let body = example(&customer);
+        async move {
+            let (status, inv) = office.post(role, "/v1/invoices", body).await;
+            (status, inv["id"].as_str().unwrap_or_default().to_owned())
+        }
+    };
+    let issued = || async {
+        let (_, id) = draft(Role::Owner).await;
+        let (status, _) = office.post(Role::Owner, &format!("/v1/invoices/{id}/issue"), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        id
+    };
+    let ok = |s: StatusCode| s.is_success();
+    use Role::*;
+    for role in Role::ALL {
+        // Create invoice: everyone but accountant and viewer (team members: drafts).
+        let (status, own) = draft(role).await;
+        assert_eq!(ok(status), matches!(role, Owner | Admin | Manager | TeamMember), "{role} create: {status}");
+        // Edit invoice: owner, admin; manager and team member only their own (drafts).
+        if ok(status) {
+            let (s, _) = office.send(role, reqwest::Method::PUT, &format!("/v1/invoices/{own}"), Some(example(&customer))).await;
+            assert_eq!(s, StatusCode::OK, "{role} edits their own draft");
+        }
+        let (_, theirs) = draft(Owner).await;
+        let (s, _) = office.send(role, reqwest::Method::PUT, &format!("/v1/invoices/{theirs}"), Some(example(&customer))).await;
+        assert_eq!(ok(s), matches!(role, Owner | Admin), "{role} edits someone else's: {s}");
+        // Delete invoice: owner and admin.
+        let (s, _) = office.send(role, reqwest::Method::DELETE, &format!("/v1/invoices/{theirs}"), None).await;
+        assert_eq!(ok(s), matches!(role, Owner | Admin), "{role} delete: {s}");
+        // Send invoice (issuing numbers it for sending): owner, admin, manager.
+        let (_, fresh) = draft(Owner).await;
+        let (s, _) = office.post(role, &format!("/v1/invoices/{fresh}/issue"), json!({})).await;
+        assert_eq!(ok(s), matches!(role, Owner | Admin | Manager), "{role} send: {s}");
+        // Void invoice: everyone but team member and viewer.
+        let to_void = issued().await;
+        let (s, _) = office.post(role, &format!("/v1/invoices/{to_void}/void"), json!({})).await;
+        assert_eq!(ok(s), matches!(role, Owner | Admin | Accountant | Manager), "{role} void: {s}");
+        // Record payment: the same four.
+        let to_pay = issued().await;
+        let body = json!({"invoice_id": to_pay, "amount": "10.00", "currency": "USD", "method": "cash"});
+        let (s, _) = office.post(role, "/v1/payments", body.clone()).await;
+        assert_eq!(ok(s), matches!(role, Owner | Admin | Accountant | Manager), "{role} record payment: {s}");
+        // Refund payment: owner, admin, accountant.
+        let (_, payment) = office.post(Owner, "/v1/payments", body).await;
+        let pid = payment["id"].as_str().unwrap();
+        let (s, _) = office.post(role, &format!("/v1/payments/{pid}/refund"), json!({"amount": "1.00"})).await;
+        assert_eq!(ok(s), matches!(role, Owner | Admin | Accountant), "{role} refund: {s}");
+    }
+    // A team member sees only their own invoices; the viewer sees all and changes none.
+    let (_, mine) = office.json(TeamMember, "/v1/invoices?limit=500").await;
+    let (_, all) = office.json(Viewer, "/v1/invoices?limit=500").await;
+    let team_created = mine["data"].as_array().unwrap();
+    assert_eq!(team_created.len(), 1);
+    assert!(all["data"].as_array().unwrap().len() > team_created.len());
+    let someone_elses = all["data"].as_array().unwrap().iter().find(|i| i["id"] != team_created[0]["id"]).unwrap();
+    let (s, _) = office.json(TeamMember, &format!("/v1/invoices/{}", someone_elses["id"].as_str().unwrap())).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "another's invoice is as good as missing to a team member");
+}
+
 both_stores!(
+    invoice_and_payment_rows_of_the_matrix_hold_over_http,
     the_spec_example_invoice_and_a_partial_payment,
     payments_share_overpay_refund_and_delete,
     bad_input_gets_its_own_code_and_changes_nothing,
