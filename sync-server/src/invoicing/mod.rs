@@ -8,6 +8,7 @@ pub mod customers;
 pub mod invoices;
 pub mod payments;
 pub mod products;
+pub mod reports;
 pub mod views;
 
 use std::future::Future;

@@ -12,6 +12,7 @@ mod me;
 mod oauth;
 mod payments;
 mod products;
+mod reports;
 mod tenants;
 mod users;
 
@@ -40,6 +41,7 @@ use crate::problem::Problem;
         invoices::list, invoices::create, invoices::get, invoices::update, invoices::remove, invoices::issue,
         invoices::void,
         payments::list, payments::create, payments::get, payments::remove, payments::refund,
+        reports::aging, reports::sales, reports::tax, reports::payments,
     ),
     components(schemas(
         Problem, crate::openapi::RoleName, crate::listing::Links, crate::listing::PageSchema,
@@ -57,6 +59,7 @@ use crate::problem::Problem;
         (name = "customers", description = "Customers and their invoices"),
         (name = "products", description = "The item library"),
         (name = "payments", description = "Payments recorded by hand, refunds, customer credit"),
+        (name = "reports", description = "Aging, sales, tax and payments; JSON or CSV"),
         (name = "reference", description = "Reference data"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -106,6 +109,10 @@ pub fn router() -> Router<AppState> {
         .route("/v1/payments", get(payments::list).post(payments::create))
         .route("/v1/payments/{id}", get(payments::get).delete(payments::remove))
         .route("/v1/payments/{id}/refund", axum::routing::post(payments::refund))
+        .route("/v1/reports/aging", get(reports::aging))
+        .route("/v1/reports/sales", get(reports::sales))
+        .route("/v1/reports/tax", get(reports::tax))
+        .route("/v1/reports/payments", get(reports::payments))
         .route("/v1/audit-logs/export", get(audit::export))
         .route("/v1/audit-logs/verify", get(audit::verify))
         .route("/v1/openapi.json", get(crate::openapi::document))

@@ -362,6 +362,72 @@ pub async fn concurrent_issues_never_share_a_number(h: Harness) {
     assert_eq!(numbers, expected, "every number once, no gaps");
 }
 
+pub async fn reports_add_up_per_customer_period_rate_and_method(h: Harness) {
+    let office = Office::open(h).await;
+    let customer = acme(&office).await;
+    let (_, inv) = office.post(Role::Owner, "/v1/invoices", example(&customer)).await;
+    let id = inv["id"].as_str().unwrap().to_owned();
+    office.post(Role::Owner, &format!("/v1/invoices/{id}/issue"), json!({})).await;
+    let pay =
+        json!({"invoice_id": id, "amount": "1000.00", "currency": "USD", "method": "check", "paid_at": "2025-01-20"});
+    office.post(Role::Owner, "/v1/payments", pay).await;
+    // A draft and a voided invoice count in no report.
+    office.post(Role::Owner, "/v1/invoices", example(&customer)).await;
+    let (_, gone) = office.post(Role::Owner, "/v1/invoices", example(&customer)).await;
+    let gone = gone["id"].as_str().unwrap();
+    office.post(Role::Owner, &format!("/v1/invoices/{gone}/issue"), json!({})).await;
+    office.post(Role::Owner, &format!("/v1/invoices/{gone}/void"), json!({})).await;
+
+    let (_, aging) = office.json(Role::Accountant, "/v1/reports/aging?as_of=2025-03-01").await;
+    assert_eq!(
+        aging["columns"],
+        json!(["customer_id", "customer_name", "currency", "current", "1_30", "31_60", "61_90", "over_90", "total"])
+    );
+    assert_eq!(
+        aging["rows"],
+        json!([[customer, "ACME Corporation", "USD", "0.00", "5600.00", "0.00", "0.00", "0.00", "5600.00"]])
+    );
+    let (_, later) = office.json(Role::Accountant, "/v1/reports/aging?as_of=2025-06-01").await;
+    assert_eq!(later["rows"][0][7], "5600.00", "107 days past due is over 90");
+    let (_, early) = office.json(Role::Accountant, "/v1/reports/aging?as_of=2025-02-01").await;
+    assert_eq!(early["rows"][0][3], "5600.00", "not yet due is current");
+
+    let range = "from=2025-01-01&to=2025-12-31";
+    let (_, sales) = office.json(Role::Viewer, &format!("/v1/reports/sales?{range}")).await;
+    assert_eq!(sales["rows"], json!([["2025-01", "USD", "1", "6000.00", "600.00", "6600.00"]]));
+    let (_, by_customer) = office.json(Role::Viewer, &format!("/v1/reports/sales?{range}&group_by=customer")).await;
+    assert_eq!(
+        by_customer["rows"],
+        json!([[customer, "ACME Corporation", "USD", "1", "6000.00", "600.00", "6600.00"]])
+    );
+    let (_, by_product) = office.json(Role::Viewer, &format!("/v1/reports/sales?{range}&group_by=product")).await;
+    assert_eq!(by_product["rows"], json!([["", "Web Development", "USD", "1", "6000.00"]]));
+    let (_, tax) = office.json(Role::Viewer, &format!("/v1/reports/tax?{range}")).await;
+    assert_eq!(tax["rows"], json!([["2025-01", "standard", "10", "USD", "6000.00", "600.00"]]));
+    let (_, payments) = office.json(Role::Viewer, &format!("/v1/reports/payments?{range}")).await;
+    assert_eq!(payments["rows"], json!([["2025-01", "check", "USD", "1", "1000.00", "0.00"]]));
+    let (_, outside) = office.json(Role::Viewer, "/v1/reports/sales?from=2024-01-01&to=2024-12-31").await;
+    assert_eq!(outside["rows"], json!([]));
+
+    let res = Client::new()
+        .get(format!("{}/v1/reports/tax?{range}", office.base))
+        .bearer_auth(office.key(Role::Viewer))
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert_eq!(
+        res.text().await.unwrap(),
+        "period,category,rate,currency,taxable,tax\r\n2025-01,standard,10,USD,6000.00,600.00\r\n"
+    );
+    let (status, csv) = office.json(Role::Viewer, &format!("/v1/reports/payments?{range}&format=csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.as_str().unwrap().starts_with("period,method,currency,payments,amount,refunded\r\n"));
+    let (status, err) = office.json(Role::Viewer, "/v1/reports/sales?from=2025-02-01&to=2025-01-01").await;
+    assert_eq!((status, &err["code"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("invalid_query")));
+}
+
 /// Spec 6.2, the invoice and payment rows, cell by cell over HTTP: each role tries each action
 /// on a record made for the purpose. (View reports joins when the reports exist.)
 pub async fn invoice_and_payment_rows_of_the_matrix_hold_over_http(h: Harness) {
@@ -389,11 +455,13 @@ pub async fn invoice_and_payment_rows_of_the_matrix_hold_over_http(h: Harness) {
         assert_eq!(ok(status), matches!(role, Owner | Admin | Manager | TeamMember), "{role} create: {status}");
         // Edit invoice: owner, admin; manager and team member only their own (drafts).
         if ok(status) {
-            let (s, _) = office.send(role, reqwest::Method::PUT, &format!("/v1/invoices/{own}"), Some(example(&customer))).await;
+            let (s, _) =
+                office.send(role, reqwest::Method::PUT, &format!("/v1/invoices/{own}"), Some(example(&customer))).await;
             assert_eq!(s, StatusCode::OK, "{role} edits their own draft");
         }
         let (_, theirs) = draft(Owner).await;
-        let (s, _) = office.send(role, reqwest::Method::PUT, &format!("/v1/invoices/{theirs}"), Some(example(&customer))).await;
+        let (s, _) =
+            office.send(role, reqwest::Method::PUT, &format!("/v1/invoices/{theirs}"), Some(example(&customer))).await;
         assert_eq!(ok(s), matches!(role, Owner | Admin), "{role} edits someone else's: {s}");
         // Delete invoice: owner and admin.
         let (s, _) = office.send(role, reqwest::Method::DELETE, &format!("/v1/invoices/{theirs}"), None).await;
@@ -417,6 +485,13 @@ pub async fn invoice_and_payment_rows_of_the_matrix_hold_over_http(h: Harness) {
         let (s, _) = office.post(role, &format!("/v1/payments/{pid}/refund"), json!({"amount": "1.00"})).await;
         assert_eq!(ok(s), matches!(role, Owner | Admin | Accountant), "{role} refund: {s}");
     }
+    // View reports: everyone but team members.
+    for role in Role::ALL {
+        for report in ["aging", "sales", "tax", "payments"] {
+            let (s, _) = office.json(role, &format!("/v1/reports/{report}")).await;
+            assert_eq!(ok(s), role != TeamMember, "{role} views the {report} report: {s}");
+        }
+    }
     // A team member sees only their own invoices; the viewer sees all and changes none.
     let (_, mine) = office.json(TeamMember, "/v1/invoices?limit=500").await;
     let (_, all) = office.json(Viewer, "/v1/invoices?limit=500").await;
@@ -429,6 +504,7 @@ pub async fn invoice_and_payment_rows_of_the_matrix_hold_over_http(h: Harness) {
 }
 
 both_stores!(
+    reports_add_up_per_customer_period_rate_and_method,
     invoice_and_payment_rows_of_the_matrix_hold_over_http,
     the_spec_example_invoice_and_a_partial_payment,
     payments_share_overpay_refund_and_delete,
