@@ -10,7 +10,15 @@ pub struct Config {
     pub database_url: String,
     /// SHA-256 (64 hex digits) of the platform operator's token, for `POST /v1/tenants`.
     pub operator_token_sha256: Option<String>,
+    /// An SMTP relay (`smtp://` or `smtps://`); without one, mail is filed in `outbox`.
+    pub smtp_url: Option<String>,
+    /// Where `.eml` files go when there is no relay.
+    pub outbox: std::path::PathBuf,
+    /// The sender of invoice emails.
+    pub mail_from: String,
 }
+
+pub const DEFAULT_MAIL_FROM: &str = "Remit <invoices@localhost>";
 
 /// Checks an operator token hash: 64 lower-case hex digits.
 pub fn valid_token_hash(hash: &str) -> bool {

@@ -28,6 +28,9 @@ pub enum Error {
     Database(sqlx::Error),
     #[error("internal: {0}")]
     Internal(String),
+    /// The mail relay refused or could not be reached.
+    #[error("mail: {0}")]
+    Mail(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod invoicing;
 pub mod jwt;
 pub mod listing;
+pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
@@ -41,6 +42,10 @@ pub struct AppState {
     pub operator_token_sha256: Option<String>,
     /// The access-token signing key, read from the database once.
     pub signing_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// Where invoice emails go: an SMTP relay, or `.eml` files in an outbox folder.
+    pub mailer: Arc<mail::Mailer>,
+    /// The sender of invoice emails.
+    pub mail_from: String,
 }
 
 impl AppState {
@@ -57,6 +62,8 @@ impl AppState {
             metrics: Arc::default(),
             operator_token_sha256: None,
             signing_key: Arc::default(),
+            mailer: Arc::new(mail::Mailer::Folder(mail::DEFAULT_OUTBOX.into())),
+            mail_from: config::DEFAULT_MAIL_FROM.to_owned(),
         }
     }
 }
@@ -87,7 +94,13 @@ pub async fn run(config: Config) -> Result<()> {
     tracing::info!(database = %store::redact(&config.database_url), "database ready");
     let listener =
         TcpListener::bind(config.listen).await.map_err(|source| Error::Bind { addr: config.listen, source })?;
-    let state = AppState { operator_token_sha256: config.operator_token_sha256.clone(), ..AppState::new(store) };
+    let mailer = mail::Mailer::from_config(config.smtp_url.as_deref(), &config.outbox)?;
+    let state = AppState {
+        operator_token_sha256: config.operator_token_sha256.clone(),
+        mailer: Arc::new(mailer),
+        mail_from: config.mail_from.clone(),
+        ..AppState::new(store)
+    };
     serve(listener, state, shutdown_signal()).await
 }
 

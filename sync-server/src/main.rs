@@ -34,6 +34,16 @@ enum Command {
         /// `POST /v1/tenants`.
         #[arg(long, env = "REMIT_OPERATOR_TOKEN_SHA256")]
         operator_token_sha256: Option<String>,
+        /// SMTP relay for invoice emails: `smtp://user:pass@host:587` or `smtps://host:465`.
+        /// Without one, emails are written as .eml files into --outbox.
+        #[arg(long, env = "REMIT_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// Folder for emails when there is no SMTP relay.
+        #[arg(long, env = "REMIT_OUTBOX", default_value = remit_server::mail::DEFAULT_OUTBOX)]
+        outbox: std::path::PathBuf,
+        /// Sender of invoice emails.
+        #[arg(long, env = "REMIT_MAIL_FROM", default_value = remit_server::config::DEFAULT_MAIL_FROM)]
+        mail_from: String,
     },
     /// Operator tasks on the database.
     Admin {
@@ -113,13 +123,14 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { database_url, listen, operator_token_sha256 } => {
+        Command::Serve { database_url, listen, operator_token_sha256, smtp_url, outbox, mail_from } => {
             if let Some(hash) = &operator_token_sha256
                 && !remit_server::config::valid_token_hash(hash)
             {
                 anyhow::bail!("--operator-token-sha256 must be 64 lower-case hex digits");
             }
-            remit_server::run(Config { listen, database_url, operator_token_sha256 }).await?;
+            remit_server::run(Config { listen, database_url, operator_token_sha256, smtp_url, outbox, mail_from })
+                .await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin { task } => admin(task).await,

@@ -74,6 +74,14 @@ impl From<Error> for Problem {
             Error::NotFound(what) => Problem::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")),
             Error::Conflict(m) => Problem::new(StatusCode::CONFLICT, "conflict", m),
             Error::PlanLimit(m) => Problem::new(StatusCode::FORBIDDEN, "plan_limit", m),
+            Error::Mail(m) => {
+                tracing::warn!(error = %m, "mail relay failed");
+                Problem::new(
+                    StatusCode::BAD_GATEWAY,
+                    "mail_failed",
+                    "the mail relay did not take the message; try again".to_owned(),
+                )
+            }
             Error::Stale => Problem::new(StatusCode::CONFLICT, "edit_conflict", Error::Stale.to_string()),
             other => {
                 tracing::error!(error = %other, "request failed");

@@ -6,6 +6,8 @@ pub enum Error {
     Domain(#[from] remit_core::Error),
     #[error("invalid {what}: {source}")]
     Request { what: &'static str, source: serde_json::Error },
+    #[error("{}: {source}", path.display())]
+    Io { path: std::path::PathBuf, source: std::io::Error },
 }
 
 impl Error {
@@ -14,6 +16,7 @@ impl Error {
         match self {
             Error::Domain(e) => e.code(),
             Error::Request { .. } => "invalid_request",
+            Error::Io { .. } => "io",
         }
     }
 }

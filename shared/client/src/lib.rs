@@ -7,6 +7,7 @@
 //! offline-engine work; today this crate offers the calculations that need no storage.
 
 pub mod error;
+pub mod pdf;
 pub mod quote;
 
 pub use error::{Error, Result};

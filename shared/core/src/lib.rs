@@ -18,6 +18,7 @@ pub mod ids;
 pub mod lifecycle;
 pub mod money;
 pub mod numbering;
+pub mod pdf;
 pub mod rbac;
 pub mod tax;
 pub mod text;

@@ -20,6 +20,14 @@ enum Command {
     Quote { file: Option<String> },
     /// The ISO 4217 currencies Remit accepts, with their decimals.
     Currencies,
+    /// One PDF per invoice of INPUT (`{"data": [invoice, ...], "seller": {...}}`, invoices in
+    /// the API's shape), named by invoice number, into DIR.
+    Pdf {
+        #[arg(long)]
+        input: String,
+        #[arg(long)]
+        out_dir: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -50,6 +58,23 @@ fn run(command: Command) -> anyhow::Result<String> {
             };
             let totals = remit_client::quote::quote_json(&input)?;
             Ok(serde_json::to_string_pretty(&totals)?)
+        }
+        Command::Pdf { input, out_dir } => {
+            let text = std::fs::read_to_string(&input).map_err(|e| anyhow::anyhow!("cannot read {input}: {e}"))?;
+            let outcome = remit_client::pdf::render_batch(&text, &out_dir)?;
+            let mut report: Vec<String> = outcome.written.iter().map(|p| format!("wrote {}", p.display())).collect();
+            for (i, why) in &outcome.failed {
+                report.push(format!("data[{i}]: not rendered: {why}"));
+            }
+            if !outcome.failed.is_empty() {
+                anyhow::bail!(
+                    "{}\n{} of {} invoices not rendered",
+                    report.join("\n"),
+                    outcome.failed.len(),
+                    outcome.failed.len() + outcome.written.len()
+                );
+            }
+            Ok(report.join("\n"))
         }
         Command::Currencies => {
             let rows: Vec<String> =

@@ -1,0 +1,55 @@
+//! `remit pdf`: one PDF per invoice of an API-shaped export (`{"data": [invoice, ...],
+//! "seller": {...}}`), named by invoice number, rendered with remit-core exactly as the server
+//! renders them. Each file is written whole and then renamed, so a failed run leaves no
+//! half-written PDF; invoices that cannot be rendered are reported with their position and the
+//! others are still written.
+
+use std::path::{Path, PathBuf};
+
+use remit_core::pdf::{self, PdfInvoice, Seller};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Deserialize)]
+pub struct Batch {
+    pub data: Vec<serde_json::Value>,
+    pub seller: Seller,
+}
+
+/// What a run produced.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Outcome {
+    pub written: Vec<PathBuf>,
+    /// `(index in data, reason)` for each invoice that was not rendered.
+    pub failed: Vec<(usize, String)>,
+}
+
+pub fn render_batch(input: &str, out_dir: &Path) -> Result<Outcome> {
+    let batch: Batch = serde_json::from_str(input).map_err(|source| Error::Request { what: "PDF input", source })?;
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::Io { path: out_dir.to_path_buf(), source: e })?;
+    let mut outcome = Outcome::default();
+    let mut used: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (i, value) in batch.data.into_iter().enumerate() {
+        let rendered = serde_json::from_value::<PdfInvoice>(value).map_err(|e| e.to_string()).and_then(|inv| {
+            pdf::render(&inv, &batch.seller).map(|bytes| (inv.file_name(), bytes)).map_err(|e| e.to_string())
+        });
+        match rendered {
+            Ok((mut name, bytes)) => {
+                // Two invoices with one number (two drafts) must not overwrite each other.
+                if !used.insert(name.clone()) {
+                    name = format!("{}-{i}.pdf", name.trim_end_matches(".pdf"));
+                    used.insert(name.clone());
+                }
+                let path = out_dir.join(&name);
+                let tmp = out_dir.join(format!(".{name}.tmp"));
+                std::fs::write(&tmp, &bytes)
+                    .and_then(|()| std::fs::rename(&tmp, &path))
+                    .map_err(|e| Error::Io { path: path.clone(), source: e })?;
+                outcome.written.push(path);
+            }
+            Err(reason) => outcome.failed.push((i, reason)),
+        }
+    }
+    Ok(outcome)
+}
