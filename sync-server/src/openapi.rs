@@ -257,7 +257,12 @@ const LINKED: &[Linked] = &[
         "/v1/invoices",
         "/v1/invoices/{id}",
         &["get", "put", "delete"],
-        &[("/v1/invoices/{id}/issue", "post"), ("/v1/invoices/{id}/void", "post")],
+        &[
+            ("/v1/invoices/{id}/issue", "post"),
+            ("/v1/invoices/{id}/void", "post"),
+            ("/v1/invoices/{id}/send", "post"),
+            ("/v1/invoices/{id}/pdf", "get"),
+        ],
     ),
     ("/v1/payments", "/v1/payments/{id}", &["get", "delete"], &[("/v1/payments/{id}/refund", "post")]),
 ];

@@ -5,6 +5,7 @@
 
 pub mod cursor;
 pub mod customers;
+pub mod delivery;
 pub mod invoices;
 pub mod payments;
 pub mod products;

@@ -350,3 +350,61 @@ pub async fn void(
     let input = input.unwrap_or_default();
     Ok(Json(invoices::void(&state, &principal, &ctx, parse_id(&id, "invoice")?, input).await?))
 }
+
+/// The invoice as a PDF (A4, the same rendering as the desktop's and `remit pdf`).
+#[utoipa::path(get, path = "/v1/invoices/{id}/pdf", tag = "invoices", security(("api_key" = [])),
+    params(("id" = String, Path, description = "the invoice's id")),
+    responses(
+        (status = 200, description = "the PDF", content_type = "application/pdf", body = Vec<u8>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn pdf(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, Problem> {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let (file, bytes) = crate::invoicing::delivery::pdf(&state, &principal, &ctx, parse_id(&id, "invoice")?).await?;
+    let mut res = (StatusCode::OK, bytes).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{file}\"")) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+/// Sends the invoice: issues a draft first, then emails it to the customer (or `to`) with the
+/// PDF attached and the portal link, and records that it was sent.
+#[utoipa::path(post, path = "/v1/invoices/{id}/send", tag = "invoices", security(("api_key" = [])),
+    request_body(content = Option<crate::invoicing::delivery::SendInput>, description = "optional `{\"to\", \"message\"}`"),
+    params(("id" = String, Path, description = "the invoice's id")),
+    responses(
+        (status = 200, body = InvoiceView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "voided"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "no recipient, or not complete enough to issue"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 502, body = Problem, content_type = "application/problem+json", description = "the mail relay did not take the message"),
+    ))]
+pub async fn send(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, Problem> {
+    let input: Option<crate::invoicing::delivery::SendInput> =
+        if body.is_empty() { None } else { crate::extract::parse_json(&headers, &body)? };
+    let id = parse_id(&id, "invoice")?;
+    Ok(Json(crate::invoicing::delivery::send(&state, &principal, &ctx, id, input.unwrap_or_default()).await?))
+}

@@ -39,7 +39,7 @@ use crate::problem::Problem;
         invoices::for_customer,
         products::list, products::create, products::get, products::update, products::remove,
         invoices::list, invoices::create, invoices::get, invoices::update, invoices::remove, invoices::issue,
-        invoices::void,
+        invoices::void, invoices::pdf, invoices::send,
         payments::list, payments::create, payments::get, payments::remove, payments::refund,
         reports::aging, reports::sales, reports::tax, reports::payments,
     ),
@@ -106,6 +106,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/invoices/{id}", get(invoices::get).put(invoices::update).delete(invoices::remove))
         .route("/v1/invoices/{id}/issue", axum::routing::post(invoices::issue))
         .route("/v1/invoices/{id}/void", axum::routing::post(invoices::void))
+        .route("/v1/invoices/{id}/pdf", get(invoices::pdf))
+        .route("/v1/invoices/{id}/send", axum::routing::post(invoices::send))
         .route("/v1/payments", get(payments::list).post(payments::create))
         .route("/v1/payments/{id}", get(payments::get).delete(payments::remove))
         .route("/v1/payments/{id}/refund", axum::routing::post(payments::refund))

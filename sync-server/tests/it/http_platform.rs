@@ -6,12 +6,13 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 use crate::harness::Harness;
-use crate::start;
 
 /// A tenant with one user per role, on a running server.
 pub struct Office {
     _h: Harness,
     pub base: String,
+    /// Where the server files the emails it sends (no SMTP relay in these tests).
+    pub outbox: std::path::PathBuf,
     keys: Vec<(Role, String)>,
     _server: crate::TestServer,
 }
@@ -19,7 +20,10 @@ pub struct Office {
 impl Office {
     pub async fn open(h: Harness) -> Office {
         let (_, owner) = h.tenant("office", Plan::Enterprise).await;
-        let server = start(h.store.clone()).await;
+        let outbox = std::env::temp_dir().join(format!("remit-outbox-{}", uuid::Uuid::now_v7().simple()));
+        let mailer = std::sync::Arc::new(remit_server::mail::Mailer::Folder(outbox.clone()));
+        let server =
+            crate::start_with(remit_server::AppState { mailer, ..remit_server::AppState::new(h.store.clone()) }).await;
         let base = server.base.clone();
         let mut keys = vec![(Role::Owner, owner.api_key.expose())];
         for role in [Role::Admin, Role::Accountant, Role::Manager, Role::TeamMember, Role::Viewer] {
@@ -35,7 +39,11 @@ impl Office {
             let created: Value = res.json().await.unwrap();
             keys.push((role, created["api_key"].as_str().unwrap().to_owned()));
         }
-        Office { _h: h, base, keys, _server: server }
+        Office { _h: h, base, outbox, keys, _server: server }
+    }
+
+    pub fn store(&self) -> std::sync::Arc<dyn remit_server::store::Store> {
+        self._h.store.clone()
     }
 
     pub fn key(&self, role: Role) -> &str {

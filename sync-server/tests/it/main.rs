@@ -19,6 +19,7 @@ macro_rules! both_stores {
 
 mod admin_cli;
 mod conformance;
+mod delivery;
 mod harness;
 mod health;
 mod http_platform;

@@ -35,6 +35,8 @@ async fn the_openapi_document_describes_every_route() {
             "/v1/invoices",
             "/v1/invoices/{id}",
             "/v1/invoices/{id}/issue",
+            "/v1/invoices/{id}/pdf",
+            "/v1/invoices/{id}/send",
             "/v1/invoices/{id}/void",
             "/v1/me",
             "/v1/payments",
