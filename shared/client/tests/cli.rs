@@ -47,3 +47,34 @@ fn currencies_lists_exponents() {
     assert!(out.lines().any(|l| l.starts_with("JPY\t0\t")));
     assert!(out.lines().any(|l| l.starts_with("BHD\t3\t")));
 }
+
+#[test]
+fn pdf_renders_one_file_per_invoice_named_by_number() {
+    let dir = std::env::temp_dir().join(format!("remit-pdf-{}", std::process::id()));
+    let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/pdf/sample-invoices.json");
+    let (ok, out, err) = remit(&["pdf", "--input", samples, "--out-dir", dir.to_str().unwrap()], "");
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    for name in ["INV-2025-0001.pdf", "INV-2025-0002.pdf"] {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        assert!(bytes.starts_with(b"%PDF-"), "{name}");
+    }
+    let long = std::fs::read(dir.join("INV-2025-0002.pdf")).unwrap();
+    assert!(long.len() > std::fs::read(dir.join("INV-2025-0001.pdf")).unwrap().len(), "120 lines make a longer PDF");
+
+    // A bad invoice is reported by position; the good one is still written; exit is non-zero.
+    let input = std::fs::read_to_string(samples).unwrap();
+    let mut batch: serde_json::Value = serde_json::from_str(&input).unwrap();
+    batch["data"][1]["total"] = serde_json::json!("12.345");
+    let bad_dir = dir.join("bad");
+    let path = dir.join("bad.json");
+    std::fs::write(&path, batch.to_string()).unwrap();
+    let (ok, _, err) = remit(&["pdf", "--input", path.to_str().unwrap(), "--out-dir", bad_dir.to_str().unwrap()], "");
+    assert!(!ok);
+    assert!(err.contains("data[1]") && err.contains("total"), "{err}");
+    assert!(bad_dir.join("INV-2025-0001.pdf").exists());
+    assert!(!bad_dir.join("INV-2025-0002.pdf").exists());
+    let (ok, _, err) = remit(&["pdf", "--input", "/nonexistent.json", "--out-dir", bad_dir.to_str().unwrap()], "");
+    assert!(!ok && err.contains("cannot read"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -10,7 +10,8 @@ use std::time::Instant;
 use remit_core::pdf::{PdfInvoice, Seller, render};
 
 fn main() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/pdf/sample-invoices.json")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/pdf/sample-invoices.json")).unwrap();
     let input: serde_json::Value = serde_json::from_str(&text).unwrap();
     let seller: Seller = serde_json::from_value(input["seller"].clone()).unwrap();
     let one_page: PdfInvoice = serde_json::from_value(input["data"][0].clone()).unwrap();
@@ -24,7 +25,10 @@ fn main() {
     }
     let elapsed = start.elapsed();
     let per_second = u128::from(n) * 1_000_000 / elapsed.as_micros().max(1);
-    println!("one-page invoice: {n} renders in {} ms on one thread = {per_second} invoices/s ({bytes} bytes each)", elapsed.as_millis());
+    println!(
+        "one-page invoice: {n} renders in {} ms on one thread = {per_second} invoices/s ({bytes} bytes each)",
+        elapsed.as_millis()
+    );
     let start = Instant::now();
     let pages = 20;
     for _ in 0..pages {

@@ -91,6 +91,9 @@ pub struct CustomerView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub links: CustomerLinks,
+    /// On `GET /v1/customers/{id}`: credit per currency (overpayments not yet refunded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit: Option<Vec<Credit>>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -173,6 +176,7 @@ pub fn view(c: &Customer, created_at: DateTime<Utc>, updated_at: DateTime<Utc>) 
         created_by: c.created_by.to_string(),
         created_at,
         updated_at,
+        credit: None,
     }
 }
 
@@ -254,10 +258,42 @@ pub async fn get(
     id: Uuid,
 ) -> Result<serde_json::Value, Problem> {
     let stored = state.store.view(principal.tenant_id, Table::Customers, id).await?.ok_or_else(|| not_found(KIND))?;
-    let v = parse_view(&stored)?;
+    let mut v = parse_view(&stored)?;
     let owner = v["created_by"].as_str().and_then(|s| remit_core::UserId::parse(s).ok()).unwrap_or(principal.user_id);
     authorize(state, principal, Action::ReadCustomer, Some(&Target::record(owner)), ctx).await?;
+    v["credit"] = serde_json::to_value(credit(state, principal, id).await?).unwrap_or_default();
     Ok(v)
+}
+
+/// What the customer paid beyond what they owed and was not refunded, per currency: left on
+/// their payments as `unapplied`.
+async fn credit(state: &AppState, principal: &Principal, id: Uuid) -> Result<Vec<Credit>, Problem> {
+    use crate::store::records::{Cond, Kind, Op, ViewQuery};
+    let query = ViewQuery {
+        table: Table::Payments,
+        filter: vec![Cond::Cmp("customer_id", Op::Eq, Sql::Uuid(id)), Cond::Cmp("unapplied", Op::Gt, Sql::Int(0))],
+        sort: "created_at",
+        sort_kind: Kind::Time,
+        descending: false,
+        after: None,
+        limit: 10_000,
+    };
+    let mut sums: std::collections::BTreeMap<String, remit_core::Money> = std::collections::BTreeMap::new();
+    for row in state.store.views(principal.tenant_id, &query).await? {
+        let p = parse_view(&row.view)?;
+        let currency = Currency::parse(p["currency"].as_str().unwrap_or_default())?;
+        let amount = remit_core::Money::parse(p["unapplied"].as_str().unwrap_or("0"), currency)?;
+        let sum = sums.entry(currency.code().to_owned()).or_insert_with(|| remit_core::Money::zero(currency));
+        *sum = sum.checked_add(amount)?;
+    }
+    Ok(sums.into_iter().map(|(currency, m)| Credit { currency, amount: m.amount() }).collect())
+}
+
+/// Customer credit in one currency.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Credit {
+    pub currency: String,
+    pub amount: String,
 }
 
 pub async fn update(

@@ -31,7 +31,12 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(Duration::from_secs(30))
+            // Reads through a memory map of the file instead of a read() per page: lists read
+            // many rows (profiled: page reads were most of a list's time). Commits stay fully
+            // synchronous: a recorded payment survives a power cut.
+            .pragma("mmap_size", "1073741824")
+            .pragma("cache_size", "-16384");
         if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::Config(format!("cannot create {}: {e}", dir.display())))?;
         }

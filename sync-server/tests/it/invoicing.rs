@@ -183,6 +183,8 @@ pub async fn payments_share_overpay_refund_and_delete(h: Harness) {
         )
         .await;
     assert_eq!(cash["unapplied"], "100.00", "overpayment becomes credit");
+    let (_, c) = office.json(Role::Owner, &format!("/v1/customers/{customer}")).await;
+    assert_eq!(c["credit"], json!([{"currency": "USD", "amount": "200.00"}]), "both payments' leftovers");
     let (_, b) = office.json(Role::Owner, &format!("/v1/invoices/{}", ids[1])).await;
     assert_eq!((&b["status"], &b["amount_due"]), (&json!("paid"), &json!("0.00")));
     let cash_id = cash["id"].as_str().unwrap();
@@ -192,6 +194,8 @@ pub async fn payments_share_overpay_refund_and_delete(h: Harness) {
     assert_eq!((&b["status"], &b["amount_due"]), (&json!("partially_paid"), &json!("3300.00")));
     let (status, _) = office.json(Role::Owner, &format!("/v1/payments/{cash_id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, c) = office.json(Role::Owner, &format!("/v1/customers/{customer}")).await;
+    assert_eq!(c["credit"], json!([{"currency": "USD", "amount": "100.00"}]), "a deleted payment leaves no credit");
     let (_, list) = office.json(Role::Owner, "/v1/payments?method=bank_transfer").await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
 }
@@ -317,6 +321,22 @@ pub async fn drafts_are_edited_deleted_and_voided_by_the_rules(h: Harness) {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = office.json(Role::Owner, &format!("/v1/invoices/{other_id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a deleted draft is gone");
+    // A customer who owes money stays; one with only drafts (or nothing owed) can go.
+    let (_, owing) = office.post(Role::Owner, "/v1/invoices", example(&customer)).await;
+    let owing = owing["id"].as_str().unwrap().to_owned();
+    office.post(Role::Owner, &format!("/v1/invoices/{owing}/issue"), json!({})).await;
+    let (status, err) =
+        office.send(Role::Owner, reqwest::Method::DELETE, &format!("/v1/customers/{customer}"), None).await;
+    assert_eq!((status, &err["code"]), (StatusCode::CONFLICT, &json!("customer_has_open_invoices")));
+    let (_, other_customer) =
+        office.post(Role::Owner, "/v1/customers", json!({"name": "Drafts Only Ltd", "currency": "USD"})).await;
+    let other_customer = other_customer["id"].as_str().unwrap().to_owned();
+    office.post(Role::Owner, "/v1/invoices", example(&other_customer)).await;
+    let (status, _) =
+        office.send(Role::Owner, reqwest::Method::DELETE, &format!("/v1/customers/{other_customer}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "a draft owes nothing");
+    let (status, _) = office.json(Role::Owner, &format!("/v1/customers/{other_customer}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, audit) = office.json(Role::Owner, "/v1/audit-logs?resource_type=invoice").await;
     let kinds: Vec<&str> =
         audit["data"].as_array().unwrap().iter().map(|e| e["event_type"].as_str().unwrap()).collect();
@@ -328,7 +348,10 @@ pub async fn drafts_are_edited_deleted_and_voided_by_the_rules(h: Harness) {
             "invoice.issued",
             "invoice.voided",
             "invoice.created",
-            "invoice.deleted"
+            "invoice.deleted",
+            "invoice.created",
+            "invoice.issued",
+            "invoice.created"
         ]
     );
 }

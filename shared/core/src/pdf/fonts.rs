@@ -77,37 +77,6 @@ impl Face {
     }
 }
 
-/// The characters nearly every invoice in a Latin script uses: ASCII, Latin-1, Latin
-/// Extended-A, typographic punctuation and the currency symbols the layout prints.
-fn base_repertoire() -> BTreeSet<char> {
-    let ranges = [(' ', '~'), ('\u{a0}', '\u{17f}')];
-    let mut set: BTreeSet<char> = ranges.iter().flat_map(|(a, b)| *a..=*b).collect();
-    set.extend("€£¥₹₩₪·–—‘’“”•…™".chars());
-    set
-}
-
-static BASE: OnceLock<std::result::Result<(BTreeSet<char>, ParsedFont, ParsedFont), String>> = OnceLock::new();
-
-/// The regular and bold subsets for a document using `chars`: subset once per process for
-/// the common repertoire, and per document only when it needs more (Greek, Cyrillic, ...).
-pub fn subsets_for(chars: &BTreeSet<char>) -> Result<(ParsedFont, ParsedFont)> {
-    let (regular, bold) = faces()?;
-    let base = BASE
-        .get_or_init(|| {
-            let set = base_repertoire();
-            let r = regular.subset(&set).map_err(|e| e.to_string())?;
-            let b = bold.subset(&set).map_err(|e| e.to_string())?;
-            Ok((set, r, b))
-        })
-        .as_ref()
-        .map_err(pdf_error)?;
-    if chars.is_subset(&base.0) {
-        return Ok((base.1.clone(), base.2.clone()));
-    }
-    let all: BTreeSet<char> = base.0.union(chars).copied().collect();
-    Ok((regular.subset(&all)?, bold.subset(&all)?))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,17 +89,6 @@ mod tests {
         assert!((regular.width("6,600.00", 200) - 2 * w).abs() <= 1, "twice the size, twice the width");
         assert!(bold.width("Total", 100) > regular.width("Total", 100));
         assert_eq!(regular.width("", 100), 0);
-    }
-
-    #[test]
-    fn other_scripts_get_their_own_subset() {
-        let latin: BTreeSet<char> = "Müller & Søn €5".chars().collect();
-        let (r, _) = subsets_for(&latin).unwrap();
-        let greek: BTreeSet<char> = "Αθήνα".chars().collect();
-        let (g, _) = subsets_for(&greek).unwrap();
-        assert!(g.lookup_glyph_index(u32::from('θ')).is_some_and(|x| x != 0));
-        assert!(r.lookup_glyph_index(u32::from('θ')).is_none_or(|x| x == 0), "not in the common subset");
-        assert!(g.lookup_glyph_index(u32::from('ü')).is_some_and(|x| x != 0), "and still has the rest");
     }
 
     #[test]
