@@ -20,11 +20,24 @@ use crate::problem::Problem;
 use crate::store::Principal;
 use crate::store::records::{Commit, Write};
 
-/// The seller block: the tenant's name. (Address, logo and payment instructions come with the
-/// company settings.)
+/// The seller block: the company profile (`/v1/settings/company`), named after the tenant
+/// unless the profile names it.
 async fn seller(state: &AppState, principal: &Principal) -> Result<Seller, Problem> {
-    let tenant = state.store.tenant(principal.tenant_id).await?.ok_or_else(|| super::not_found("tenant"))?;
-    Ok(Seller { name: tenant.name, ..Seller::default() })
+    let c = crate::routes::settings::company(state, principal).await?;
+    let name = match c.name.filter(|n| !n.trim().is_empty()) {
+        Some(n) => n,
+        None => state.store.tenant(principal.tenant_id).await?.ok_or_else(|| super::not_found("tenant"))?.name,
+    };
+    Ok(Seller {
+        name,
+        address: c.address,
+        email: c.email,
+        phone: c.phone,
+        website: c.website,
+        tax_id: c.tax_id,
+        payment_instructions: c.payment_instructions,
+        logo_png_base64: c.logo_png_base64,
+    })
 }
 
 /// Renders off the async threads: a PDF is a few milliseconds of CPU.

@@ -13,6 +13,7 @@ mod oauth;
 mod payments;
 mod products;
 mod reports;
+pub mod settings;
 mod tenants;
 mod users;
 
@@ -42,6 +43,7 @@ use crate::problem::Problem;
         invoices::void, invoices::pdf, invoices::send,
         payments::list, payments::create, payments::get, payments::remove, payments::refund,
         reports::aging, reports::sales, reports::tax, reports::payments,
+        settings::get, settings::put,
     ),
     components(schemas(
         Problem, crate::openapi::RoleName, crate::listing::Links, crate::listing::PageSchema,
@@ -60,6 +62,7 @@ use crate::problem::Problem;
         (name = "products", description = "The item library"),
         (name = "payments", description = "Payments recorded by hand, refunds, customer credit"),
         (name = "reports", description = "Aging, sales, tax and payments; JSON or CSV"),
+        (name = "settings", description = "The company profile printed on invoices"),
         (name = "reference", description = "Reference data"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -111,6 +114,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/payments", get(payments::list).post(payments::create))
         .route("/v1/payments/{id}", get(payments::get).delete(payments::remove))
         .route("/v1/payments/{id}/refund", axum::routing::post(payments::refund))
+        .route("/v1/settings/company", get(settings::get).put(settings::put))
         .route("/v1/reports/aging", get(reports::aging))
         .route("/v1/reports/sales", get(reports::sales))
         .route("/v1/reports/tax", get(reports::tax))

@@ -424,6 +424,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         secret_sha256: Option<&str>,
     ) -> Result<Option<Principal>>;
 
+    /// The tenant's company profile (`settings.company`), as JSON, when one was saved.
+    async fn company(&self, tenant: TenantId) -> Result<Option<String>>;
+
+    /// Saves the company profile, with its audit entry.
+    async fn set_company(&self, tenant: TenantId, company: &str, event: AuditEvent) -> Result<()>;
+
     /// Runs one change of the document write path in one transaction (see [`records`]),
     /// taking the next invoice number first when asked. Returns that number.
     async fn commit(

@@ -402,6 +402,37 @@ impl Store for PgStore {
         row.as_ref().map(tenant_from_row).transpose()
     }
 
+    async fn company(&self, tenant: TenantId) -> Result<Option<String>> {
+        let mut tx = self.begin(tenant).await?;
+        let found: Option<Option<String>> =
+            sqlx::query_scalar("SELECT (settings->'company')::text FROM tenants WHERE id = $1")
+                .bind(tenant.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(found.flatten())
+    }
+
+    async fn set_company(&self, tenant: TenantId, company: &str, event: AuditEvent) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.begin(tenant).await?;
+        let done = sqlx::query(
+            "UPDATE tenants SET settings = jsonb_set(settings, '{company}', $1::jsonb), updated_at = $2 WHERE id = $3",
+        )
+        .bind(company)
+        .bind(now)
+        .bind(tenant.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if done.rows_affected() != 1 {
+            return Err(Error::NotFound("tenant"));
+        }
+        append(&mut tx, tenant, event, now).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
     async fn authenticate(&self, key: &Token) -> Result<Option<Principal>> {
         let sql = match key.kind() {
             Kind::ApiKey => {

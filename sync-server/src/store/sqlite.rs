@@ -386,6 +386,35 @@ impl Store for SqliteStore {
         row.as_ref().map(tenant_from_row).transpose()
     }
 
+    async fn company(&self, tenant: TenantId) -> Result<Option<String>> {
+        let found: Option<Option<String>> =
+            sqlx::query_scalar("SELECT json_extract(settings, '$.company') FROM tenants WHERE id = ?")
+                .bind(tenant.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        Ok(found.flatten())
+    }
+
+    async fn set_company(&self, tenant: TenantId, company: &str, event: AuditEvent) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE tenants SET settings = json_set(settings, '$.company', json(?)), updated_at = ? WHERE id = ?",
+        )
+        .bind(company)
+        .bind(now.to_rfc3339())
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if done.rows_affected() != 1 {
+            return Err(Error::NotFound("tenant"));
+        }
+        append(&mut tx, tenant, event, now).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
     async fn authenticate(&self, key: &Token) -> Result<Option<Principal>> {
         let sql = match key.kind() {
             Kind::ApiKey => {

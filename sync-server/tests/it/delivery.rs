@@ -173,7 +173,49 @@ pub async fn an_smtp_relay_gets_the_message_and_a_refusal_is_a_502(h: Harness) {
     assert!(audit["data"].as_array().unwrap().is_empty(), "not recorded as sent");
 }
 
+/// A 1×1 PNG.
+const LOGO: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+pub async fn the_company_profile_brands_pdfs_and_emails(h: Harness) {
+    let office = Office::open(h).await;
+    let id = draft(&office, Some("billing@acme.com")).await;
+    let plain = office.json(Role::Owner, &format!("/v1/invoices/{id}/pdf")).await;
+    assert_eq!(plain.0, StatusCode::OK);
+    let profile = json!({"name": "Northwind Studio Pty Ltd", "address": ["1 Harbour Street", "Sydney NSW 2000"],
+        "tax_id": "ABN 51 824 753 556", "payment_instructions": "BSB 062-000, account 1234 5678", "logo_png_base64": LOGO});
+    let (status, _) =
+        office.send(Role::Accountant, reqwest::Method::PUT, "/v1/settings/company", Some(profile.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "settings are for owner and admin");
+    let mut bad = profile.clone();
+    bad["logo_png_base64"] = json!("aGVsbG8=");
+    let (status, err) = office.send(Role::Admin, reqwest::Method::PUT, "/v1/settings/company", Some(bad)).await;
+    assert_eq!((status, &err["code"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("invalid_field")), "not a PNG: {err}");
+    let (status, saved) =
+        office.send(Role::Admin, reqwest::Method::PUT, "/v1/settings/company", Some(profile.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (_, read) = office.json(Role::Viewer, "/v1/settings/company").await;
+    for (field, value) in profile.as_object().unwrap() {
+        assert_eq!(&read[field], value, "{field}");
+    }
+    assert!(read["phone"].is_null(), "what was not given stays empty");
+    // The PDF now carries the address, instructions and logo; the email is from the company.
+    let res = reqwest::Client::new()
+        .get(format!("{}/v1/invoices/{id}/pdf", office.base))
+        .bearer_auth(office.key(Role::Owner))
+        .send()
+        .await
+        .unwrap();
+    let branded = res.bytes().await.unwrap();
+    assert!(branded.windows(8).any(|w| w == b"/XObject"), "the logo is embedded");
+    let (status, _) = office.post(Role::Owner, &format!("/v1/invoices/{id}/send"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(emails(&office)[0].contains("Subject: Invoice INV-2025-0001 from Northwind Studio Pty Ltd"));
+    let (_, audit) = office.json(Role::Owner, "/v1/audit-logs?event_type=settings.company_updated").await;
+    assert_eq!(audit["data"].as_array().unwrap().len(), 1);
+}
+
 both_stores!(
+    the_company_profile_brands_pdfs_and_emails,
     the_pdf_endpoint_serves_the_invoice,
     sending_issues_emails_the_pdf_and_records_it,
     sending_needs_a_recipient_and_a_live_invoice,

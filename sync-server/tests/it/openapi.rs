@@ -48,6 +48,7 @@ async fn the_openapi_document_describes_every_route() {
             "/v1/reports/payments",
             "/v1/reports/sales",
             "/v1/reports/tax",
+            "/v1/settings/company",
             "/v1/tenants",
             "/v1/users",
             "/v1/users/{id}",

@@ -189,6 +189,11 @@ pub fn format_money(amount: &str, c: Currency) -> Result<String> {
     })
 }
 
+/// Checks a base64 PNG logo the way rendering will read it.
+pub fn check_logo(base64_png: &str) -> Result<()> {
+    layout::decode_logo(base64_png).map(|_| ())
+}
+
 /// Renders one invoice.
 pub fn render(invoice: &PdfInvoice, seller: &Seller) -> Result<Vec<u8>> {
     invoice.check()?;
