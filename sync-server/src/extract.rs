@@ -41,22 +41,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 /// A JSON body, for handlers whose body is optional (they pass an empty one by).
 pub fn parse_json<T: DeserializeOwned>(headers: &axum::http::HeaderMap, bytes: &[u8]) -> Result<T, Problem> {
-    {
-        if !is_json(headers.get(header::CONTENT_TYPE)) {
-            let detail = "send the body as JSON with `Content-Type: application/json`".to_owned();
-            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", detail));
-        }
-        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-            Problem::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not JSON: {e}"))
-        })?;
-        if has_nul(&value) {
-            return Err(nul_refused("the request body"));
-        }
-        // Typed from the text, not from `value`: a decimal such as 0.5 then reaches
-        // `remit_core::decimal::exact` as its digits rather than as a float.
-        serde_json::from_slice(bytes)
-            .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", e.to_string()))
+    if !is_json(headers.get(header::CONTENT_TYPE)) {
+        let detail = "send the body as JSON with `Content-Type: application/json`".to_owned();
+        return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", detail));
     }
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not JSON: {e}")))?;
+    if has_nul(&value) {
+        return Err(nul_refused("the request body"));
+    }
+    // Typed from the text, not from `value`: a decimal such as 0.5 then reaches
+    // `remit_core::decimal::exact` as its digits rather than as a float.
+    serde_json::from_slice(bytes)
+        .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", e.to_string()))
 }
 
 /// `application/json` or any `application/*+json`, parameters ignored.

@@ -251,16 +251,28 @@ pub async fn load(state: &AppState, principal: &Principal, id: Uuid) -> Result<L
     Ok(Loaded { customer, doc, version: stored_doc.version, view: parse_view(&stored)? })
 }
 
-pub async fn get(
+/// The stored view of a customer the caller may read (404 when unknown or deleted).
+pub async fn readable(
     state: &AppState,
     principal: &Principal,
     ctx: &RequestContext,
     id: Uuid,
 ) -> Result<serde_json::Value, Problem> {
     let stored = state.store.view(principal.tenant_id, Table::Customers, id).await?.ok_or_else(|| not_found(KIND))?;
-    let mut v = parse_view(&stored)?;
+    let v = parse_view(&stored)?;
     let owner = v["created_by"].as_str().and_then(|s| remit_core::UserId::parse(s).ok()).unwrap_or(principal.user_id);
     authorize(state, principal, Action::ReadCustomer, Some(&Target::record(owner)), ctx).await?;
+    Ok(v)
+}
+
+/// A customer with their credit.
+pub async fn get(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> Result<serde_json::Value, Problem> {
+    let mut v = readable(state, principal, ctx, id).await?;
     v["credit"] = serde_json::to_value(credit(state, principal, id).await?).unwrap_or_default();
     Ok(v)
 }

@@ -205,7 +205,7 @@ pub async fn for_customer(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Page>, Problem> {
     let customer = parse_id(&id, "customer")?;
-    crate::invoicing::customers::get(&state, &principal, &ctx, customer).await?;
+    crate::invoicing::customers::readable(&state, &principal, &ctx, customer).await?;
     authorize(&state, &principal, Action::ReadInvoice, None, &ctx).await?;
     // The customer is the path's; a `customer_id` filter may only repeat it.
     if filter.customer_id.as_deref().is_some_and(|c| uuid::Uuid::try_parse(c).ok() != Some(customer)) {
