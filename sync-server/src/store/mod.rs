@@ -4,6 +4,7 @@
 
 mod postgres;
 mod postgres_records;
+mod principal_cache;
 pub mod records;
 mod sqlite;
 mod sqlite_records;

@@ -6,6 +6,7 @@
 //! connection never carries one tenant's context into another's request.
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -14,6 +15,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{PgConnection, Postgres, Row, Transaction};
 use uuid::Uuid;
 
+use super::principal_cache::PrincipalCache;
 use super::{AuditChain, CreatedUser, NewTenant, NewUser, Plan, Principal, Store, Tenant};
 use crate::audit::{AuditActor, AuditEntry, AuditEvent, GENESIS, RequestContext};
 use crate::credentials::{Kind, Token};
@@ -25,6 +27,7 @@ pub const APP_ROLE: &str = "remit_app";
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    principals: Arc<PrincipalCache>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/server-postgres");
@@ -44,11 +47,19 @@ impl PgStore {
         migrate_pool.close().await;
         let app = owner.username(APP_ROLE);
         let pool = PgPoolOptions::new().max_connections(max_connections).connect_with(app).await.map_err(db_error)?;
-        Ok(Self { pool })
+        let principals = Arc::new(PrincipalCache::default());
+        super::principal_cache::spawn_listener(pool.clone(), &principals);
+        Ok(Self { pool, principals })
     }
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Whether authenticated principals are being remembered: only while this node listens
+    /// for credential changes.
+    pub fn remembers_principals(&self) -> bool {
+        self.principals.is_live()
     }
 
     /// A transaction scoped to one tenant.
@@ -454,28 +465,40 @@ impl Store for PgStore {
             // A refresh token only buys a new session; it never calls the API.
             Kind::Refresh => return Ok(None),
         };
+        let remembered = key.kind() == Kind::ApiKey;
+        let hash = key.hash();
+        if remembered && let Some(found) = self.principals.get(&hash) {
+            return Ok(Some(found));
+        }
+        let generation = self.principals.generation();
         let mut tx = self.begin(key.tenant()).await?;
         let row = sqlx::query(sql)
             .bind(key.tenant().as_uuid())
-            .bind(key.hash())
+            .bind(&hash)
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
-        row.map(|r| {
-            let (plan, requests_per_hour) = super::plan_and_limit(r.get(3), r.get::<Option<i32>, _>(4).map(i64::from))?;
-            Ok(Principal {
-                tenant_id: key.tenant(),
-                user_id: UserId::from_uuid(r.get(0)),
-                email: r.get(1),
-                role: r.get::<&str, _>(2).parse::<Role>()?,
-                requests_per_hour,
-                plan,
-                scopes: None,
-                client: None,
+        let found = row
+            .map(|r| -> Result<Principal> {
+                let (plan, requests_per_hour) =
+                    super::plan_and_limit(r.get(3), r.get::<Option<i32>, _>(4).map(i64::from))?;
+                Ok(Principal {
+                    tenant_id: key.tenant(),
+                    user_id: UserId::from_uuid(r.get(0)),
+                    email: r.get(1),
+                    role: r.get::<&str, _>(2).parse::<Role>()?,
+                    requests_per_hour,
+                    plan,
+                    scopes: None,
+                    client: None,
+                })
             })
-        })
-        .transpose()
+            .transpose()?;
+        if remembered && let Some(p) = &found {
+            self.principals.put(generation, hash, p.clone());
+        }
+        Ok(found)
     }
 
     async fn remove_user(&self, tenant: TenantId, user: UserId, by: &AuditActor, ctx: &RequestContext) -> Result<()> {
@@ -508,7 +531,10 @@ impl Store for PgStore {
                 .map_err(db_error)?;
         }
         append(&mut tx, tenant, super::user_removed_event(user, by, ctx), now).await?;
-        tx.commit().await.map_err(db_error)
+        tx.commit().await.map_err(db_error)?;
+        // At once on this node; other nodes hear of it through the trigger of migration 0008.
+        self.principals.forget(Some(tenant));
+        Ok(())
     }
 
     async fn transfer_ownership(
@@ -543,7 +569,10 @@ impl Store for PgStore {
                 .map_err(db_error)?;
         }
         append(&mut tx, tenant, super::ownership_event(from, to, by, ctx), now).await?;
-        tx.commit().await.map_err(db_error)
+        tx.commit().await.map_err(db_error)?;
+        // At once on this node; other nodes hear of it through the trigger of migration 0008.
+        self.principals.forget(Some(tenant));
+        Ok(())
     }
 
     async fn api_keys(&self, tenant: TenantId, user: UserId) -> Result<Vec<super::ApiKeyRecord>> {
@@ -611,7 +640,10 @@ impl Store for PgStore {
         let prefix = prefix.ok_or(Error::NotFound("API key"))?;
         let event = super::api_key_event("api_key.revoked", "revoke", &key_id.to_string(), &prefix, by, ctx);
         append(&mut tx, tenant, event, now).await?;
-        tx.commit().await.map_err(db_error)
+        tx.commit().await.map_err(db_error)?;
+        // At once on this node; other nodes hear of it through the trigger of migration 0008.
+        self.principals.forget(Some(tenant));
+        Ok(())
     }
 
     async fn create_api_client(
@@ -691,7 +723,10 @@ impl Store for PgStore {
         .map_err(db_error)?;
         let name = name.ok_or(Error::NotFound("API client"))?;
         append(&mut tx, tenant, super::client_revoked_event(client, &name, by, ctx), now).await?;
-        tx.commit().await.map_err(db_error)
+        tx.commit().await.map_err(db_error)?;
+        // At once on this node; other nodes hear of it through the trigger of migration 0008.
+        self.principals.forget(Some(tenant));
+        Ok(())
     }
 
     async fn client_principal(
@@ -700,6 +735,14 @@ impl Store for PgStore {
         client: Uuid,
         secret_sha256: Option<&str>,
     ) -> Result<Option<Principal>> {
+        // Only the token path (no secret) is remembered; exchanging a secret is rare.
+        let key = format!("client:{tenant}:{client}");
+        if secret_sha256.is_none()
+            && let Some(found) = self.principals.get(&key)
+        {
+            return Ok(Some(found));
+        }
+        let generation = self.principals.generation();
         let mut tx = self.begin(tenant).await?;
         let row = sqlx::query(
             "SELECT c.scopes, c.name, u.id, u.email, m.role, t.plan, t.rate_limit_per_hour, c.secret_hash FROM api_clients c
@@ -720,8 +763,21 @@ impl Store for PgStore {
         }
         let rate_limit = r.get::<Option<i32>, _>(6).map(i64::from);
         let user = UserId::from_uuid(r.get(2));
-        super::client_principal_from(tenant, client, r.get(0), r.get(1), user, r.get(3), r.get(4), r.get(5), rate_limit)
-            .map(Some)
+        let found = super::client_principal_from(
+            tenant,
+            client,
+            r.get(0),
+            r.get(1),
+            user,
+            r.get(3),
+            r.get(4),
+            r.get(5),
+            rate_limit,
+        )?;
+        if secret_sha256.is_none() {
+            self.principals.put(generation, key, found.clone());
+        }
+        Ok(Some(found))
     }
 
     async fn signing_key(&self) -> Result<Vec<u8>> {
@@ -828,7 +884,10 @@ impl Store for PgStore {
             .await
             .map_err(db_error)?;
         append(&mut tx, tenant, super::rate_limit_event(tenant, old.map(i64::from), requests_per_hour), now).await?;
-        tx.commit().await.map_err(db_error)
+        tx.commit().await.map_err(db_error)?;
+        // At once on this node; other nodes hear of it through the trigger of migration 0008.
+        self.principals.forget(Some(tenant));
+        Ok(())
     }
 
     async fn record(&self, tenant: TenantId, event: AuditEvent) -> Result<()> {

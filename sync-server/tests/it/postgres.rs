@@ -1,6 +1,6 @@
 //! PostgreSQL's second wall: row-level security and the app role.
 
-use remit_server::store::{PgStore, Plan};
+use remit_server::store::{PgStore, Plan, Store};
 use sqlx::{Connection, PgConnection, Row};
 
 use crate::harness::Harness;
@@ -142,4 +142,34 @@ async fn without_a_tenant_the_app_role_sees_and_writes_nothing() {
     let code = write.unwrap_err().as_database_error().and_then(|d| d.code()).map(|c| c.into_owned());
     assert_eq!(code.as_deref(), Some("42501"), "refused by row-level security, not by something else");
     assert_eq!(h.count("users").await, 1);
+}
+
+/// Two server nodes on one database: a key revoked behind node B's back (here: by SQL, as an
+/// operator or another node would) stops working on B once the change notification arrives,
+/// long before B's cache would expire on its own.
+#[tokio::test]
+async fn a_credential_change_reaches_every_node_cache() {
+    let h = Harness::postgres().await;
+    let crate::harness::Db::Postgres { url, .. } = &h.db else { unreachable!() };
+    let (_, owner) = h.tenant("nodes", Plan::Enterprise).await;
+    let node_b = PgStore::open(url).await.unwrap();
+    let live = async {
+        while !node_b.remembers_principals() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), live).await.expect("node B listens for changes");
+    assert!(node_b.authenticate(&owner.api_key).await.unwrap().is_some());
+    // With triggers off, the revocation sends no notification: node B still trusts what it
+    // remembered, which shows the cache is really in use ...
+    h.raw("SET session_replication_role = replica; UPDATE api_keys SET revoked_at = now()").await.unwrap();
+    assert!(node_b.authenticate(&owner.api_key).await.unwrap().is_some(), "served from node B's cache");
+    // ... and any change with triggers on (the normal case) makes it forget.
+    h.raw("UPDATE api_keys SET revoked_at = revoked_at").await.unwrap();
+    let refused = async {
+        while node_b.authenticate(&owner.api_key).await.unwrap().is_some() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), refused).await.expect("node B forgot the revoked key");
 }
