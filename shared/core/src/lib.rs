@@ -22,6 +22,7 @@ pub mod pdf;
 pub mod rbac;
 pub mod tax;
 pub mod text;
+pub mod view;
 
 pub use currency::Currency;
 pub use document::{Address, Customer, CustomerSnapshot, Invoice, LineItem, Product};

@@ -101,26 +101,3 @@ pub const STATUS_CODES: [&str; 16] = [
     "refunded",
     "voided",
 ];
-
-/// An invoice's status, as lists filter on it (snake_case, computed by remit-core).
-#[derive(Debug, utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code, reason = "a schema only: statuses come from remit_core::Status::code")]
-pub enum StatusName {
-    Draft,
-    PendingApproval,
-    Approved,
-    Issued,
-    Sent,
-    Viewed,
-    PaymentInitiated,
-    Processing,
-    PartiallyPaid,
-    Paid,
-    PaymentFailed,
-    Overdue,
-    WrittenOff,
-    PartiallyRefunded,
-    Refunded,
-    Voided,
-}

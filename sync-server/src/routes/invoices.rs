@@ -83,7 +83,7 @@ const TABLE: TableList = TableList { spec: &LIST, table: Table::Invoices, sorts:
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct InvoiceFilter {
-    #[param(value_type = Option<crate::invoicing::views::StatusName>)]
+    #[param(value_type = Option<remit_core::view::StatusName>)]
     status: Option<String>,
     #[param(format = Uuid)]
     customer_id: Option<String>,
