@@ -1,5 +1,7 @@
 //! Errors of remit-client, each with the stable code of its cause.
 
+use std::path::PathBuf;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
@@ -7,7 +9,24 @@ pub enum Error {
     #[error("invalid {what}: {source}")]
     Request { what: &'static str, source: serde_json::Error },
     #[error("{}: {source}", path.display())]
-    Io { path: std::path::PathBuf, source: std::io::Error },
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{} holds no Remit replica: run `remit --data-dir {} init` first", .0.display(), .0.display())]
+    NotInitialized(PathBuf),
+    #[error("the local store failed: {0}")]
+    Store(String),
+    #[error("no {what} {id:?} on this device")]
+    Unknown { what: &'static str, id: String },
+    #[error("{0}")]
+    BadArgument(String),
+    #[error("invoice {0} is issued or voided and cannot be edited: void it, or issue a credit note")]
+    NotEditable(String),
+    #[error("invoice {0} is a draft: payments are recorded against issued invoices")]
+    NotIssued(String),
+    #[error(
+        "invoice {0} was not issued: issuing takes the next number of the series, and this device holds no \
+         number block; issue it when the server is reachable"
+    )]
+    IssueNeedsServer(String),
 }
 
 impl Error {
@@ -15,8 +34,14 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Domain(e) => e.code(),
-            Error::Request { .. } => "invalid_request",
+            Error::Request { .. } | Error::BadArgument(_) => "invalid_request",
             Error::Io { .. } => "io",
+            Error::NotInitialized(_) => "not_initialized",
+            Error::Store(_) => "store",
+            Error::Unknown { .. } => "not_found",
+            Error::NotEditable(_) => "invoice_not_editable",
+            Error::NotIssued(_) => "invoice_not_issued",
+            Error::IssueNeedsServer(_) => "issue_needs_server",
         }
     }
 }

@@ -3,11 +3,12 @@
 //! shell and the CLI only adapt them.
 //!
 //! Depends on remit-core for every rule; must not depend on Tauri or on the server crate.
-//! The offline replica (SQLite store, Automerge documents, outbox, sync) arrives with the
-//! offline-engine work; today this crate offers the calculations that need no storage.
+//! `replica` is the device's store (SQLite, Automerge documents, projections, outbox); the
+//! sync client that exchanges it with the server is still to come.
 
 pub mod error;
 pub mod pdf;
 pub mod quote;
+pub mod replica;
 
 pub use error::{Error, Result};

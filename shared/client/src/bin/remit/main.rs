@@ -6,15 +6,39 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use remit_core::Currency;
 
+mod local;
+
 #[derive(Parser)]
 #[command(name = "remit", version, about = "Remit, offline-first invoicing, from the command line")]
 struct Cli {
+    /// Where this device's replica lives (default: $XDG_DATA_HOME/remit or ~/.local/share/remit).
+    #[arg(long, global = true, env = "REMIT_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Creates this device's replica in the data directory (or reports the one already there).
+    Init {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Customers on this device.
+    #[command(subcommand)]
+    Customer(local::CustomerCommand),
+    /// Invoices on this device: drafts are created and edited offline.
+    #[command(subcommand)]
+    Invoice(local::InvoiceCommand),
+    /// Payments received outside a gateway, queued for the server.
+    #[command(subcommand)]
+    Payment(local::PaymentCommand),
+    /// What needs a person: edits moved to amendment drafts, facts the server rejected.
+    Conflicts {
+        #[arg(long)]
+        json: bool,
+    },
     /// Totals of invoice lines (subtotal, discount, tax by rate, total) as JSON.
     /// Reads a JSON request from FILE, or from standard input when FILE is `-` or absent.
     Quote { file: Option<String> },
@@ -32,7 +56,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    match run(cli.data_dir, cli.command) {
         Ok(out) => {
             println!("{out}");
             ExitCode::SUCCESS
@@ -45,8 +69,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> anyhow::Result<String> {
+fn run(data_dir: Option<std::path::PathBuf>, command: Command) -> anyhow::Result<String> {
+    let dir = || local::data_dir(data_dir.clone());
     match command {
+        Command::Init { json } => local::init(&dir()?, json),
+        Command::Customer(c) => local::customer(&dir()?, c),
+        Command::Invoice(c) => local::invoice(&dir()?, c),
+        Command::Payment(c) => local::payment(&dir()?, c),
+        Command::Conflicts { json } => local::conflicts(&dir()?, json),
         Command::Quote { file } => {
             let input = match file.as_deref() {
                 None | Some("-") => {

@@ -1,0 +1,261 @@
+//! The commands over the device's replica: human output by default, `--json` for the API's
+//! shapes. Scripts depend on these names and flags; keep them stable.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::Subcommand;
+use remit_client::replica::{InvoiceEdit, InvoiceFilter, LineArg, NewCustomer, NewInvoice, Replica};
+use serde_json::Value;
+
+#[derive(Subcommand)]
+pub enum CustomerCommand {
+    /// Adds a customer.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// ISO 4217 code new invoices for this customer start in.
+        #[arg(long)]
+        currency: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lists customers by name.
+    List {
+        /// Matches name or email.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum InvoiceCommand {
+    /// Creates a draft.
+    Create {
+        #[arg(long)]
+        customer: String,
+        /// Default: the customer's currency.
+        #[arg(long)]
+        currency: Option<String>,
+        /// YYYY-MM-DD; default: today plus the customer's payment terms (30 days).
+        #[arg(long)]
+        due_date: Option<NaiveDate>,
+        /// `DESCRIPTION|QUANTITY|UNIT_PRICE|TAX_RATE`, e.g. "Web Development|40|150.00|10"; repeatable.
+        #[arg(long = "line")]
+        lines: Vec<LineArg>,
+        #[arg(long)]
+        notes: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Changes a draft: `--line` adds a line, `--remove-line N` removes line N (1 = first).
+    Edit {
+        id: String,
+        /// New notes; an empty string clears them.
+        #[arg(long)]
+        notes: Option<String>,
+        #[arg(long = "line")]
+        lines: Vec<LineArg>,
+        #[arg(long = "remove-line")]
+        remove: Vec<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lists invoices, newest first.
+    List {
+        /// As shown: draft, sent, partially_paid, overdue, ...
+        #[arg(long)]
+        status: Option<String>,
+        /// Matches number, customer name or notes.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shows one invoice with its lines, totals and payments.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issues a draft: assigns the next number and freezes it.
+    Issue { id: String },
+}
+
+#[derive(Subcommand)]
+pub enum PaymentCommand {
+    /// Records money received for an issued invoice; queued until the server accepts it.
+    Record {
+        #[arg(long)]
+        invoice: String,
+        /// In the invoice's currency, e.g. 100.00.
+        #[arg(long)]
+        amount: String,
+        /// cash, check or bank_transfer.
+        #[arg(long)]
+        method: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The data directory: the flag, `REMIT_DATA_DIR`, or the platform's data folder.
+pub fn data_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(d) = given {
+        return Ok(d);
+    }
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        return Ok(PathBuf::from(x).join("remit"));
+    }
+    let home = std::env::var_os("HOME").context("no --data-dir given and HOME is not set")?;
+    Ok(PathBuf::from(home).join(".local/share/remit"))
+}
+
+fn pretty(v: &impl serde::Serialize) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(v)?)
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or("")
+}
+
+pub fn init(dir: &Path, json: bool) -> anyhow::Result<String> {
+    let (replica, created) = Replica::init(dir)?;
+    let device = replica.device();
+    if json {
+        return pretty(&serde_json::json!({ "data_dir": dir, "created": created, "device": device }));
+    }
+    Ok(if created {
+        format!("Initialized a Remit replica in {} (device {})", dir.display(), device.device_id)
+    } else {
+        format!("{} already holds a Remit replica (device {})", dir.display(), device.device_id)
+    })
+}
+
+pub fn customer(dir: &Path, command: CustomerCommand) -> anyhow::Result<String> {
+    let mut replica = Replica::open(dir)?;
+    match command {
+        CustomerCommand::Create { name, email, currency, json } => {
+            let c = replica.create_customer(NewCustomer { name, email, currency, payment_terms_days: None })?;
+            if json { pretty(&c) } else { Ok(format!("Created customer {} ({})", s(&c, "name"), s(&c, "id"))) }
+        }
+        CustomerCommand::List { search, json } => {
+            let list = replica.customers(search.as_deref())?;
+            if json {
+                return pretty(&serde_json::json!({ "data": list, "next_cursor": null }));
+            }
+            if list.is_empty() {
+                return Ok("No customers.".into());
+            }
+            Ok(list
+                .iter()
+                .map(|c| format!("{}  {}  {}", s(c, "id"), s(c, "name"), s(c, "email")))
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+    }
+}
+
+/// One invoice for a person: header, lines, totals, payments.
+fn describe(v: &Value) -> String {
+    let cur = s(v, "currency");
+    let mut out = vec![
+        format!("{}  {}  [{}]", v["number"].as_str().unwrap_or("(draft)"), s(v, "id"), s(v, "status")),
+        format!("Customer: {}", s(&v["customer"], "name")),
+        format!("Date {}  Due {}", s(v, "issue_date"), s(v, "due_date")),
+    ];
+    for (i, l) in v["line_items"].as_array().into_iter().flatten().enumerate() {
+        out.push(format!(
+            "  {}. {}  {} x {}  tax {}%  = {} {cur}",
+            i + 1,
+            s(l, "description"),
+            s(l, "quantity"),
+            s(l, "unit_price"),
+            s(l, "tax_rate"),
+            s(l, "amount")
+        ));
+    }
+    out.push(format!("Subtotal {} {cur}  Tax {} {cur}  Total {} {cur}", s(v, "subtotal"), s(v, "tax"), s(v, "total")));
+    out.push(format!("Paid {} {cur}  Due {} {cur}", s(v, "amount_paid"), s(v, "amount_due")));
+    if let Some(notes) = v["notes"].as_str() {
+        out.push(format!("Notes: {notes}"));
+    }
+    out.join("\n")
+}
+
+fn one_line(v: &Value) -> String {
+    format!(
+        "{:<16} {}  {:<24} {:>12} {}  due {}  {}",
+        v["number"].as_str().unwrap_or("(draft)"),
+        s(v, "id"),
+        s(&v["customer"], "name"),
+        s(v, "total"),
+        s(v, "currency"),
+        s(v, "due_date"),
+        s(v, "status")
+    )
+}
+
+pub fn invoice(dir: &Path, command: InvoiceCommand) -> anyhow::Result<String> {
+    let mut replica = Replica::open(dir)?;
+    let (v, json) = match command {
+        InvoiceCommand::Create { customer, currency, due_date, lines, notes, json } => {
+            let input = NewInvoice { customer_id: customer, currency, issue_date: None, due_date, lines, notes };
+            (replica.create_invoice(input)?, json)
+        }
+        InvoiceCommand::Edit { id, notes, lines, remove, json } => {
+            (replica.edit_invoice(&id, InvoiceEdit { notes, add: lines, remove })?, json)
+        }
+        InvoiceCommand::Show { id, json } => (replica.invoice(&id)?, json),
+        InvoiceCommand::Issue { id } => (replica.issue_invoice(&id)?, false),
+        InvoiceCommand::List { status, search, json } => {
+            let list = replica.invoices(&InvoiceFilter { status, search })?;
+            if json {
+                return pretty(&serde_json::json!({ "data": list, "next_cursor": null }));
+            }
+            if list.is_empty() {
+                return Ok("No invoices.".into());
+            }
+            return Ok(list.iter().map(one_line).collect::<Vec<_>>().join("\n"));
+        }
+    };
+    if json { pretty(&v) } else { Ok(describe(&v)) }
+}
+
+pub fn payment(dir: &Path, command: PaymentCommand) -> anyhow::Result<String> {
+    let mut replica = Replica::open(dir)?;
+    let PaymentCommand::Record { invoice, amount, method, json } = command;
+    let v = replica.record_payment(&invoice, &amount, &method)?;
+    if json {
+        return pretty(&v);
+    }
+    Ok(format!(
+        "Recorded {amount} {} by {method} on {}; queued for the server.\nAmount due now {} {} [{}]",
+        s(&v, "currency"),
+        v["number"].as_str().unwrap_or(s(&v, "id")),
+        s(&v, "amount_due"),
+        s(&v, "currency"),
+        s(&v, "status")
+    ))
+}
+
+pub fn conflicts(dir: &Path, json: bool) -> anyhow::Result<String> {
+    let replica = Replica::open(dir)?;
+    let list = replica.conflicts()?;
+    if json {
+        return pretty(&serde_json::json!({ "data": list }));
+    }
+    if list.is_empty() {
+        return Ok("No conflicts.".into());
+    }
+    Ok(list
+        .iter()
+        .map(|c| format!("{}  {}  {}", s(c, "created_at"), s(c, "kind"), s(c, "detail")))
+        .collect::<Vec<_>>()
+        .join("\n"))
+}

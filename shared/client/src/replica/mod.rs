@@ -1,0 +1,203 @@
+//! The local replica: one SQLite file per device (WAL, every change one transaction) holding
+//! Automerge documents, their projections for lists and search, the facts this device made
+//! (the outbox) and those the server sent, sync cursors and the conflict list.
+//!
+//! Every change is written as one transaction of document + projection (+ fact), so a crash at
+//! any point leaves either the whole change or none of it, never a document without its row.
+
+mod customers;
+mod invoices;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+pub use customers::NewCustomer;
+pub use invoices::{InvoiceEdit, InvoiceFilter, LineArg, NewInvoice};
+use remit_core::{DeviceId, TenantId, UserId};
+
+/// The schema, in order; `PRAGMA user_version` records how many have been applied.
+const MIGRATIONS: [&str; 1] = [include_str!("../../../../migrations/client-sqlite/0001_replica.sql")];
+const FILE: &str = "remit.db";
+
+/// Who this device is and, once logged in, which tenant and user it works for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Device {
+    pub device_id: DeviceId,
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub server_url: Option<String>,
+}
+
+/// An open replica.
+#[derive(Debug)]
+pub struct Replica {
+    conn: Connection,
+    dir: PathBuf,
+    device: Device,
+}
+
+fn db(e: rusqlite::Error) -> Error {
+    Error::Store(e.to_string())
+}
+
+pub(crate) fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(db)?;
+    // WAL: readers never block the writer; FULL sync: an acknowledged change survives power loss.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+    )
+    .map_err(db)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db)?;
+    let applied = usize::try_from(version).map_err(|_| Error::Store(format!("bad schema version {version}")))?;
+    if applied > MIGRATIONS.len() {
+        return Err(Error::Store(format!(
+            "the replica has schema version {applied}, newer than this remit ({}): upgrade remit",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = conn.transaction().map_err(db)?;
+        tx.execute_batch(sql).map_err(db)?;
+        let next = i64::try_from(i + 1).map_err(|_| Error::Store("too many migrations".into()))?;
+        tx.pragma_update(None, "user_version", next).map_err(db)?;
+        tx.commit().map_err(db)?;
+    }
+    Ok(())
+}
+
+fn read_device(conn: &Connection) -> Result<Option<Device>> {
+    let row = conn
+        .query_row("SELECT device_id, tenant_id, user_id, server_url FROM device", [], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?))
+        })
+        .optional()
+        .map_err(db)?;
+    row.map(|(d, t, u, server_url)| {
+        Ok(Device {
+            device_id: DeviceId::parse(&d)?,
+            tenant_id: TenantId::parse(&t)?,
+            user_id: UserId::parse(&u)?,
+            server_url,
+        })
+    })
+    .transpose()
+}
+
+impl Replica {
+    /// Creates the replica in `dir` (made if missing) with a new device identity, or opens the
+    /// one already there. Returns whether it was created.
+    pub fn init(dir: &Path) -> Result<(Self, bool)> {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_owned(), source })?;
+        let mut conn = connect(&dir.join(FILE))?;
+        migrate(&mut conn)?;
+        if let Some(device) = read_device(&conn)? {
+            return Ok((Replica { conn, dir: dir.to_owned(), device }, false));
+        }
+        let id = || Uuid::now_v7().to_string();
+        conn.execute(
+            "INSERT INTO device (singleton, device_id, tenant_id, user_id, created_at) VALUES (1, ?1, ?2, ?3, ?4)",
+            params![id(), id(), id(), now()],
+        )
+        .map_err(db)?;
+        let device = read_device(&conn)?.ok_or_else(|| Error::Store("device row missing after insert".into()))?;
+        Ok((Replica { conn, dir: dir.to_owned(), device }, true))
+    }
+
+    /// Opens the replica in `dir`; refuses a folder that was never initialized.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let path = dir.join(FILE);
+        if !path.is_file() {
+            return Err(Error::NotInitialized(dir.to_owned()));
+        }
+        let mut conn = connect(&path)?;
+        migrate(&mut conn)?;
+        let device = read_device(&conn)?.ok_or_else(|| Error::NotInitialized(dir.to_owned()))?;
+        Ok(Replica { conn, dir: dir.to_owned(), device })
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a sound file.
+    pub fn integrity_check(&self) -> Result<String> {
+        self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(db)
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction (the write lock taken up front, so two processes
+    /// on one replica queue instead of failing half-way).
+    fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(db)?;
+        Ok(out)
+    }
+
+    /// The conflict list: what needs a person, oldest first.
+    pub fn conflicts(&self) -> Result<Vec<serde_json::Value>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, kind, document_id, detail, created_at FROM conflicts WHERE resolved_at IS NULL
+                 ORDER BY created_at, id",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(serde_json::json!({
+                    "id": r.get::<_, String>(0)?,
+                    "kind": r.get::<_, String>(1)?,
+                    "document_id": r.get::<_, Option<String>>(2)?,
+                    "detail": r.get::<_, String>(3)?,
+                    "created_at": r.get::<_, String>(4)?,
+                }))
+            })
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    /// Facts waiting to be pushed to the server, oldest first.
+    pub fn outbox_len(&self) -> Result<i64> {
+        self.conn.query_row("SELECT count(*) FROM facts WHERE state = 'queued'", [], |r| r.get(0)).map_err(db)
+    }
+}
+
+/// Saves a document's bytes, marking it changed since the last sync.
+fn save_document(tx: &rusqlite::Transaction<'_>, id: &str, kind: &str, bytes: &[u8]) -> Result<()> {
+    tx.execute(
+        "INSERT INTO documents (id, kind, bytes, dirty, updated_at) VALUES (?1, ?2, ?3, 1, ?4)
+         ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, dirty = 1, updated_at = excluded.updated_at",
+        params![id, kind, bytes, now()],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+fn load_document(conn: &Connection, id: &str, kind: &str) -> Result<Option<automerge::AutoCommit>> {
+    let bytes: Option<Vec<u8>> = conn
+        .query_row("SELECT bytes FROM documents WHERE id = ?1 AND kind = ?2", params![id, kind], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    bytes.map(|b| remit_core::crdt::load(&b).map_err(Error::from)).transpose()
+}
+
+/// Lower-cased words for `LIKE` search.
+fn search_text(parts: &[Option<&str>]) -> String {
+    parts.iter().flatten().map(|p| p.to_lowercase()).collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,167 @@
+//! The offline replica through the `remit` binary, as a script would use it with no server.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code: a panic is a failed test")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use remit_client::replica::Replica;
+use serde_json::Value;
+
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("remit-{name}-{}", uuid::Uuid::now_v7().simple()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Runs `remit --data-dir DIR ARGS`: (success, stdout, stderr).
+fn remit(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_remit")).arg("--data-dir").arg(dir).args(args).output().unwrap();
+    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+fn json(dir: &Path, args: &[&str]) -> Value {
+    let (ok, out, err) = remit(dir, args);
+    assert!(ok, "remit {args:?} failed: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("remit {args:?} printed no JSON ({e}): {out}"))
+}
+
+fn customer(dir: &Path) -> String {
+    let c = json(dir, &["customer", "create", "--name", "ACME Corporation", "--email", "billing@acme.com", "--json"]);
+    c["id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn drafts_are_created_edited_listed_and_shown_offline() {
+    let dir = fresh_dir("offline");
+    let (ok, _, err) = remit(&dir, &["invoice", "list"]);
+    assert!(!ok && err.contains("init") && err.contains("[not_initialized]"), "{err}");
+    let init = json(&dir, &["init", "--json"]);
+    assert_eq!(init["created"], true);
+    let again = json(&dir, &["init", "--json"]);
+    assert_eq!((again["created"].clone(), again["device"].clone()), (Value::Bool(false), init["device"].clone()));
+
+    let cust = customer(&dir);
+    let inv = json(
+        &dir,
+        &[
+            "invoice",
+            "create",
+            "--customer",
+            &cust,
+            "--currency",
+            "USD",
+            "--line",
+            "Web Development|40|150.00|10",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        (&inv["subtotal"], &inv["tax"], &inv["total"], &inv["amount_due"], &inv["status"]),
+        (&"6000.00".into(), &"600.00".into(), &"6600.00".into(), &"6600.00".into(), &"draft".into())
+    );
+    assert_eq!(inv["customer"]["name"], "ACME Corporation");
+    assert_eq!(inv["links"]["self"], format!("/v1/invoices/{}", inv["id"].as_str().unwrap()));
+    let id = inv["id"].as_str().unwrap();
+
+    let edited = json(&dir, &["invoice", "edit", id, "--line", "Hosting|1|99.99|10", "--notes", "Thank you", "--json"]);
+    assert_eq!(edited["line_items"].as_array().unwrap().len(), 2);
+    assert_eq!(edited["total"], "6709.99");
+    let trimmed = json(&dir, &["invoice", "edit", id, "--remove-line", "1", "--json"]);
+    assert_eq!(trimmed["line_items"][0]["description"], "Hosting");
+    assert_eq!(trimmed["notes"], "Thank you");
+    // The first line kept its id through the edit: edits merge line by line on sync.
+    assert_eq!(trimmed["line_items"][0]["id"], edited["line_items"][1]["id"]);
+
+    let shown = json(&dir, &["invoice", "show", id, "--json"]);
+    assert_eq!(shown, trimmed);
+    let list = json(&dir, &["invoice", "list", "--search", "acme", "--json"]);
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    assert_eq!(json(&dir, &["invoice", "list", "--status", "paid", "--json"])["data"], Value::Array(vec![]));
+    let (ok, human, _) = remit(&dir, &["invoice", "show", id]);
+    assert!(ok && human.contains("Total 109.99 USD") && human.contains("1. Hosting"), "{human}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_input_is_refused_clearly_and_changes_nothing() {
+    let dir = fresh_dir("refusals");
+    json(&dir, &["init", "--json"]);
+    let cust = customer(&dir);
+    let id = json(
+        &dir,
+        &["invoice", "create", "--customer", &cust, "--currency", "EUR", "--line", "A|2|10|20", "--json"],
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = json(&dir, &["invoice", "show", id.as_str(), "--json"]);
+    let refusals: [(&[&str], &str); 8] = [
+        (&["invoice", "create", "--customer", &cust, "--currency", "EUR", "--line", "x|1|abc|10"], "not a decimal"),
+        (&["invoice", "create", "--customer", &cust, "--currency", "EUR", "--line", "x|1|10"], "DESCRIPTION|QUANTITY"),
+        (&["invoice", "create", "--customer", &cust, "--currency", "XXQ", "--line", "x|1|1|0"], "[unknown_currency]"),
+        (&["invoice", "create", "--customer", "nope", "--currency", "EUR"], "[not_found]"),
+        (&["invoice", "create", "--customer", &cust, "--line", "x|1|1|0"], "--currency is required"),
+        (&["invoice", "edit", &id, "--remove-line", "2"], "lines 1 to 1"),
+        (&["invoice", "issue", &id], "[issue_needs_server]"),
+        (&["payment", "record", "--invoice", &id, "--amount", "5.00", "--method", "cash"], "[invoice_not_issued]"),
+    ];
+    for (args, expected) in refusals {
+        let (ok, out, err) = remit(&dir, args);
+        assert!(!ok && out.is_empty() && err.contains(expected), "remit {args:?}: {err}");
+    }
+    let (ok, _, err) = remit(&dir, &["payment", "record", "--invoice", &id, "--amount", "5", "--method", "card"]);
+    assert!(!ok && err.contains("gateway"), "{err}");
+    assert_eq!(json(&dir, &["invoice", "show", id.as_str(), "--json"]), before, "the draft is untouched");
+    assert_eq!(json(&dir, &["invoice", "list", "--json"])["data"].as_array().unwrap().len(), 1, "nothing half-made");
+    assert_eq!(json(&dir, &["conflicts", "--json"])["data"], Value::Array(vec![]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Cheap randomness for kill timings: the low bits of a fresh UUIDv7's random part.
+fn jitter(max_micros: u64) -> Duration {
+    let bytes = uuid::Uuid::now_v7().into_bytes();
+    let n = u64::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]]);
+    Duration::from_micros(n % max_micros)
+}
+
+/// SIGKILL at random moments of many writes: the file stays sound and every write the CLI
+/// acknowledged (exit 0) is there.
+#[test]
+fn killed_writers_never_corrupt_or_lose_acknowledged_edits() {
+    let dir = fresh_dir("crash");
+    json(&dir, &["init", "--json"]);
+    let cust = customer(&dir);
+    let mut acknowledged = Vec::new();
+    let mut killed = 0;
+    for round in 0..60 {
+        let line = format!("Round {round}|1|{round}.50|10");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_remit"))
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(["invoice", "create", "--customer", &cust, "--currency", "USD", "--line", &line, "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(jitter(30_000));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            killed += 1;
+        }
+        let out = child.wait_with_output().unwrap();
+        if out.status.success() {
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            acknowledged.push(v["id"].as_str().unwrap().to_owned());
+        }
+    }
+    let replica = Replica::open(&dir).unwrap();
+    assert_eq!(replica.integrity_check().unwrap(), "ok");
+    for id in &acknowledged {
+        let v = replica.invoice(id).unwrap_or_else(|e| panic!("acknowledged invoice {id} lost: {e}"));
+        assert_eq!(v["id"], id.as_str());
+    }
+    eprintln!("{} acknowledged, {killed} killed mid-way", acknowledged.len());
+    assert!(killed > 0 && !acknowledged.is_empty(), "the timings exercised both outcomes");
+    let _ = std::fs::remove_dir_all(&dir);
+}
