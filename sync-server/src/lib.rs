@@ -21,6 +21,7 @@ pub mod problem;
 pub mod ratelimit;
 pub mod routes;
 pub mod store;
+pub mod sync;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

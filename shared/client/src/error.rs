@@ -27,11 +27,19 @@ pub enum Error {
          number block; issue it when the server is reachable"
     )]
     IssueNeedsServer(String),
+    #[error("cannot reach the server: {0}")]
+    Network(String),
+    #[error("the server answered {status}: {detail}")]
+    Server { status: u16, code: String, detail: String },
+    #[error("this replica is not logged in: run `remit login --server URL ...` first")]
+    NotLoggedIn,
+    #[error("{0}")]
+    Credentials(String),
 }
 
 impl Error {
     /// Stable machine-readable code (the front ends show the message, switch on the code).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             Error::Domain(e) => e.code(),
             Error::Request { .. } | Error::BadArgument(_) => "invalid_request",
@@ -42,6 +50,11 @@ impl Error {
             Error::NotEditable(_) => "invoice_not_editable",
             Error::NotIssued(_) => "invoice_not_issued",
             Error::IssueNeedsServer(_) => "issue_needs_server",
+            Error::Network(_) => "offline",
+            // The server's problem code, as the REST API gives it.
+            Error::Server { code, .. } => code,
+            Error::NotLoggedIn => "not_logged_in",
+            Error::Credentials(_) => "credentials",
         }
     }
 }

@@ -3,12 +3,14 @@
 //! shell and the CLI only adapt them.
 //!
 //! Depends on remit-core for every rule; must not depend on Tauri or on the server crate.
-//! `replica` is the device's store (SQLite, Automerge documents, projections, outbox); the
-//! sync client that exchanges it with the server is still to come.
+//! `replica` is the device's store (SQLite, Automerge documents, projections, outbox) and its
+//! half of sync; `remote` is the server's sync endpoints over HTTP.
 
+pub mod credentials;
 pub mod error;
 pub mod pdf;
 pub mod quote;
+pub mod remote;
 pub mod replica;
 
 pub use error::{Error, Result};

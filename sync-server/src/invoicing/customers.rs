@@ -180,7 +180,7 @@ pub fn view(c: &Customer, created_at: DateTime<Utc>, updated_at: DateTime<Utc>) 
     }
 }
 
-fn projection(c: &Customer, v: &CustomerView, deleted_at: Option<DateTime<Utc>>) -> Result<Write, Problem> {
+pub fn projection(c: &Customer, v: &CustomerView, deleted_at: Option<DateTime<Utc>>) -> Result<Write, Problem> {
     let json = serde_json::to_string(v).map_err(|e| Problem::from(crate::error::Error::Internal(e.to_string())))?;
     let email = c.email.as_ref().map(|e| e.as_str().to_owned());
     Ok(Write::Upsert {

@@ -254,11 +254,30 @@ fn shares(input: &PaymentInput, total: Money, loaded: &[Loaded]) -> Result<Vec<M
     }
 }
 
+/// Where a payment recorded on a device came from: its ids are kept, so pushing the same
+/// fact again records nothing new.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    pub payment_id: PaymentId,
+    pub fact_id: remit_core::FactId,
+    pub device_id: remit_core::DeviceId,
+}
+
 pub async fn record(
     state: &AppState,
     principal: &Principal,
     ctx: &RequestContext,
     input: PaymentInput,
+) -> Result<Value, Problem> {
+    record_from(state, principal, ctx, input, None).await
+}
+
+pub async fn record_from(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    input: PaymentInput,
+    origin: Option<Origin>,
 ) -> Result<Value, Problem> {
     authorize(state, principal, Action::RecordPayment, None, ctx).await?;
     if input.reference.as_ref().is_some_and(|r| r.chars().count() > 255) {
@@ -280,18 +299,27 @@ pub async fn record(
     let currency = Currency::parse(&input.currency)?;
     let total = money(input.amount, currency, "amount")?;
     let paid_at = parse_paid_at(input.paid_at.as_deref())?;
-    super::with_retry(|| record_once(state, principal, ctx, &input, &ids, total, paid_at)).await
+    let r = Recording { input: &input, ids: &ids, total, paid_at, origin };
+    super::with_retry(|| record_once(state, principal, ctx, r)).await
+}
+
+/// A payment to record, checked.
+#[derive(Clone, Copy)]
+struct Recording<'a> {
+    input: &'a PaymentInput,
+    ids: &'a [String],
+    total: Money,
+    paid_at: DateTime<Utc>,
+    origin: Option<Origin>,
 }
 
 async fn record_once(
     state: &AppState,
     principal: &Principal,
     ctx: &RequestContext,
-    input: &PaymentInput,
-    ids: &[String],
-    total: Money,
-    paid_at: DateTime<Utc>,
+    r: Recording<'_>,
 ) -> Result<Value, Problem> {
+    let Recording { input, ids, total, paid_at, origin } = r;
     let mut loaded = Vec::with_capacity(ids.len());
     for id in ids {
         loaded.push(payable(state, principal, id, total.currency()).await?);
@@ -303,7 +331,7 @@ async fn record_once(
     let amounts = shares(input, total, &loaded)?;
     let applied_sum = Money::sum(amounts.iter().copied(), total.currency())?;
     let unapplied = total.checked_sub(applied_sum)?;
-    let payment_id = PaymentId::from_uuid(Uuid::now_v7());
+    let payment_id = origin.map_or_else(|| PaymentId::from_uuid(Uuid::now_v7()), |o| o.payment_id);
     let now = Utc::now();
     let mut writes = Vec::new();
     let mut applied = Vec::new();
@@ -311,11 +339,15 @@ async fn record_once(
         if share.minor() == 0 {
             continue;
         }
-        let f = fact(
+        let mut f = fact(
             principal,
             l.invoice.id,
             FactKind::PaymentRecorded { payment_id, amount: *share, method: input.method },
         );
+        if let Some(o) = origin {
+            f.id = o.fact_id;
+            f.device_id = Some(o.device_id);
+        }
         let mut facts = l.facts.clone();
         facts.push(f.clone());
         let (view, invoice_row) = project(&l.invoice, &facts, None)?;

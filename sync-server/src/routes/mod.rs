@@ -14,6 +14,7 @@ mod payments;
 mod products;
 mod reports;
 pub mod settings;
+mod sync;
 mod tenants;
 mod users;
 
@@ -44,6 +45,7 @@ use crate::problem::Problem;
         payments::list, payments::create, payments::get, payments::remove, payments::refund,
         reports::aging, reports::sales, reports::tax, reports::payments,
         settings::get, settings::put,
+        sync::register, sync::changes, sync::push,
     ),
     components(schemas(
         Problem, crate::openapi::RoleName, crate::listing::Links, crate::listing::PageSchema,
@@ -63,6 +65,7 @@ use crate::problem::Problem;
         (name = "payments", description = "Payments recorded by hand, refunds, customer credit"),
         (name = "reports", description = "Aging, sales, tax and payments; JSON or CSV"),
         (name = "settings", description = "The company profile printed on invoices"),
+        (name = "sync", description = "Devices and their replicas (docs/sync-protocol.md)"),
         (name = "reference", description = "Reference data"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -115,6 +118,9 @@ pub fn router() -> Router<AppState> {
         .route("/v1/payments/{id}", get(payments::get).delete(payments::remove))
         .route("/v1/payments/{id}/refund", axum::routing::post(payments::refund))
         .route("/v1/settings/company", get(settings::get).put(settings::put))
+        .route("/v1/sync/devices/{id}", axum::routing::put(sync::register))
+        .route("/v1/sync/changes", get(sync::changes))
+        .route("/v1/sync/push", axum::routing::post(sync::push))
         .route("/v1/reports/aging", get(reports::aging))
         .route("/v1/reports/sales", get(reports::sales))
         .route("/v1/reports/tax", get(reports::tax))

@@ -2,6 +2,9 @@
 //! each with its own migrations. Every call that touches tenant data takes the tenant; on
 //! PostgreSQL row-level security enforces it a second time.
 
+pub mod feed;
+mod feed_postgres;
+mod feed_sqlite;
 mod postgres;
 mod postgres_records;
 mod principal_cache;
@@ -15,6 +18,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use remit_core::{Role, TenantId, UserId};
 use serde::Serialize;
+use uuid::Uuid;
 
 use crate::audit::{AuditActor, AuditEntry, AuditEvent, RequestContext};
 use crate::credentials::{Kind, Token};
@@ -439,6 +443,31 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         number: Option<records::NumberRequest>,
         build: records::Build,
     ) -> Result<Option<remit_core::InvoiceNumber>>;
+
+    /// Documents changed after `after` (feed sequence, id), in feed order.
+    async fn feed(&self, tenant: TenantId, after: (i64, Uuid), limit: i64) -> Result<Vec<feed::FeedRow>>;
+
+    /// The tenant's latest feed sequence (0 before any document).
+    async fn feed_head(&self, tenant: TenantId) -> Result<i64>;
+
+    /// The facts of several invoices, each invoice's in order: `(invoice id, fact JSON)`.
+    async fn facts_of(&self, tenant: TenantId, invoices: &[Uuid]) -> Result<Vec<(Uuid, String)>>;
+
+    /// Registers a device to a user (again: refreshes its name and last-seen time). A device id
+    /// that belongs to another user, or was revoked, comes back as stored, unchanged.
+    async fn register_device(
+        &self,
+        tenant: TenantId,
+        device: Uuid,
+        user: UserId,
+        name: &str,
+    ) -> Result<feed::DeviceRecord>;
+
+    async fn device(&self, tenant: TenantId, device: Uuid) -> Result<Option<feed::DeviceRecord>>;
+
+    /// Wakes whoever waits for a tenant's feed to move (a hint: it may repeat or come late;
+    /// readers always re-read the feed).
+    fn feed_events(&self) -> tokio::sync::broadcast::Receiver<TenantId>;
 
     /// A document of the tenant with its version; `kind` must match.
     async fn document(

@@ -28,6 +28,7 @@ pub const APP_ROLE: &str = "remit_app";
 pub struct PgStore {
     pool: PgPool,
     principals: Arc<PrincipalCache>,
+    feed_tx: tokio::sync::broadcast::Sender<TenantId>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/server-postgres");
@@ -48,8 +49,9 @@ impl PgStore {
         let app = owner.username(APP_ROLE);
         let pool = PgPoolOptions::new().max_connections(max_connections).connect_with(app).await.map_err(db_error)?;
         let principals = Arc::new(PrincipalCache::default());
-        super::principal_cache::spawn_listener(pool.clone(), &principals);
-        Ok(Self { pool, principals })
+        let feed_tx = tokio::sync::broadcast::channel(1024).0;
+        super::principal_cache::spawn_listener(pool.clone(), &principals, feed_tx.clone());
+        Ok(Self { pool, principals, feed_tx })
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -279,14 +281,65 @@ impl Store for PgStore {
             None => None,
         };
         let commit = build(number.clone())?;
+        let moves = super::feed::moves_feed(&commit.writes);
+        let feed = if moves { super::feed_postgres::bump(&mut tx, tenant).await? } else { 0 };
         for write in commit.writes {
-            super::postgres_records::apply(&mut tx, tenant, write, now).await?;
+            super::postgres_records::apply(&mut tx, tenant, write, now, feed).await?;
         }
         for event in commit.audit {
             append(&mut tx, tenant, event, now).await?;
         }
         tx.commit().await.map_err(db_error)?;
+        if moves {
+            // This node's waiters at once; other nodes hear `remit_feed`.
+            let _ = self.feed_tx.send(tenant);
+        }
         Ok(number)
+    }
+
+    async fn feed(&self, tenant: TenantId, after: (i64, Uuid), limit: i64) -> Result<Vec<super::feed::FeedRow>> {
+        let mut tx = self.begin(tenant).await?;
+        let out = super::feed_postgres::feed(&mut tx, tenant, after, limit).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(out)
+    }
+
+    async fn feed_head(&self, tenant: TenantId) -> Result<i64> {
+        let mut tx = self.begin(tenant).await?;
+        let out = super::feed_postgres::head(&mut tx, tenant).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(out)
+    }
+
+    async fn facts_of(&self, tenant: TenantId, invoices: &[Uuid]) -> Result<Vec<(Uuid, String)>> {
+        let mut tx = self.begin(tenant).await?;
+        let out = super::feed_postgres::facts_of(&mut tx, tenant, invoices).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(out)
+    }
+
+    async fn register_device(
+        &self,
+        tenant: TenantId,
+        device: Uuid,
+        user: UserId,
+        name: &str,
+    ) -> Result<super::feed::DeviceRecord> {
+        let mut tx = self.begin(tenant).await?;
+        let out = super::feed_postgres::register(&mut tx, tenant, device, user, name, Utc::now()).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(out)
+    }
+
+    async fn device(&self, tenant: TenantId, device: Uuid) -> Result<Option<super::feed::DeviceRecord>> {
+        let mut tx = self.begin(tenant).await?;
+        let out = super::feed_postgres::get(&mut tx, tenant, device).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(out)
+    }
+
+    fn feed_events(&self) -> tokio::sync::broadcast::Receiver<TenantId> {
+        self.feed_tx.subscribe()
     }
 
     async fn document(

@@ -64,12 +64,18 @@ pub(super) async fn next_number(
     Ok(req.pattern.format(req.date, seq)?)
 }
 
-pub(super) async fn apply(conn: &mut PgConnection, tenant: TenantId, write: Write, now: DateTime<Utc>) -> Result<()> {
+pub(super) async fn apply(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    write: Write,
+    now: DateTime<Utc>,
+    feed: i64,
+) -> Result<()> {
     match write {
         Write::Document { id, kind, bytes, expected: None, created_by } => {
             sqlx::query(
-                "INSERT INTO documents (tenant_id, id, kind, bytes, version, created_by, updated_at)
-                 VALUES ($1, $2, $3, $4, 1, $5, $6)",
+                "INSERT INTO documents (tenant_id, id, kind, bytes, version, created_by, updated_at, feed_seq)
+                 VALUES ($1, $2, $3, $4, 1, $5, $6, $7)",
             )
             .bind(tenant.as_uuid())
             .bind(id)
@@ -77,13 +83,14 @@ pub(super) async fn apply(conn: &mut PgConnection, tenant: TenantId, write: Writ
             .bind(bytes)
             .bind(created_by.as_uuid())
             .bind(now)
+            .bind(feed)
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;
         }
         Write::Document { id, bytes, expected: Some(version), .. } => {
             let done = sqlx::query(
-                "UPDATE documents SET bytes = $1, version = version + 1, updated_at = $2
+                "UPDATE documents SET bytes = $1, version = version + 1, updated_at = $2, feed_seq = $6
                  WHERE tenant_id = $3 AND id = $4 AND version = $5",
             )
             .bind(bytes)
@@ -91,6 +98,7 @@ pub(super) async fn apply(conn: &mut PgConnection, tenant: TenantId, write: Writ
             .bind(tenant.as_uuid())
             .bind(id)
             .bind(version)
+            .bind(feed)
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;
@@ -100,13 +108,14 @@ pub(super) async fn apply(conn: &mut PgConnection, tenant: TenantId, write: Writ
         }
         Write::Touch { id, expected } => {
             let done = sqlx::query(
-                "UPDATE documents SET version = version + 1, updated_at = $1
+                "UPDATE documents SET version = version + 1, updated_at = $1, feed_seq = $5
                  WHERE tenant_id = $2 AND id = $3 AND version = $4",
             )
             .bind(now)
             .bind(tenant.as_uuid())
             .bind(id)
             .bind(expected)
+            .bind(feed)
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;

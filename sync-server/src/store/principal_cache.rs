@@ -29,6 +29,10 @@ use crate::store::Principal;
 use remit_core::TenantId;
 
 pub const CHANNEL: &str = "remit_auth";
+/// A tenant's change feed moved (sync-server/src/store/feed_postgres.rs): the same connection
+/// hears it and wakes this node's waiting devices.
+pub const FEED_CHANNEL: &str = "remit_feed";
+type Feed = tokio::sync::broadcast::Sender<TenantId>;
 const TTL: Duration = Duration::from_secs(60);
 /// Beyond this many credentials the cache starts over rather than growing without bound.
 const CAPACITY: usize = 100_000;
@@ -101,16 +105,16 @@ impl PrincipalCache {
     }
 }
 
-/// Listens on `remit_auth` for as long as the cache exists, reconnecting after a second when
+/// Listens on `remit_auth` and `remit_feed` for as long as the cache exists, reconnecting after a second when
 /// the connection drops.
-pub fn spawn_listener(pool: PgPool, cache: &Arc<PrincipalCache>) {
+pub fn spawn_listener(pool: PgPool, cache: &Arc<PrincipalCache>, feed: Feed) {
     let weak = Arc::downgrade(cache);
     // A connection of its own, held for as long as it listens: taking one from the store's
     // pool would leave the store one short.
     let own = PgPoolOptions::new().max_connections(1).connect_lazy_with((*pool.connect_options()).clone());
     tokio::spawn(async move {
         while weak.strong_count() > 0 && !pool.is_closed() {
-            if let Err(err) = listen(&own, &weak).await {
+            if let Err(err) = listen(&own, &weak, &feed).await {
                 tracing::warn!(error = %err, "principal cache: notification listener stopped; cache off until it reconnects");
             }
             if let Some(cache) = weak.upgrade() {
@@ -121,9 +125,9 @@ pub fn spawn_listener(pool: PgPool, cache: &Arc<PrincipalCache>) {
     });
 }
 
-async fn listen(pool: &PgPool, weak: &Weak<PrincipalCache>) -> Result<(), sqlx::Error> {
+async fn listen(pool: &PgPool, weak: &Weak<PrincipalCache>, feed: &Feed) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
+    listener.listen_all([CHANNEL, FEED_CHANNEL]).await?;
     match weak.upgrade() {
         Some(cache) => cache.set_live(true),
         None => return Ok(()),
@@ -134,6 +138,11 @@ async fn listen(pool: &PgPool, weak: &Weak<PrincipalCache>) -> Result<(), sqlx::
         let Some(cache) = weak.upgrade() else { return Ok(()) };
         match next {
             Err(_elapsed) => {}
+            Ok(Ok(Some(note))) if note.channel() == FEED_CHANNEL => {
+                if let Ok(tenant) = TenantId::parse(note.payload()) {
+                    let _ = feed.send(tenant);
+                }
+            }
             Ok(Ok(Some(note))) => match TenantId::parse(note.payload()) {
                 Ok(tenant) => cache.forget(Some(tenant)),
                 Err(_) => cache.forget(None),

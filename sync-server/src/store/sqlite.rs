@@ -20,6 +20,7 @@ use crate::error::{Error, Result, db_error};
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    feed_tx: tokio::sync::broadcast::Sender<TenantId>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/server-sqlite");
@@ -42,7 +43,7 @@ impl SqliteStore {
         }
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(db_error)?;
         MIGRATOR.run(&pool).await.map_err(|e| Error::Config(format!("SQLite migrations failed: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self { pool, feed_tx: tokio::sync::broadcast::channel(1024).0 })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -270,14 +271,54 @@ impl Store for SqliteStore {
             None => None,
         };
         let commit = build(number.clone())?;
+        let moves = super::feed::moves_feed(&commit.writes);
+        let feed = if moves { super::feed_sqlite::bump(&mut tx, tenant).await? } else { 0 };
         for write in commit.writes {
-            super::sqlite_records::apply(&mut tx, tenant, write, now).await?;
+            super::sqlite_records::apply(&mut tx, tenant, write, now, feed).await?;
         }
         for event in commit.audit {
             append(&mut tx, tenant, event, now).await?;
         }
         tx.commit().await.map_err(db_error)?;
+        if moves {
+            // Nobody listening is fine: a wake-up, not a message.
+            let _ = self.feed_tx.send(tenant);
+        }
         Ok(number)
+    }
+
+    async fn feed(&self, tenant: TenantId, after: (i64, Uuid), limit: i64) -> Result<Vec<super::feed::FeedRow>> {
+        super::feed_sqlite::feed(&self.pool, tenant, after, limit).await
+    }
+
+    async fn feed_head(&self, tenant: TenantId) -> Result<i64> {
+        super::feed_sqlite::head(&self.pool, tenant).await
+    }
+
+    async fn facts_of(&self, tenant: TenantId, invoices: &[Uuid]) -> Result<Vec<(Uuid, String)>> {
+        super::feed_sqlite::facts_of(&self.pool, tenant, invoices).await
+    }
+
+    async fn register_device(
+        &self,
+        tenant: TenantId,
+        device: Uuid,
+        user: UserId,
+        name: &str,
+    ) -> Result<super::feed::DeviceRecord> {
+        let mut tx = self.begin_write().await?;
+        let record = super::feed_sqlite::register(&mut tx, tenant, device, user, name, Utc::now()).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(record)
+    }
+
+    async fn device(&self, tenant: TenantId, device: Uuid) -> Result<Option<super::feed::DeviceRecord>> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        super::feed_sqlite::get(&mut conn, tenant, device).await
+    }
+
+    fn feed_events(&self) -> tokio::sync::broadcast::Receiver<TenantId> {
+        self.feed_tx.subscribe()
     }
 
     async fn document(

@@ -67,12 +67,13 @@ pub(super) async fn apply(
     tenant: TenantId,
     write: Write,
     now: DateTime<Utc>,
+    feed: i64,
 ) -> Result<()> {
     match write {
         Write::Document { id, kind, bytes, expected: None, created_by } => {
             sqlx::query(
-                "INSERT INTO documents (tenant_id, id, kind, bytes, version, created_by, updated_at)
-                 VALUES (?, ?, ?, ?, 1, ?, ?)",
+                "INSERT INTO documents (tenant_id, id, kind, bytes, version, created_by, updated_at, feed_seq)
+                 VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
             )
             .bind(tenant.to_string())
             .bind(id.to_string())
@@ -80,17 +81,19 @@ pub(super) async fn apply(
             .bind(bytes)
             .bind(created_by.to_string())
             .bind(super::audit_time(now))
+            .bind(feed)
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;
         }
         Write::Document { id, bytes, expected: Some(version), .. } => {
             let done = sqlx::query(
-                "UPDATE documents SET bytes = ?, version = version + 1, updated_at = ?
+                "UPDATE documents SET bytes = ?, version = version + 1, updated_at = ?, feed_seq = ?
                  WHERE tenant_id = ? AND id = ? AND version = ?",
             )
             .bind(bytes)
             .bind(super::audit_time(now))
+            .bind(feed)
             .bind(tenant.to_string())
             .bind(id.to_string())
             .bind(version)
@@ -103,9 +106,11 @@ pub(super) async fn apply(
         }
         Write::Touch { id, expected } => {
             let done = sqlx::query(
-                "UPDATE documents SET version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? AND version = ?",
+                "UPDATE documents SET version = version + 1, updated_at = ?, feed_seq = ?
+                 WHERE tenant_id = ? AND id = ? AND version = ?",
             )
             .bind(super::audit_time(now))
+            .bind(feed)
             .bind(tenant.to_string())
             .bind(id.to_string())
             .bind(expected)

@@ -40,6 +40,33 @@ fn view(c: &Customer, created_at: &str, updated_at: &str) -> Value {
     })
 }
 
+/// Rebuilds the customer's row; the creation time of a row already there is kept.
+pub(super) fn project(tx: &rusqlite::Transaction<'_>, c: &Customer) -> Result<Value> {
+    let id = c.id.to_string();
+    let created: Option<String> = tx
+        .query_row("SELECT created_at FROM customers WHERE id = ?1", params![id], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    let at = now();
+    let v = view(c, created.as_deref().unwrap_or(&at), &at);
+    let email = c.email.as_ref().map(Email::as_str);
+    tx.execute(
+        "INSERT INTO customers (id, name, email, search, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, search = excluded.search,
+             json = excluded.json",
+        params![
+            id,
+            c.name,
+            email,
+            search_text(&[Some(&c.name), email]),
+            created.as_deref().unwrap_or(&at),
+            v.to_string()
+        ],
+    )
+    .map_err(db)?;
+    Ok(v)
+}
+
 impl Replica {
     pub fn create_customer(&mut self, input: NewCustomer) -> Result<Value> {
         let customer = Customer {
@@ -56,26 +83,11 @@ impl Replica {
         };
         customer.validate()?;
         let mut doc = remit_core::crdt::create(&customer)?;
-        let at = now();
-        let v = view(&customer, &at, &at);
         let id = customer.id.to_string();
         self.write(|tx| {
             save_document(tx, &id, KIND, &doc.save())?;
-            tx.execute(
-                "INSERT INTO customers (id, name, email, search, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    id,
-                    customer.name,
-                    customer.email.as_ref().map(Email::as_str),
-                    search_text(&[Some(&customer.name), customer.email.as_ref().map(Email::as_str)]),
-                    at,
-                    v.to_string()
-                ],
-            )
-            .map_err(db)?;
-            Ok(())
-        })?;
-        Ok(v)
+            project(tx, &customer)
+        })
     }
 
     /// Customers by name; `search` matches name or email.

@@ -108,7 +108,7 @@ fn facts_of(tx: &Transaction<'_>, invoice: &str) -> Result<Vec<Fact>> {
 }
 
 /// Rebuilds the invoice's row from its document and facts.
-fn project(tx: &Transaction<'_>, invoice: &Invoice) -> Result<Value> {
+pub(super) fn project(tx: &Transaction<'_>, invoice: &Invoice) -> Result<Value> {
     let id = invoice.id.to_string();
     let facts = facts_of(tx, &id)?;
     let p = remit_core::view::invoice(invoice, &facts)?;

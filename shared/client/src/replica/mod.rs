@@ -7,6 +7,7 @@
 
 mod customers;
 mod invoices;
+mod sync;
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,7 @@ use crate::error::{Error, Result};
 pub use customers::NewCustomer;
 pub use invoices::{InvoiceEdit, InvoiceFilter, LineArg, NewInvoice};
 use remit_core::{DeviceId, TenantId, UserId};
+pub use sync::SyncReport;
 
 /// The schema, in order; `PRAGMA user_version` records how many have been applied.
 const MIGRATIONS: [&str; 1] = [include_str!("../../../../migrations/client-sqlite/0001_replica.sql")];

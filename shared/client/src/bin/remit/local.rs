@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Subcommand;
-use remit_client::replica::{InvoiceEdit, InvoiceFilter, LineArg, NewCustomer, NewInvoice, Replica};
+use remit_client::credentials::{self, Credential, TokenStore};
+use remit_client::remote::Remote;
+use remit_client::replica::{InvoiceEdit, InvoiceFilter, LineArg, NewCustomer, NewInvoice, Replica, SyncReport};
+use remit_core::{TenantId, UserId};
 use serde_json::Value;
 
 #[derive(Subcommand)]
@@ -212,7 +215,7 @@ pub fn invoice(dir: &Path, command: InvoiceCommand) -> anyhow::Result<String> {
             (replica.edit_invoice(&id, InvoiceEdit { notes, add: lines, remove })?, json)
         }
         InvoiceCommand::Show { id, json } => (replica.invoice(&id)?, json),
-        InvoiceCommand::Issue { id } => (replica.issue_invoice(&id)?, false),
+        InvoiceCommand::Issue { id } => (issue(dir, &mut replica, &id)?, false),
         InvoiceCommand::List { status, search, json } => {
             let list = replica.invoices(&InvoiceFilter { status, search })?;
             if json {
@@ -258,4 +261,84 @@ pub fn conflicts(dir: &Path, json: bool) -> anyhow::Result<String> {
         .map(|c| format!("{}  {}  {}", s(c, "created_at"), s(c, "kind"), s(c, "detail")))
         .collect::<Vec<_>>()
         .join("\n"))
+}
+
+/// The server connection of a logged-in replica.
+fn remote(dir: &Path, replica: &Replica) -> anyhow::Result<Remote> {
+    let c = credentials::load(dir)?;
+    Ok(Remote::new(&c.server, &c.token, &replica.device().device_id.to_string())?)
+}
+
+/// Issuing takes a number from the server: the draft is pushed, issued there, and pulled back.
+fn issue(dir: &Path, replica: &mut Replica, id: &str) -> anyhow::Result<Value> {
+    if credentials::load(dir).is_err() {
+        return Ok(replica.issue_invoice(id)?);
+    }
+    replica.issue_invoice(id).or_else(|e| match e {
+        remit_client::Error::IssueNeedsServer(_) => Ok(Value::Null),
+        other => Err(other),
+    })?;
+    let remote = remote(dir, replica)?;
+    replica.sync_once(&remote, 0)?;
+    remote.issue(id)?;
+    replica.sync_once(&remote, 0)?;
+    Ok(replica.invoice(id)?)
+}
+
+pub struct Login {
+    pub server: String,
+    pub api_key: Option<String>,
+    pub token_store: TokenStore,
+    pub device_name: Option<String>,
+    pub json: bool,
+}
+
+pub fn login(dir: &Path, l: Login) -> anyhow::Result<String> {
+    let mut replica = Replica::open(dir)?;
+    let key = l.api_key.context("give --api-key KEY (email and password sign-in is not supported by the CLI yet)")?;
+    let remote = Remote::new(&l.server, &key, &replica.device().device_id.to_string())?;
+    let me = remote.me()?;
+    let name = l.device_name.unwrap_or_else(|| {
+        std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "remit CLI".into())
+    });
+    remote.register_device(&name)?;
+    credentials::save(dir, l.token_store, &Credential { server: l.server.clone(), token: key })?;
+    replica.login(&l.server, TenantId::parse(&me.tenant.id)?, UserId::parse(&me.user.id)?)?;
+    let device = replica.device();
+    if l.json {
+        return pretty(&serde_json::json!({ "server": l.server, "device": device }));
+    }
+    Ok(format!(
+        "Logged in to {} as user {} of tenant {}; this device ({}) is registered. Run `remit sync`.",
+        l.server, device.user_id, device.tenant_id, device.device_id
+    ))
+}
+
+fn report_line(r: &SyncReport) -> String {
+    format!(
+        "pulled {} changes ({} bytes), pushed {} documents and {} payments, {} rejected, {} amendment drafts",
+        r.pulled, r.pulled_bytes, r.pushed_documents, r.pushed_facts, r.rejected, r.amendments
+    )
+}
+
+/// One sync, or with `watch` a sync loop that waits on the server for changes.
+pub fn sync(dir: &Path, watch: bool, json: bool) -> anyhow::Result<String> {
+    let mut replica = Replica::open(dir)?;
+    let remote = remote(dir, &replica)?;
+    if !watch {
+        let r = replica.sync_once(&remote, 0)?;
+        return if json { pretty(&r) } else { Ok(format!("Synced: {}", report_line(&r))) };
+    }
+    loop {
+        match replica.sync_once(&remote, 25) {
+            Ok(r) if r == SyncReport::default() => {}
+            Ok(r) if json => println!("{}", serde_json::to_string(&r)?),
+            Ok(r) => println!("{} synced: {}", chrono::Utc::now().format("%H:%M:%S"), report_line(&r)),
+            // Offline or refused: say so, and try again shortly.
+            Err(e) => {
+                eprintln!("remit: sync failed, retrying in 5 s: {e}");
+                std::thread::sleep(std::time::Duration::from_secs(5));
+            }
+        }
+    }
 }

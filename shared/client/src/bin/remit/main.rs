@@ -34,6 +34,28 @@ enum Command {
     /// Payments received outside a gateway, queued for the server.
     #[command(subcommand)]
     Payment(local::PaymentCommand),
+    /// Connects this replica to a server account and registers the device.
+    Login {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        api_key: Option<String>,
+        /// keyring (the default) or file (for headless machines: a file readable by you only).
+        #[arg(long, default_value = "keyring", env = "REMIT_TOKEN_STORE")]
+        token_store: remit_client::credentials::TokenStore,
+        /// How the device is listed on the server (default: the host name).
+        #[arg(long)]
+        device_name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exchanges changes with the server: pull, push, pull. `--watch` keeps syncing live.
+    Sync {
+        #[arg(long)]
+        watch: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// What needs a person: edits moved to amendment drafts, facts the server rejected.
     Conflicts {
         #[arg(long)]
@@ -77,6 +99,10 @@ fn run(data_dir: Option<std::path::PathBuf>, command: Command) -> anyhow::Result
         Command::Invoice(c) => local::invoice(&dir()?, c),
         Command::Payment(c) => local::payment(&dir()?, c),
         Command::Conflicts { json } => local::conflicts(&dir()?, json),
+        Command::Login { server, api_key, token_store, device_name, json } => {
+            local::login(&dir()?, local::Login { server, api_key, token_store, device_name, json })
+        }
+        Command::Sync { watch, json } => local::sync(&dir()?, watch, json),
         Command::Quote { file } => {
             let input = match file.as_deref() {
                 None | Some("-") => {

@@ -1,0 +1,378 @@
+//! The device's half of docs/sync-protocol.md: pull the feed and merge, push what changed
+//! here, pull again. Every change pulled is saved with its projection in one transaction, and
+//! the cursor moves only with it, so an interrupted sync resumes where it stopped.
+//!
+//! Edits made here to an invoice that was issued elsewhere meanwhile are never merged into the
+//! issued invoice and never dropped: they become a new draft (an amendment) and an entry on the
+//! conflict list, and the local copy becomes the server's issued invoice.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::Utc;
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Replica, db, now, save_document};
+use crate::error::{Error, Result};
+use crate::remote::{Change, PushDocument, PushRequest, Remote};
+use remit_core::lifecycle::{Fact, FactKind};
+use remit_core::{Customer, Invoice, InvoiceId, LineItemId, TenantId, UserId};
+
+const CURSOR: &str = "feed";
+const PAGE: u32 = 500;
+const BATCH: usize = 500;
+/// The same, as SQLite binds it.
+const BATCH_SQL: i64 = 500;
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyncReport {
+    pub pulled: usize,
+    pub pulled_bytes: usize,
+    pub pushed_documents: usize,
+    pub pushed_facts: usize,
+    pub rejected: usize,
+    pub amendments: usize,
+}
+
+fn store_err(e: impl std::fmt::Display) -> Error {
+    Error::Store(e.to_string())
+}
+
+fn save_clean(tx: &Transaction<'_>, id: &str, kind: &str, bytes: &[u8]) -> Result<()> {
+    save_document(tx, id, kind, bytes)?;
+    tx.execute("UPDATE documents SET dirty = 0 WHERE id = ?1", params![id]).map_err(db)?;
+    Ok(())
+}
+
+fn conflict(tx: &Transaction<'_>, id: &str, kind: &str, document: &str, detail: &str) -> Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO conflicts (id, kind, document_id, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, kind, document, detail, now()],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+/// The server's facts of an invoice, recorded as accepted (a fact this device queued comes
+/// back with its own id and is marked accepted).
+fn accept_facts(tx: &Transaction<'_>, invoice: &str, facts: &[Value]) -> Result<()> {
+    for f in facts {
+        let id = f["id"].as_str().ok_or_else(|| store_err("a pulled fact has no id"))?;
+        tx.execute(
+            "INSERT INTO facts (id, invoice_id, body, state, created_at) VALUES (?1, ?2, ?3, 'accepted', ?4)
+             ON CONFLICT (id) DO UPDATE SET state = 'accepted', body = excluded.body, reason = NULL",
+            params![id, invoice, f.to_string(), now()],
+        )
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Local edits of an invoice issued elsewhere, as a new draft with fresh ids.
+fn amendment(tx: &Transaction<'_>, local: &automerge::AutoCommit, user: UserId) -> Result<String> {
+    let mut draft: Invoice = remit_core::crdt::read(local)?;
+    let original = draft.id;
+    let at = Utc::now();
+    draft.id = InvoiceId::from_uuid(Uuid::now_v7());
+    draft.number = None;
+    draft.created_by = user;
+    draft.created_at = at;
+    draft.updated_at = at;
+    for line in &mut draft.line_items {
+        line.id = Some(LineItemId::from_uuid(Uuid::now_v7()));
+    }
+    let note = format!("Amends invoice {original}: edits made on this device while it was being issued elsewhere.");
+    draft.notes = Some(match draft.notes.take() {
+        Some(n) if !n.is_empty() => format!("{n}\n{note}"),
+        _ => note,
+    });
+    let mut doc = remit_core::crdt::create(&draft)?;
+    let id = draft.id.to_string();
+    save_document(tx, &id, super::invoices::KIND, &doc.save())?;
+    super::invoices::project(tx, &draft)?;
+    Ok(id)
+}
+
+impl Replica {
+    /// Binds this replica to a server account. The first login takes over what was made here
+    /// before it (owned by a local placeholder user); a replica never changes tenant.
+    pub fn login(&mut self, server: &str, tenant: TenantId, user: UserId) -> Result<()> {
+        let before = self.device.clone();
+        if before.server_url.is_some() && before.tenant_id != tenant {
+            return Err(Error::Credentials(format!(
+                "this replica belongs to tenant {}; use another --data-dir for tenant {tenant}",
+                before.tenant_id
+            )));
+        }
+        self.write(|tx| {
+            if before.server_url.is_none() {
+                adopt(tx, before.user_id, tenant, user)?;
+            }
+            tx.execute(
+                "UPDATE device SET tenant_id = ?1, user_id = ?2, server_url = ?3",
+                params![tenant.to_string(), user.to_string(), server],
+            )
+            .map_err(db)?;
+            Ok(())
+        })?;
+        self.device.tenant_id = tenant;
+        self.device.user_id = user;
+        self.device.server_url = Some(server.to_owned());
+        Ok(())
+    }
+
+    pub fn cursor(&self) -> Result<String> {
+        let v: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM sync_cursors WHERE name = ?1", params![CURSOR], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        Ok(v.unwrap_or_default())
+    }
+
+    /// Pull, push, pull. With `wait`, the last pull waits that long for a change: the live
+    /// loop of `remit sync --watch`.
+    pub fn sync_once(&mut self, remote: &Remote, wait: u64) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        self.pull_all(remote, 0, &mut report)?;
+        self.push_all(remote, &mut report)?;
+        self.pull_all(remote, wait, &mut report)?;
+        Ok(report)
+    }
+
+    fn pull_all(&mut self, remote: &Remote, wait: u64, report: &mut SyncReport) -> Result<()> {
+        let mut wait = wait;
+        loop {
+            let page = remote.changes(&self.cursor()?, PAGE, wait)?;
+            wait = 0;
+            let user = self.device.user_id;
+            self.write(|tx| {
+                for change in &page.changes {
+                    report.pulled_bytes += change.document.len();
+                    report.amendments += apply(tx, change, user)?;
+                }
+                if !page.next_cursor.is_empty() {
+                    tx.execute(
+                        "INSERT INTO sync_cursors (name, value) VALUES (?1, ?2)
+                         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                        params![CURSOR, page.next_cursor],
+                    )
+                    .map_err(db)?;
+                }
+                Ok(())
+            })?;
+            report.pulled += page.changes.len();
+            if !page.more {
+                return Ok(());
+            }
+        }
+    }
+
+    fn push_all(&mut self, remote: &Remote, report: &mut SyncReport) -> Result<()> {
+        loop {
+            let (request, stamps) = self.outgoing()?;
+            if request.documents.is_empty() && request.facts.is_empty() {
+                return Ok(());
+            }
+            let full = request.documents.len() >= BATCH || request.facts.len() >= BATCH;
+            let result = remote.push(&request)?;
+            self.write(|tx| {
+                for (o, (kind, stamp)) in result.documents.iter().zip(&stamps) {
+                    match (o.status.as_str(), o.code.as_deref()) {
+                        ("accepted", _) => {
+                            report.pushed_documents += 1;
+                            // Only if not edited again meanwhile; that edit goes next time.
+                            tx.execute(
+                                "UPDATE documents SET dirty = 0 WHERE id = ?1 AND updated_at = ?2",
+                                params![o.id, stamp],
+                            )
+                            .map_err(db)?;
+                        }
+                        // Issued elsewhere: the next pull brings it and moves these edits to
+                        // an amendment.
+                        (_, Some("invoice_issued")) => {}
+                        (_, code) => {
+                            report.rejected += 1;
+                            let reason = o.reason.as_deref().unwrap_or("rejected");
+                            let code = code.unwrap_or("rejected");
+                            let detail = format!("the server refused your changes to {kind} {}: {reason}", o.id);
+                            conflict(tx, &format!("{}:{code}", o.id), "document_rejected", &o.id, &detail)?;
+                            tx.execute("UPDATE documents SET dirty = 0 WHERE id = ?1", params![o.id]).map_err(db)?;
+                        }
+                    }
+                }
+                for o in &result.facts {
+                    if o.status == "accepted" {
+                        report.pushed_facts += 1;
+                        tx.execute("UPDATE facts SET state = 'accepted' WHERE id = ?1", params![o.id]).map_err(db)?;
+                        continue;
+                    }
+                    report.rejected += 1;
+                    let reason = o.reason.as_deref().unwrap_or("rejected");
+                    tx.execute("UPDATE facts SET state = 'rejected', reason = ?2 WHERE id = ?1", params![o.id, reason])
+                        .map_err(db)?;
+                    let invoice: String = tx
+                        .query_row("SELECT invoice_id FROM facts WHERE id = ?1", params![o.id], |r| r.get(0))
+                        .map_err(db)?;
+                    let detail = format!("a payment recorded on this device was refused: {reason}");
+                    conflict(tx, &o.id, "fact_rejected", &invoice, &detail)?;
+                    reproject(tx, &invoice)?;
+                }
+                Ok(())
+            })?;
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Dirty documents (customers first: invoices name them) and queued facts, oldest first.
+    fn outgoing(&self) -> Result<(PushRequest, Vec<(String, String)>)> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, kind, bytes, updated_at FROM documents WHERE dirty = 1 AND kind IN ('customer', 'invoice')
+                 ORDER BY kind = 'invoice', updated_at LIMIT ?1",
+            )
+            .map_err(db)?;
+        let mut request = PushRequest::default();
+        let mut stamps = Vec::new();
+        let rows = stmt
+            .query_map(params![BATCH_SQL], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, String>(3)?))
+            })
+            .map_err(db)?;
+        for row in rows {
+            let (id, kind, bytes, stamp) = row.map_err(db)?;
+            stamps.push((kind.clone(), stamp));
+            request.documents.push(PushDocument { kind, id, document: STANDARD.encode(bytes) });
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT body FROM facts WHERE state = 'queued' ORDER BY created_at, id LIMIT ?1")
+            .map_err(db)?;
+        let rows = stmt.query_map(params![BATCH_SQL], |r| r.get::<_, String>(0)).map_err(db)?;
+        for row in rows {
+            request.facts.push(serde_json::from_str(&row.map_err(db)?).map_err(store_err)?);
+        }
+        Ok((request, stamps))
+    }
+}
+
+fn reproject(tx: &Transaction<'_>, invoice: &str) -> Result<()> {
+    if let Some(doc) = super::load_document(tx, invoice, super::invoices::KIND)? {
+        super::invoices::project(tx, &remit_core::crdt::read(&doc)?)?;
+    }
+    Ok(())
+}
+
+/// Saves one pulled change; returns how many amendment drafts it made (0 or 1).
+fn apply(tx: &Transaction<'_>, change: &Change, user: UserId) -> Result<usize> {
+    let bytes = STANDARD.decode(&change.document).map_err(store_err)?;
+    let mut server = remit_core::crdt::load(&bytes)?;
+    let local = super::load_document(tx, &change.id, &change.kind)?;
+    let issued = change.facts.iter().any(|f| {
+        serde_json::from_value::<Fact>(f.clone())
+            .is_ok_and(|f| matches!(f.kind, FactKind::Issued { .. } | FactKind::Voided { .. }))
+    });
+    let server_heads = remit_core::crdt::heads(&mut server);
+    let mut amended = 0;
+    let merged = match local {
+        None => {
+            save_clean(tx, &change.id, &change.kind, &bytes)?;
+            server
+        }
+        Some(mut local) => {
+            let mut probe = local.fork();
+            probe.merge(&mut server.clone()).map_err(store_err)?;
+            let local_only = remit_core::crdt::heads(&mut probe) != server_heads;
+            if issued && change.kind == super::invoices::KIND {
+                if local_only {
+                    let draft = amendment(tx, &local, user)?;
+                    let detail = format!(
+                        "invoice {} was issued elsewhere while you edited it here; your edits are in draft {draft}",
+                        change.id
+                    );
+                    conflict(tx, &format!("{}:amended", change.id), "amended", &draft, &detail)?;
+                    amended = 1;
+                }
+                save_clean(tx, &change.id, &change.kind, &bytes)?;
+                server
+            } else {
+                local.merge(&mut server).map_err(store_err)?;
+                save_document(tx, &change.id, &change.kind, &local.save())?;
+                if !local_only {
+                    tx.execute("UPDATE documents SET dirty = 0 WHERE id = ?1", params![change.id]).map_err(db)?;
+                }
+                local
+            }
+        }
+    };
+    match change.kind.as_str() {
+        "invoice" => {
+            accept_facts(tx, &change.id, &change.facts)?;
+            super::invoices::project(tx, &remit_core::crdt::read(&merged)?)?;
+        }
+        "customer" => {
+            let c: Customer = remit_core::crdt::read(&merged)?;
+            super::customers::project(tx, &c)?;
+        }
+        _ => {}
+    }
+    Ok(amended)
+}
+
+/// The first login: what was made here under the local placeholder user becomes the account's.
+fn adopt(tx: &Transaction<'_>, placeholder: UserId, tenant: TenantId, user: UserId) -> Result<()> {
+    let docs: Vec<(String, String)> = {
+        let mut stmt =
+            tx.prepare("SELECT id, kind FROM documents WHERE kind IN ('customer', 'invoice')").map_err(db)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)?
+    };
+    for (id, kind) in docs {
+        let Some(mut doc) = super::load_document(tx, &id, &kind)? else { continue };
+        if kind == "customer" {
+            let mut c: Customer = remit_core::crdt::read(&doc)?;
+            if c.created_by == placeholder {
+                c.created_by = user;
+                remit_core::crdt::update(&mut doc, &c)?;
+                save_document(tx, &id, &kind, &doc.save())?;
+                super::customers::project(tx, &c)?;
+            }
+        } else {
+            let mut inv: Invoice = remit_core::crdt::read(&doc)?;
+            if inv.created_by == placeholder {
+                inv.created_by = user;
+                remit_core::crdt::update(&mut doc, &inv)?;
+                save_document(tx, &id, &kind, &doc.save())?;
+            }
+        }
+    }
+    let queued: Vec<(String, String)> = {
+        let mut stmt = tx.prepare("SELECT id, body FROM facts WHERE state = 'queued'").map_err(db)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)?
+    };
+    for (id, body) in queued {
+        let mut fact: Fact = serde_json::from_str(&body).map_err(store_err)?;
+        fact.tenant_id = tenant;
+        fact.actor = remit_core::lifecycle::Actor::User(user);
+        tx.execute(
+            "UPDATE facts SET body = ?2 WHERE id = ?1",
+            params![id, serde_json::to_string(&fact).map_err(store_err)?],
+        )
+        .map_err(db)?;
+    }
+    let invoices: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT id FROM documents WHERE kind = 'invoice'").map_err(db)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)?
+    };
+    for id in invoices {
+        reproject(tx, &id)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! The change feed and devices on SQLite.
+
+use chrono::{DateTime, Utc};
+use remit_core::{TenantId, UserId};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+use super::feed::{DeviceRecord, FeedRow};
+use crate::error::{Error, Result, db_error};
+
+pub(super) async fn bump(conn: &mut SqliteConnection, tenant: TenantId) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO feed_heads (tenant_id, seq) VALUES (?, 1)
+         ON CONFLICT (tenant_id) DO UPDATE SET seq = seq + 1 RETURNING seq",
+    )
+    .bind(tenant.to_string())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_error)
+}
+
+fn uuid(s: &str) -> Result<Uuid> {
+    Uuid::try_parse(s).map_err(|e| Error::Internal(format!("bad stored id {s:?}: {e}")))
+}
+
+pub(super) async fn feed(pool: &SqlitePool, tenant: TenantId, after: (i64, Uuid), limit: i64) -> Result<Vec<FeedRow>> {
+    let rows = sqlx::query(
+        "SELECT feed_seq, id, kind, bytes, created_by FROM documents
+         WHERE tenant_id = ? AND (feed_seq > ? OR (feed_seq = ? AND id > ?))
+         ORDER BY feed_seq, id LIMIT ?",
+    )
+    .bind(tenant.to_string())
+    .bind(after.0)
+    .bind(after.0)
+    .bind(after.1.to_string())
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?;
+    rows.iter()
+        .map(|r| {
+            Ok(FeedRow {
+                seq: r.get(0),
+                id: uuid(r.get::<&str, _>(1))?,
+                kind: r.get(2),
+                bytes: r.get(3),
+                created_by: UserId::parse(r.get::<&str, _>(4))?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn head(pool: &SqlitePool, tenant: TenantId) -> Result<i64> {
+    let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM feed_heads WHERE tenant_id = ?")
+        .bind(tenant.to_string())
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?;
+    Ok(seq.unwrap_or(0))
+}
+
+pub(super) async fn facts_of(pool: &SqlitePool, tenant: TenantId, invoices: &[Uuid]) -> Result<Vec<(Uuid, String)>> {
+    if invoices.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new("SELECT invoice_id, body FROM invoice_facts WHERE tenant_id = ");
+    qb.push_bind(tenant.to_string()).push(" AND invoice_id IN (");
+    let mut list = qb.separated(", ");
+    for id in invoices {
+        list.push_bind(id.to_string());
+    }
+    qb.push(") ORDER BY invoice_id, at, id");
+    let rows = qb.build().fetch_all(pool).await.map_err(db_error)?;
+    rows.iter().map(|r| Ok((uuid(r.get::<&str, _>(0))?, r.get(1)))).collect()
+}
+
+pub(super) async fn register(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    device: Uuid,
+    user: UserId,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<DeviceRecord> {
+    sqlx::query(
+        "INSERT INTO devices (tenant_id, id, user_id, name, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (tenant_id, id) DO UPDATE SET name = excluded.name, last_seen_at = excluded.last_seen_at
+         WHERE devices.user_id = excluded.user_id AND devices.revoked_at IS NULL",
+    )
+    .bind(tenant.to_string())
+    .bind(device.to_string())
+    .bind(user.to_string())
+    .bind(name)
+    .bind(now.to_rfc3339())
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    get(&mut *conn, tenant, device).await?.ok_or_else(|| Error::Internal("device row missing after insert".into()))
+}
+
+pub(super) async fn get(conn: &mut SqliteConnection, tenant: TenantId, device: Uuid) -> Result<Option<DeviceRecord>> {
+    let row = sqlx::query("SELECT user_id, revoked_at IS NOT NULL FROM devices WHERE tenant_id = ? AND id = ?")
+        .bind(tenant.to_string())
+        .bind(device.to_string())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    row.map(|r| Ok(DeviceRecord { user_id: UserId::parse(r.get::<&str, _>(0))?, revoked: r.get(1) })).transpose()
+}

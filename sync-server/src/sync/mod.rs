@@ -1,0 +1,238 @@
+//! Sync with devices (docs/sync-protocol.md, version 1): devices registered to a user, a pull
+//! of the tenant's change feed (documents as Automerge bytes, invoices with their facts), and a
+//! push of changed documents and outbox facts, each accepted or rejected with a reason.
+//!
+//! Pushes go through the same write path as the REST API (`crate::invoicing`): the incoming
+//! Automerge changes are merged into a fork of the server's document, the result is checked
+//! (schema, permissions, issued invoices read-only) and committed with its projection in one
+//! transaction, or rejected whole.
+
+pub mod push;
+
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use remit_core::lifecycle::{Fact, FactKind};
+use remit_core::rbac::{Action, Target};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::problem::Problem;
+use crate::store::Principal;
+use crate::store::feed::FeedRow;
+
+/// The protocol version this server speaks; a device sends it as `Remit-Sync-Version`.
+pub const PROTOCOL_VERSION: &str = "1";
+pub const DEVICE_HEADER: &str = "remit-device";
+pub const VERSION_HEADER: &str = "remit-sync-version";
+/// Longest a pull may wait for a change.
+pub const MAX_WAIT_SECONDS: u64 = 60;
+
+/// `PUT /v1/sync/devices/{id}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceInput {
+    /// Shown in device lists: "Sam's laptop".
+    #[schema(min_length = 1, max_length = 100, pattern = "^[^\\u0000]*\\S[^\\u0000]*$")]
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeviceView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[schema(format = Uuid)]
+    pub user_id: String,
+    #[schema(format = Uuid)]
+    pub tenant_id: String,
+    pub protocol_version: String,
+}
+
+/// One changed document.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Change {
+    /// `invoice`, `customer` or `product`.
+    pub kind: String,
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// The whole Automerge document, base64.
+    pub document: String,
+    /// For an invoice: all its facts, oldest first (issued, payments, voided, ...).
+    #[schema(value_type = Vec<Object>)]
+    pub facts: Vec<Value>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChangesPage {
+    pub changes: Vec<Change>,
+    /// Where the next pull starts; store it once these changes are saved.
+    pub next_cursor: String,
+    /// More changes are waiting: pull again at once.
+    pub more: bool,
+}
+
+fn bad_request(code: &'static str, detail: impl Into<String>) -> Problem {
+    Problem::new(StatusCode::BAD_REQUEST, code, detail.into())
+}
+
+/// The device the request comes from: registered to this user and not revoked.
+pub async fn device(state: &AppState, principal: &Principal, headers: &HeaderMap) -> Result<Uuid, Problem> {
+    if let Some(v) = headers.get(VERSION_HEADER).and_then(|v| v.to_str().ok())
+        && v != PROTOCOL_VERSION
+    {
+        return Err(bad_request(
+            "sync_version_unsupported",
+            format!("this server speaks sync protocol {PROTOCOL_VERSION}, the device {v}: update the app"),
+        ));
+    }
+    let refused = || {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "device_not_registered",
+            "send the `Remit-Device` header with a device registered to you (PUT /v1/sync/devices/{id})".to_owned(),
+        )
+    };
+    let id = headers
+        .get(DEVICE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| Uuid::try_parse(v).ok())
+        .ok_or_else(refused)?;
+    match state.store.device(principal.tenant_id, id).await? {
+        Some(d) if d.user_id == principal.user_id && !d.revoked => Ok(id),
+        _ => Err(refused()),
+    }
+}
+
+pub async fn register(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    input: DeviceInput,
+) -> Result<DeviceView, Problem> {
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "name: 1 to 100 characters".to_owned(),
+        ));
+    }
+    let record = state.store.register_device(principal.tenant_id, id, principal.user_id, name).await?;
+    if record.user_id != principal.user_id || record.revoked {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "device_taken",
+            "this device id belongs to another user or was revoked: make a new device id".to_owned(),
+        ));
+    }
+    Ok(DeviceView {
+        id: id.to_string(),
+        user_id: principal.user_id.to_string(),
+        tenant_id: principal.tenant_id.to_string(),
+        protocol_version: PROTOCOL_VERSION.into(),
+    })
+}
+
+/// A cursor is `SEQ:ID`, the last change a device saved; empty means from the start.
+pub fn parse_cursor(raw: Option<&str>) -> Result<(i64, Uuid), Problem> {
+    let Some(raw) = raw.filter(|r| !r.is_empty()) else { return Ok((0, Uuid::nil())) };
+    let bad = || bad_request("invalid_cursor", "cursor: use the next_cursor of an earlier pull");
+    let (seq, id) = raw.split_once(':').ok_or_else(bad)?;
+    let seq: i64 = seq.parse().map_err(|_| bad())?;
+    let id = Uuid::try_parse(id).map_err(|_| bad())?;
+    if seq < 0 {
+        return Err(bad());
+    }
+    Ok((seq, id))
+}
+
+/// Whether the principal may read this document (a team member sees only their own invoices).
+fn readable(principal: &Principal, row: &FeedRow, facts: &[Fact]) -> bool {
+    let policy = principal.policy();
+    match row.kind.as_str() {
+        "invoice" => {
+            let draft = !facts.iter().any(|f| matches!(f.kind, FactKind::Issued { .. }));
+            let target = Target { owner: row.created_by, draft, total: None, approved: false };
+            policy.allows(principal.user_id, Action::ReadInvoice, Some(&target))
+        }
+        "customer" => policy.allows(principal.user_id, Action::ReadCustomer, Some(&Target::record(row.created_by))),
+        _ => policy.allows(principal.user_id, Action::ReadInvoice, None),
+    }
+}
+
+/// Changes after `cursor`, up to `limit`; with `wait`, holds the request until something
+/// changes (or `wait` seconds pass) when nothing has yet: the live channel over plain HTTP.
+pub async fn pull(
+    state: &AppState,
+    principal: &Principal,
+    cursor: Option<&str>,
+    limit: u32,
+    wait: u64,
+) -> Result<ChangesPage, Problem> {
+    let after = parse_cursor(cursor)?;
+    let limit = i64::from(limit.clamp(1, 1000));
+    // Subscribe before reading, so a change committed in between still wakes us.
+    let mut events = state.store.feed_events();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(wait.min(MAX_WAIT_SECONDS));
+    loop {
+        let page = read_page(state, principal, after, limit).await?;
+        if !page.changes.is_empty() || page.more || wait == 0 || tokio::time::Instant::now() >= deadline {
+            return Ok(page);
+        }
+        // Waits for this tenant's next change; a lagging receiver just re-reads.
+        let tenant = principal.tenant_id;
+        let woke = tokio::time::timeout_at(deadline, async {
+            loop {
+                match events.recv().await {
+                    Ok(t) if t == tenant => return,
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                        std::future::pending::<()>().await;
+                    }
+                }
+            }
+        })
+        .await;
+        if woke.is_err() {
+            return read_page(state, principal, after, limit).await;
+        }
+    }
+}
+
+async fn read_page(
+    state: &AppState,
+    principal: &Principal,
+    after: (i64, Uuid),
+    limit: i64,
+) -> Result<ChangesPage, Problem> {
+    let tenant = principal.tenant_id;
+    let rows = state.store.feed(tenant, after, limit).await?;
+    let invoices: Vec<Uuid> = rows.iter().filter(|r| r.kind == "invoice").map(|r| r.id).collect();
+    let mut facts: std::collections::HashMap<Uuid, Vec<String>> = std::collections::HashMap::new();
+    for (invoice, body) in state.store.facts_of(tenant, &invoices).await? {
+        facts.entry(invoice).or_default().push(body);
+    }
+    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= limit;
+    let next = rows.last().map_or(after, |r| (r.seq, r.id));
+    let mut changes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let bodies = facts.remove(&row.id).unwrap_or_default();
+        let parsed: Vec<Fact> = bodies.iter().filter_map(|b| serde_json::from_str(b).ok()).collect();
+        if !readable(principal, &row, &parsed) {
+            continue;
+        }
+        changes.push(Change {
+            kind: row.kind,
+            id: row.id.to_string(),
+            document: STANDARD.encode(&row.bytes),
+            facts: bodies.iter().filter_map(|b| serde_json::from_str(b).ok()).collect(),
+        });
+    }
+    let next_cursor = if next.0 == 0 { String::new() } else { format!("{}:{}", next.0, next.1) };
+    Ok(ChangesPage { changes, next_cursor, more })
+}

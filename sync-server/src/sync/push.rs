@@ -1,0 +1,299 @@
+//! A device's push: changed documents merged into the server's on a fork, checked, and
+//! committed with their projections; outbox facts recorded through the payments path. Each
+//! item is accepted or rejected with the problem's code and reason; one bad item never blocks
+//! the others, and a rejected item leaves nothing behind.
+
+use automerge::AutoCommit;
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use remit_core::lifecycle::{Fact, FactKind, PaymentMethod};
+use remit_core::rbac::{Action, Target};
+use remit_core::{Customer, DeviceId, Invoice};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::audit::{AuditEvent, RequestContext};
+use crate::auth::authorize;
+use crate::invoicing::{customers, invoices, payments, with_retry};
+use crate::problem::Problem;
+use crate::store::Principal;
+use crate::store::records::{Commit, Write};
+
+/// Most items one push may carry; a device with more pushes in batches.
+pub const MAX_ITEMS: usize = 500;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PushDocument {
+    /// `invoice` or `customer`.
+    #[schema(pattern = "^(invoice|customer)$")]
+    pub kind: String,
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// The device's whole Automerge document, base64.
+    #[schema(max_length = 4_000_000)]
+    pub document: String,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    #[serde(default)]
+    #[schema(max_items = 500)]
+    pub documents: Vec<PushDocument>,
+    /// Outbox facts: `payment_recorded` (cash, check, bank transfer) for issued invoices.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>, max_items = 500)]
+    pub facts: Vec<Value>,
+}
+
+/// What became of one pushed item.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Outcome {
+    pub id: String,
+    /// `accepted` or `rejected`.
+    pub status: String,
+    /// The problem code of a rejection (`invoice_issued`, `forbidden`, `validation_failed`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Why, for the person using the device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PushResult {
+    pub documents: Vec<Outcome>,
+    pub facts: Vec<Outcome>,
+}
+
+fn outcome(id: String, result: Result<(), Problem>) -> Outcome {
+    match result {
+        Ok(()) => Outcome { id, status: "accepted".into(), code: None, reason: None },
+        Err(p) => Outcome { id, status: "rejected".into(), code: Some(p.code.to_owned()), reason: p.detail },
+    }
+}
+
+fn reject(status: StatusCode, code: &'static str, reason: impl Into<String>) -> Problem {
+    Problem::new(status, code, reason.into())
+}
+
+fn invalid(reason: impl Into<String>) -> Problem {
+    reject(StatusCode::UNPROCESSABLE_ENTITY, "invalid_document", reason)
+}
+
+pub async fn push(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    device: Uuid,
+    request: PushRequest,
+) -> Result<PushResult, Problem> {
+    if request.documents.len() > MAX_ITEMS || request.facts.len() > MAX_ITEMS {
+        return Err(reject(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_many_items",
+            format!("push at most {MAX_ITEMS} documents and {MAX_ITEMS} facts at a time"),
+        ));
+    }
+    let mut documents = Vec::with_capacity(request.documents.len());
+    for d in request.documents {
+        let id = d.id.clone();
+        let result = with_retry(|| push_document(state, principal, ctx, device, &d)).await;
+        documents.push(outcome(id, result));
+    }
+    let mut facts = Vec::with_capacity(request.facts.len());
+    for f in request.facts {
+        let id = f["id"].as_str().unwrap_or_default().to_owned();
+        facts.push(outcome(id, push_fact(state, principal, ctx, device, f).await));
+    }
+    Ok(PushResult { documents, facts })
+}
+
+/// The server's document with the device's merged in, and whether that added anything.
+fn merged(server: Option<&[u8]>, incoming: &[u8]) -> Result<(AutoCommit, bool), Problem> {
+    let mut theirs =
+        remit_core::crdt::load(incoming).map_err(|e| invalid(format!("not an Automerge document: {e}")))?;
+    let Some(bytes) = server else { return Ok((theirs, true)) };
+    let mut ours = remit_core::crdt::load(bytes)?;
+    let before = remit_core::crdt::heads(&mut ours);
+    // The fork is what gets checked; the stored document is only replaced on commit.
+    let mut fork = ours.fork();
+    fork.merge(&mut theirs).map_err(|e| invalid(format!("cannot merge: {e}")))?;
+    let changed = remit_core::crdt::heads(&mut fork) != before;
+    Ok((fork, changed))
+}
+
+async fn push_document(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    device: Uuid,
+    d: &PushDocument,
+) -> Result<(), Problem> {
+    let id = Uuid::try_parse(&d.id).map_err(|_| invalid("id: not a UUID"))?;
+    let bytes = STANDARD.decode(&d.document).map_err(|_| invalid("document: not base64"))?;
+    match d.kind.as_str() {
+        "invoice" => push_invoice(state, principal, ctx, device, id, &bytes).await,
+        "customer" => push_customer(state, principal, ctx, device, id, &bytes).await,
+        other => Err(invalid(format!("kind {other:?}: devices push invoices and customers"))),
+    }
+}
+
+fn event(
+    kind: &str,
+    action: &str,
+    principal: &Principal,
+    resource: &str,
+    id: Uuid,
+    device: Uuid,
+    ctx: &RequestContext,
+) -> AuditEvent {
+    AuditEvent::new(kind, principal.audit_actor(), action)
+        .resource(resource, id)
+        .metadata(serde_json::json!({ "source": "sync", "device_id": device }))
+        .context(ctx.clone())
+}
+
+async fn push_invoice(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    device: Uuid,
+    id: Uuid,
+    bytes: &[u8],
+) -> Result<(), Problem> {
+    let tenant = principal.tenant_id;
+    let stored = state.store.document(tenant, invoices::KIND, id).await?;
+    let (mut doc, changed) = merged(stored.as_ref().map(|s| s.bytes.as_slice()), bytes)?;
+    if !changed {
+        return Ok(());
+    }
+    let invoice: Invoice = remit_core::crdt::read(&doc).map_err(|e| invalid(format!("not an invoice: {e}")))?;
+    if *invoice.id.as_uuid() != id {
+        return Err(invalid("the document's id is not the id it was pushed under"));
+    }
+    if invoice.number.is_some() {
+        return Err(invalid("number: assigned by issuing, never written by a device"));
+    }
+    let total = invoice.validate()?.total;
+    let facts = match &stored {
+        Some(_) => invoices::load(state, tenant, id).await?.facts,
+        None => Vec::new(),
+    };
+    if facts.iter().any(|f| matches!(f.kind, FactKind::Issued { .. } | FactKind::Voided { .. })) {
+        return Err(reject(
+            StatusCode::CONFLICT,
+            "invoice_issued",
+            "the invoice was issued or voided meanwhile: issued invoices are read-only; your edits belong in an amendment",
+        ));
+    }
+    let (action, owner, expected) = match &stored {
+        None => (Action::CreateInvoice, principal.user_id, None),
+        Some(s) => (Action::EditInvoice, s.created_by, Some(s.version)),
+    };
+    if invoice.created_by != owner {
+        return Err(invalid("created_by: cannot be changed, and a new invoice is created by its pusher"));
+    }
+    let target = Target { owner, draft: true, total: Some(total), approved: false };
+    authorize(state, principal, action, Some(&target), ctx).await?;
+    // The customer must exist and be readable, as for the REST API.
+    customers::load(state, principal, *invoice.customer.id.as_uuid()).await.map_err(|_| {
+        reject(StatusCode::UNPROCESSABLE_ENTITY, "unknown_customer", "the invoice's customer does not exist")
+    })?;
+    let (_, row) = invoices::project(&invoice, &facts, None)?;
+    let (kind, verb) = if expected.is_none() { ("invoice.created", "create") } else { ("invoice.updated", "update") };
+    let writes =
+        vec![Write::Document { id, kind: invoices::KIND, bytes: doc.save(), expected, created_by: owner }, row];
+    let audit = vec![event(kind, verb, principal, "invoice", id, device, ctx)];
+    state.store.commit(tenant, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
+    Ok(())
+}
+
+async fn push_customer(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    device: Uuid,
+    id: Uuid,
+    bytes: &[u8],
+) -> Result<(), Problem> {
+    let tenant = principal.tenant_id;
+    let stored = state.store.document(tenant, customers::KIND, id).await?;
+    let (mut doc, changed) = merged(stored.as_ref().map(|s| s.bytes.as_slice()), bytes)?;
+    if !changed {
+        return Ok(());
+    }
+    let customer: Customer = remit_core::crdt::read(&doc).map_err(|e| invalid(format!("not a customer: {e}")))?;
+    if *customer.id.as_uuid() != id {
+        return Err(invalid("the document's id is not the id it was pushed under"));
+    }
+    customer.validate()?;
+    let (action, owner, expected, created_at) = match &stored {
+        None => (Action::CreateCustomer, principal.user_id, None, chrono::Utc::now()),
+        Some(s) => {
+            let loaded = customers::load(state, principal, id).await?;
+            (Action::EditCustomer, s.created_by, Some(s.version), customers::created_at_of(&loaded.view))
+        }
+    };
+    if customer.created_by != owner {
+        return Err(invalid("created_by: cannot be changed, and a new customer is created by its pusher"));
+    }
+    authorize(state, principal, action, Some(&Target::record(owner)), ctx).await?;
+    let view = customers::view(&customer, created_at, chrono::Utc::now());
+    let row = customers::projection(&customer, &view, None)?;
+    let (kind, verb) = if expected.is_none() { ("customer.created", "create") } else { ("customer.updated", "update") };
+    let writes =
+        vec![Write::Document { id, kind: customers::KIND, bytes: doc.save(), expected, created_by: owner }, row];
+    let audit = vec![event(kind, verb, principal, "customer", id, device, ctx)];
+    state.store.commit(tenant, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
+    Ok(())
+}
+
+/// An outbox fact. Devices record payments received outside a gateway; every other fact
+/// comes from the server itself.
+async fn push_fact(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    device: Uuid,
+    raw: Value,
+) -> Result<(), Problem> {
+    let fact: Fact = serde_json::from_value(raw)
+        .map_err(|e| reject(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fact", format!("not a fact: {e}")))?;
+    let FactKind::PaymentRecorded { payment_id, amount, method } = fact.kind else {
+        return Err(reject(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "fact_not_accepted_from_devices",
+            "devices push recorded payments only; other facts come from the server",
+        ));
+    };
+    if !matches!(method, PaymentMethod::Cash | PaymentMethod::Check | PaymentMethod::BankTransfer) {
+        return Err(reject(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_fact",
+            "a device records cash, check or bank transfer payments",
+        ));
+    }
+    // Pushed again (an answer lost on the way back): already recorded, nothing to do.
+    let known =
+        state.store.view(principal.tenant_id, crate::store::records::Table::Payments, *payment_id.as_uuid()).await?;
+    if known.is_some() {
+        return Ok(());
+    }
+    let input = payments::PaymentInput {
+        invoice_id: Some(fact.invoice_id.to_string()),
+        allocations: None,
+        amount: remit_core::Decimal::from_str_exact(&amount.amount())
+            .map_err(|e| reject(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fact", e.to_string()))?,
+        currency: amount.currency().code().to_owned(),
+        method,
+        paid_at: Some(fact.at.to_rfc3339()),
+        reference: None,
+    };
+    let origin = payments::Origin { payment_id, fact_id: fact.id, device_id: DeviceId::from_uuid(device) };
+    payments::record_from(state, principal, ctx, input, Some(origin)).await.map(|_| ())
+}
