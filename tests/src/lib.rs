@@ -1,3 +1,160 @@
 //! remit-tests: whole-system stories (device engine and server over loopback, third-party
 //! HTTP fakes) and checks that hold for the whole repository. The tests live in `tests/`;
-//! this library will hold their shared harness.
+//! this library is their shared harness: a real `remit-server` on a loopback port, on a fresh
+//! SQLite file or PostgreSQL database, and devices with real replicas logged in to it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test harness: a panic is a failed test")]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use remit_client::remote::Remote;
+use remit_client::replica::Replica;
+use remit_core::{Email, Role, TenantId, UserId};
+use remit_server::audit::{AuditActor, RequestContext};
+use remit_server::store::{NewTenant, NewUser, PgStore, Plan, SqliteStore, Store};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub const BOTH: [Db; 2] = [Db::Sqlite, Db::Postgres];
+
+/// A running server with one enterprise tenant. The client side is blocking, so the server
+/// runs on a runtime of its own thread; dropping this stops it.
+#[derive(Debug)]
+pub struct Server {
+    pub base: String,
+    pub owner_key: String,
+    pub tenant: TenantId,
+    pub store: Arc<dyn Store>,
+    runtime: Option<tokio::runtime::Runtime>,
+    cleanup: Option<(String, PathBuf)>,
+}
+
+fn admin_url() -> String {
+    std::env::var("REMIT_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".into())
+}
+
+impl Server {
+    pub fn start(db: Db) -> Server {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let scratch = std::env::temp_dir().join(format!("remit-e2e-{}", Uuid::now_v7().simple()));
+        let (store, cleanup): (Arc<dyn Store>, _) = runtime.block_on(async {
+            match db {
+                Db::Sqlite => {
+                    let url = format!("sqlite:{}", scratch.join("remit.db").display());
+                    (Arc::new(SqliteStore::open(&url).await.unwrap()) as Arc<dyn Store>, None)
+                }
+                Db::Postgres => {
+                    let admin = admin_url();
+                    let mut conn = PgConnection::connect(&admin)
+                        .await
+                        .unwrap_or_else(|e| panic!("PostgreSQL must run at {admin} for these tests: {e}"));
+                    let name = format!("remit_e2e_{}", Uuid::now_v7().simple());
+                    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+                    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+                    (Arc::new(PgStore::open(&url).await.unwrap()) as Arc<dyn Store>, Some(name))
+                }
+            }
+        });
+        let owner =
+            NewUser { email: Email::parse("owner@e2e.example").unwrap(), role: Role::Owner, password_hash: None };
+        let new = NewTenant { name: "E2E Ltd".into(), subdomain: None, plan: Plan::Enterprise };
+        let (tenant, created) = runtime.block_on(store.create_tenant(new, owner, &RequestContext::default())).unwrap();
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = remit_server::AppState::new(store.clone());
+        runtime.spawn(remit_server::serve(listener, state, std::future::pending::<()>()));
+        Server {
+            base,
+            owner_key: created.api_key.expose(),
+            tenant: tenant.id,
+            store,
+            runtime: Some(runtime),
+            cleanup: Some((cleanup.unwrap_or_default(), scratch)),
+        }
+    }
+
+    /// A new member of the tenant with `role`; returns their API key.
+    pub fn user(&self, email: &str, role: Role) -> String {
+        let user = NewUser { email: Email::parse(email).unwrap(), role, password_hash: None };
+        let rt = self.runtime.as_ref().unwrap();
+        let created = rt
+            .block_on(self.store.create_user(self.tenant, user, &AuditActor::system("e2e"), &RequestContext::default()))
+            .unwrap();
+        created.api_key.expose()
+    }
+
+    /// The Automerge heads of the server's copy of an invoice.
+    pub fn runtime_block_on_document(&self, id: &str) -> Option<Vec<String>> {
+        let rt = self.runtime.as_ref().unwrap();
+        let stored = rt.block_on(self.store.document(self.tenant, "invoice", Uuid::parse_str(id).unwrap())).unwrap()?;
+        let mut doc = remit_core::crdt::load(&stored.bytes).unwrap();
+        Some(remit_core::crdt::heads(&mut doc))
+    }
+
+    /// `GET path` with `key`, as JSON.
+    pub fn get(&self, key: &str, path: &str) -> serde_json::Value {
+        let remote = Remote::new(&self.base, key, &Uuid::nil().to_string()).unwrap();
+        remote.get_json(path).unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+        if let Some((db, dir)) = self.cleanup.take() {
+            let _ = std::fs::remove_dir_all(dir);
+            if !db.is_empty() {
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    rt.block_on(async {
+                        if let Ok(mut c) = PgConnection::connect(&admin_url()).await {
+                            let sql = format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)");
+                            let _ = sqlx::query(AssertSqlSafe(sql)).execute(&mut c).await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// A device: its own replica folder, logged in with `key`.
+#[derive(Debug)]
+pub struct Device {
+    pub replica: Replica,
+    pub remote: Remote,
+    dir: PathBuf,
+}
+
+impl Device {
+    pub fn new(server: &Server, key: &str) -> Device {
+        let dir = std::env::temp_dir().join(format!("remit-device-{}", Uuid::now_v7().simple()));
+        let (mut replica, _) = Replica::init(&dir).unwrap();
+        let remote = Remote::new(&server.base, key, &replica.device().device_id.to_string()).unwrap();
+        let me = remote.me().unwrap();
+        remote.register_device("e2e device").unwrap();
+        replica
+            .login(&server.base, TenantId::parse(&me.tenant.id).unwrap(), UserId::parse(&me.user.id).unwrap())
+            .unwrap();
+        Device { replica, remote, dir }
+    }
+
+    pub fn sync(&mut self) -> remit_client::replica::SyncReport {
+        self.replica.sync_once(&self.remote, 0).unwrap()
+    }
+}
+
+impl Drop for Device {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

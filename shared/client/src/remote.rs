@@ -138,6 +138,11 @@ impl Remote {
         self.send(self.http.post(url).json(request))?.json().map_err(network)
     }
 
+    /// Any API resource, as JSON (`path` starts with `/v1/`).
+    pub fn get_json(&self, path: &str) -> Result<Value> {
+        self.send(self.http.get(format!("{}{path}", self.base)))?.json().map_err(network)
+    }
+
     /// `POST /v1/invoices/{id}/issue`: the server numbers the invoice in its own transaction.
     pub fn issue(&self, invoice: &str) -> Result<Value> {
         let url = format!("{}/v1/invoices/{invoice}/issue", self.base);

@@ -5,7 +5,7 @@ use sqlx::{Connection, PgConnection, Row};
 
 use crate::harness::Harness;
 
-const TENANT_TABLES: [&str; 17] = [
+const TENANT_TABLES: [&str; 19] = [
     "tenants",
     "users",
     "memberships",
@@ -23,6 +23,8 @@ const TENANT_TABLES: [&str; 17] = [
     "number_counters",
     "payments",
     "payment_allocations",
+    "feed_heads",
+    "devices",
 ];
 
 #[tokio::test]

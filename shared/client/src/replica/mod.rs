@@ -174,6 +174,22 @@ impl Replica {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
     }
 
+    /// The Automerge heads of a document, to compare replicas.
+    pub fn heads(&self, id: &str, kind: &str) -> Result<Option<Vec<String>>> {
+        Ok(load_document(&self.conn, id, kind)?.map(|mut d| remit_core::crdt::heads(&mut d)))
+    }
+
+    /// A document's saved bytes, base64 (what a push carries).
+    pub fn document_bytes(&self, id: &str) -> Result<Option<String>> {
+        use base64::Engine;
+        let bytes: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT bytes FROM documents WHERE id = ?1", params![id], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        Ok(bytes.map(|b| base64::engine::general_purpose::STANDARD.encode(b)))
+    }
+
     /// Facts waiting to be pushed to the server, oldest first.
     pub fn outbox_len(&self) -> Result<i64> {
         self.conn.query_row("SELECT count(*) FROM facts WHERE state = 'queued'", [], |r| r.get(0)).map_err(db)

@@ -1,0 +1,239 @@
+//! Devices and the server over loopback, on SQLite and on PostgreSQL: random concurrent
+//! offline edits converge everywhere, a device far behind catches up, one draft issued from
+//! two devices at once gets one number, and a team member cannot change someone else's draft.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code: a panic is a failed test")]
+
+use proptest::prelude::*;
+use remit_client::replica::{InvoiceEdit, LineArg, NewCustomer, NewInvoice};
+use remit_core::Role;
+use remit_tests::{Db, Device, Server};
+use serde_json::Value;
+
+macro_rules! both_stores {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite { $(#[test] fn $case() { super::$case(remit_tests::Db::Sqlite) })* }
+        mod postgres { $(#[test] fn $case() { super::$case(remit_tests::Db::Postgres) })* }
+    };
+}
+
+fn line(s: &str) -> LineArg {
+    s.parse().unwrap()
+}
+
+/// A customer and `n` drafts made on `device`, synced up.
+fn drafts(device: &mut Device, n: usize) -> Vec<String> {
+    let c = device.replica.create_customer(NewCustomer {
+        name: "ACME".into(),
+        currency: Some("USD".into()),
+        ..Default::default()
+    });
+    let customer = c.unwrap()["id"].as_str().unwrap().to_owned();
+    let ids = (0..n)
+        .map(|i| {
+            let input = NewInvoice {
+                customer_id: customer.clone(),
+                lines: vec![line(&format!("Work {i}|1|100.00|10"))],
+                ..Default::default()
+            };
+            device.replica.create_invoice(input).unwrap()["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    device.sync();
+    ids
+}
+
+/// Every device and the server hold the same document (same Automerge heads) and show the
+/// same invoice.
+fn assert_converged(server: &Server, devices: &[&Device], ids: &[String]) {
+    for id in ids {
+        let stored = server.runtime_block_on_document(id).unwrap_or_else(|| panic!("the server has no document {id}"));
+        let rest = server.get(&server.owner_key, &format!("/v1/invoices/{id}"));
+        for (i, d) in devices.iter().enumerate() {
+            assert_eq!(
+                d.replica.heads(id, "invoice").unwrap().as_ref(),
+                Some(&stored),
+                "device {i}, invoice {id}: document"
+            );
+            let view = d.replica.invoice(id).unwrap();
+            assert_eq!(view, rest, "device {i}, invoice {id}: projection");
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Notes(usize, usize, String),
+    AddLine(usize, usize, u8, u16),
+    RemoveFirstLine(usize, usize),
+    Sync(usize),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0..3usize, 0..2usize, "[a-z ]{0,12}").prop_map(|(d, i, t)| Op::Notes(d, i, t)),
+        (0..3usize, 0..2usize, 1..20u8, 1..50_000u16).prop_map(|(d, i, q, p)| Op::AddLine(d, i, q, p)),
+        (0..3usize, 0..2usize).prop_map(|(d, i)| Op::RemoveFirstLine(d, i)),
+        (0..3usize).prop_map(Op::Sync),
+    ]
+}
+
+fn apply(devices: &mut [Device], ids: &[String], op: &Op) {
+    match op {
+        Op::Notes(d, i, text) => {
+            let edit = InvoiceEdit { notes: Some(text.clone()), ..Default::default() };
+            devices[*d].replica.edit_invoice(&ids[*i], edit).unwrap();
+        }
+        Op::AddLine(d, i, q, p) => {
+            let arg = line(&format!("Item {q}x|{q}|{}.{:02}|10", p / 100, p % 100));
+            devices[*d].replica.edit_invoice(&ids[*i], InvoiceEdit { add: vec![arg], ..Default::default() }).unwrap();
+        }
+        Op::RemoveFirstLine(d, i) => {
+            let lines = devices[*d].replica.invoice(&ids[*i]).unwrap()["line_items"].as_array().unwrap().len();
+            if lines > 1 {
+                devices[*d]
+                    .replica
+                    .edit_invoice(&ids[*i], InvoiceEdit { remove: vec![1], ..Default::default() })
+                    .unwrap();
+            }
+        }
+        Op::Sync(d) => {
+            devices[*d].sync();
+        }
+    }
+}
+
+fn random_concurrent_edits_converge(db: Db) {
+    let config = ProptestConfig { cases: 6, failure_persistence: None, ..ProptestConfig::default() };
+    proptest!(config, |(ops in prop::collection::vec(op(), 1..30))| {
+        let server = Server::start(db);
+        let mut devices: Vec<Device> = (0..3).map(|_| Device::new(&server, &server.owner_key)).collect();
+        let ids = drafts(&mut devices[0], 2);
+        for d in &mut devices[1..] {
+            d.sync();
+        }
+        for op in &ops {
+            apply(&mut devices, &ids, op);
+        }
+        // Everyone syncs, twice round, in a fixed order: the last round only pulls.
+        for _ in 0..2 {
+            for d in &mut devices {
+                d.sync();
+            }
+        }
+        let all: Vec<&Device> = devices.iter().collect();
+        assert_converged(&server, &all, &ids);
+    });
+}
+
+fn an_offline_device_catches_up_after_1000_edits(db: Db) {
+    let server = Server::start(db);
+    let mut a = Device::new(&server, &server.owner_key);
+    let mut b = Device::new(&server, &server.owner_key);
+    let ids = drafts(&mut a, 1);
+    b.sync();
+    for n in 0..1000 {
+        let edit = if n % 100 == 0 {
+            InvoiceEdit { add: vec![line(&format!("Visit {n}|1|25.00|10"))], ..Default::default() }
+        } else {
+            InvoiceEdit { notes: Some(format!("edit {n}")), ..Default::default() }
+        };
+        a.replica.edit_invoice(&ids[0], edit).unwrap();
+    }
+    // B edited meanwhile too; both survive.
+    b.replica.edit_invoice(&ids[0], InvoiceEdit { add: vec![line("From B|2|5.00|0")], ..Default::default() }).unwrap();
+    b.sync();
+    a.sync();
+    b.sync();
+    let view = b.replica.invoice(&ids[0]).unwrap();
+    assert_eq!(view["notes"], "edit 999");
+    let lines: Vec<&str> =
+        view["line_items"].as_array().unwrap().iter().map(|l| l["description"].as_str().unwrap()).collect();
+    assert_eq!(lines.len(), 12, "{lines:?}");
+    assert!(lines.contains(&"From B") && lines.contains(&"Visit 900"), "{lines:?}");
+    assert_converged(&server, &[&a, &b], &ids);
+}
+
+fn one_draft_issued_from_two_devices_gets_one_number(db: Db) {
+    let server = Server::start(db);
+    let mut a = Device::new(&server, &server.owner_key);
+    let mut b = Device::new(&server, &server.owner_key);
+    let ids = drafts(&mut a, 2);
+    b.sync();
+    let (ra, rb) = (a.remote.clone(), b.remote.clone());
+    let id = ids[0].clone();
+    let (id1, id2) = (id.clone(), id.clone());
+    let ta = std::thread::spawn(move || ra.issue(&id1));
+    let tb = std::thread::spawn(move || rb.issue(&id2));
+    let results = [ta.join().unwrap(), tb.join().unwrap()];
+    let issued: Vec<&Value> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(issued.len(), 1, "exactly one issue succeeds: {results:?}");
+    let refused = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+    assert_eq!(refused.code(), "invoice_already_issued", "the other device is told clearly: {refused}");
+    let number = issued[0]["number"].as_str().unwrap().to_owned();
+    assert!(number.ends_with("-0001"), "{number}");
+    // Both devices learn the number; the next invoice takes the next one, no gap.
+    a.sync();
+    b.sync();
+    assert_eq!(a.replica.invoice(&id).unwrap()["number"], number.as_str());
+    assert_eq!(b.replica.invoice(&id).unwrap()["number"], number.as_str());
+    let next = a.remote.issue(&ids[1]).unwrap();
+    assert!(next["number"].as_str().unwrap().ends_with("-0002"));
+}
+
+fn edits_concurrent_with_an_issue_become_an_amendment(db: Db) {
+    let server = Server::start(db);
+    let mut a = Device::new(&server, &server.owner_key);
+    let mut b = Device::new(&server, &server.owner_key);
+    let ids = drafts(&mut a, 1);
+    b.sync();
+    a.remote.issue(&ids[0]).unwrap();
+    b.replica.edit_invoice(&ids[0], InvoiceEdit { notes: Some("typed offline".into()), ..Default::default() }).unwrap();
+    let report = b.sync();
+    assert_eq!(report.amendments, 1);
+    let issued = b.replica.invoice(&ids[0]).unwrap();
+    assert_eq!(issued["status"], "issued");
+    assert_ne!(issued["notes"], "typed offline", "the issued invoice is not changed");
+    let conflicts = b.replica.conflicts().unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    let draft = conflicts[0]["document_id"].as_str().unwrap();
+    let amended = b.replica.invoice(draft).unwrap();
+    assert!(amended["notes"].as_str().unwrap().starts_with("typed offline"), "nothing typed is lost: {amended}");
+    assert_eq!(amended["status"], "draft");
+    // The amendment reached the server too.
+    assert_eq!(server.get(&server.owner_key, &format!("/v1/invoices/{draft}"))["status"], "draft");
+    assert_converged(&server, &[&b], &ids);
+}
+
+fn a_team_member_cannot_change_another_users_draft(db: Db) {
+    let server = Server::start(db);
+    let mut owner = Device::new(&server, &server.owner_key);
+    let ids = drafts(&mut owner, 1);
+    let member_key = server.user("member@e2e.example", Role::TeamMember);
+    let mut member = Device::new(&server, &member_key);
+    let report = member.sync();
+    assert!(member.replica.invoice(&ids[0]).is_err(), "a team member does not even receive others' invoices");
+    assert!(report.pulled <= 1, "only the customer: {report:?}");
+    // A forged push of the owner's draft, edited, is refused and changes nothing.
+    owner.replica.edit_invoice(&ids[0], InvoiceEdit { notes: Some("not yours".into()), ..Default::default() }).unwrap();
+    let before = server.get(&server.owner_key, &format!("/v1/invoices/{}", ids[0]));
+    let bytes = owner.replica.document_bytes(&ids[0]).unwrap().unwrap();
+    let result = member.remote.push(&remit_client::remote::PushRequest {
+        documents: vec![remit_client::remote::PushDocument {
+            kind: "invoice".into(),
+            id: ids[0].clone(),
+            document: bytes,
+        }],
+        facts: vec![],
+    });
+    let outcome = &result.unwrap().documents[0];
+    assert_eq!((outcome.status.as_str(), outcome.code.as_deref()), ("rejected", Some("forbidden")), "{outcome:?}");
+    assert_eq!(server.get(&server.owner_key, &format!("/v1/invoices/{}", ids[0])), before);
+}
+
+both_stores!(
+    random_concurrent_edits_converge,
+    an_offline_device_catches_up_after_1000_edits,
+    one_draft_issued_from_two_devices_gets_one_number,
+    edits_concurrent_with_an_issue_become_an_amendment,
+    a_team_member_cannot_change_another_users_draft,
+);
