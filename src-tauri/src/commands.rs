@@ -6,13 +6,13 @@ use serde::Serialize;
 /// What the UI receives when a command fails.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommandError {
-    pub code: &'static str,
+    pub code: String,
     pub message: String,
 }
 
 impl From<remit_client::Error> for CommandError {
     fn from(err: remit_client::Error) -> Self {
-        Self { code: err.code(), message: err.to_string() }
+        Self { code: err.code().to_owned(), message: err.to_string() }
     }
 }
 
@@ -41,6 +41,6 @@ mod tests {
         assert_eq!(err["code"], "validation_failed");
         assert!(err["message"].as_str().unwrap().contains("tax_rate"));
         let err = quote(serde_json::json!({"currency": "XYZ", "line_items": []})).unwrap_err();
-        assert_eq!((err.code, err.message.contains("XYZ")), ("invalid_request", true));
+        assert_eq!((err.code.as_str(), err.message.contains("XYZ")), ("invalid_request", true));
     }
 }

@@ -56,6 +56,7 @@ pub async fn register(
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "a malformed query"),
         (status = 429, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn changes(
