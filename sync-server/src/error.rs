@@ -39,6 +39,12 @@ pub(crate) fn db_error(e: sqlx::Error) -> Error {
     Error::Database(e)
 }
 
+/// A document inserted by a concurrent writer first: the change is stale and retried (it
+/// then finds the document and merges into it).
+pub(crate) fn stale_if_unique(e: sqlx::Error) -> Error {
+    if e.as_database_error().is_some_and(|d| d.is_unique_violation()) { Error::Stale } else { Error::Database(e) }
+}
+
 /// A unique-constraint violation becomes a conflict with a message the user understands.
 pub(crate) fn unique_or(e: sqlx::Error, conflict: &str) -> Error {
     if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {

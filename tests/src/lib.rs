@@ -148,6 +148,11 @@ impl Device {
         Device { replica, remote, dir }
     }
 
+    /// The replica's data directory (for the `remit` CLI's `--data-dir`).
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     pub fn sync(&mut self) -> remit_client::replica::SyncReport {
         self.replica.sync_once(&self.remote, 0).unwrap()
     }

@@ -86,7 +86,7 @@ pub(super) async fn apply(
             .bind(feed)
             .execute(&mut *conn)
             .await
-            .map_err(db_error)?;
+            .map_err(crate::error::stale_if_unique)?;
         }
         Write::Document { id, bytes, expected: Some(version), .. } => {
             let done = sqlx::query(

@@ -113,6 +113,16 @@ pub async fn push(
     Ok(PushResult { documents, facts })
 }
 
+/// A new document's id must not be taken by a document of another kind.
+async fn fresh_id(state: &AppState, principal: &Principal, id: Uuid, kind: &str) -> Result<(), Problem> {
+    for other in ["invoice", "customer", "product"].into_iter().filter(|k| *k != kind) {
+        if state.store.document(principal.tenant_id, other, id).await?.is_some() {
+            return Err(invalid(format!("id {id} is a {other}, not a {kind}")));
+        }
+    }
+    Ok(())
+}
+
 /// The server's document with the device's merged in, and whether that added anything.
 fn merged(server: Option<&[u8]>, incoming: &[u8]) -> Result<(AutoCommit, bool), Problem> {
     let mut theirs =
@@ -136,6 +146,7 @@ async fn push_document(
 ) -> Result<(), Problem> {
     let id = Uuid::try_parse(&d.id).map_err(|_| invalid("id: not a UUID"))?;
     let bytes = STANDARD.decode(&d.document).map_err(|_| invalid("document: not base64"))?;
+
     match d.kind.as_str() {
         "invoice" => push_invoice(state, principal, ctx, device, id, &bytes).await,
         "customer" => push_customer(state, principal, ctx, device, id, &bytes).await,
@@ -168,6 +179,9 @@ async fn push_invoice(
 ) -> Result<(), Problem> {
     let tenant = principal.tenant_id;
     let stored = state.store.document(tenant, invoices::KIND, id).await?;
+    if stored.is_none() {
+        fresh_id(state, principal, id, invoices::KIND).await?;
+    }
     let (mut doc, changed) = merged(stored.as_ref().map(|s| s.bytes.as_slice()), bytes)?;
     if !changed {
         return Ok(());
@@ -223,6 +237,9 @@ async fn push_customer(
 ) -> Result<(), Problem> {
     let tenant = principal.tenant_id;
     let stored = state.store.document(tenant, customers::KIND, id).await?;
+    if stored.is_none() {
+        fresh_id(state, principal, id, customers::KIND).await?;
+    }
     let (mut doc, changed) = merged(stored.as_ref().map(|s| s.bytes.as_slice()), bytes)?;
     if !changed {
         return Ok(());
