@@ -47,6 +47,8 @@ pub struct AppState {
     pub mailer: Arc<mail::Mailer>,
     /// The sender of invoice emails.
     pub mail_from: String,
+    /// Feed pages shared by devices that wake together (`sync::PageMemo`).
+    pub sync_pages: Arc<sync::PageMemo>,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
             signing_key: Arc::default(),
             mailer: Arc::new(mail::Mailer::Folder(mail::DEFAULT_OUTBOX.into())),
             mail_from: config::DEFAULT_MAIL_FROM.to_owned(),
+            sync_pages: Arc::default(),
         }
     }
 }

@@ -209,18 +209,22 @@ fn main() {
     let mut a = device(&base, &small);
     let id = seed(&mut a, 1).remove(0);
     let stop = Arc::new(AtomicBool::new(false));
-    let idle = idle_watchers(&base, &small, 98, &stop);
+    let idle_count = std::env::var("BENCH_IDLE").ok().and_then(|v| v.parse().ok()).unwrap_or(98);
+    let idle = idle_watchers(&base, &small, idle_count, &stop);
     let (tx, rx) = mpsc::channel();
     let mut b = device(&base, &small);
     b.replica.sync_once(&b.remote, 0).unwrap();
     let bw = watcher(b, id.clone(), stop.clone(), tx);
     std::thread::sleep(Duration::from_millis(500));
     let mut latencies = Vec::new();
+    let (mut local, mut pushed) = (Vec::new(), Vec::new());
     for n in 0..200 {
         let text = format!("edit {n}");
         let t0 = Instant::now();
         a.replica.edit_invoice(&id, InvoiceEdit { notes: Some(text.clone()), ..Default::default() }).unwrap();
+        local.push(t0.elapsed());
         a.replica.sync_once(&a.remote, 0).unwrap();
+        pushed.push(t0.elapsed());
         loop {
             let (notes, at) = rx.recv_timeout(Duration::from_secs(10)).expect("B saw the edit");
             if notes == text {
@@ -230,6 +234,14 @@ fn main() {
         }
     }
     latencies.sort();
+    local.sort();
+    pushed.sort();
+    eprintln!(
+        "A: local edit p50 {}, edit + sync done p50 {} p99 {}",
+        ms(percentile(&local, 50)),
+        ms(percentile(&pushed, 50)),
+        ms(percentile(&pushed, 99))
+    );
     println!(
         "| edit on A visible on B, 100 devices connected ({} edits) | p50 {}, p99 {} | p99 < 15 ms |",
         latencies.len(),

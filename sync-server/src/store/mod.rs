@@ -466,8 +466,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn device(&self, tenant: TenantId, device: Uuid) -> Result<Option<feed::DeviceRecord>>;
 
     /// Wakes whoever waits for a tenant's feed to move (a hint: it may repeat or come late;
-    /// readers always re-read the feed).
-    fn feed_events(&self) -> tokio::sync::broadcast::Receiver<TenantId>;
+    /// readers always re-read the feed), and counts the moves.
+    fn feed_signal(&self) -> feed::FeedSignal;
 
     /// A document of the tenant with its version; `kind` must match.
     async fn document(

@@ -28,7 +28,7 @@ pub const APP_ROLE: &str = "remit_app";
 pub struct PgStore {
     pool: PgPool,
     principals: Arc<PrincipalCache>,
-    feed_tx: tokio::sync::broadcast::Sender<TenantId>,
+    feed: super::feed::FeedSignal,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/server-postgres");
@@ -49,9 +49,9 @@ impl PgStore {
         let app = owner.username(APP_ROLE);
         let pool = PgPoolOptions::new().max_connections(max_connections).connect_with(app).await.map_err(db_error)?;
         let principals = Arc::new(PrincipalCache::default());
-        let feed_tx = tokio::sync::broadcast::channel(1024).0;
-        super::principal_cache::spawn_listener(pool.clone(), &principals, feed_tx.clone());
-        Ok(Self { pool, principals, feed_tx })
+        let feed = super::feed::FeedSignal::default();
+        super::principal_cache::spawn_listener(pool.clone(), &principals, feed.clone());
+        Ok(Self { pool, principals, feed })
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -291,8 +291,7 @@ impl Store for PgStore {
         }
         tx.commit().await.map_err(db_error)?;
         if moves {
-            // This node's waiters at once; other nodes hear `remit_feed`.
-            let _ = self.feed_tx.send(tenant);
+            self.feed.moved(tenant);
         }
         Ok(number)
     }
@@ -338,8 +337,8 @@ impl Store for PgStore {
         Ok(out)
     }
 
-    fn feed_events(&self) -> tokio::sync::broadcast::Receiver<TenantId> {
-        self.feed_tx.subscribe()
+    fn feed_signal(&self) -> super::feed::FeedSignal {
+        self.feed.clone()
     }
 
     async fn document(

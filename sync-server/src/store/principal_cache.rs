@@ -32,7 +32,7 @@ pub const CHANNEL: &str = "remit_auth";
 /// A tenant's change feed moved (sync-server/src/store/feed_postgres.rs): the same connection
 /// hears it and wakes this node's waiting devices.
 pub const FEED_CHANNEL: &str = "remit_feed";
-type Feed = tokio::sync::broadcast::Sender<TenantId>;
+type Feed = super::feed::FeedSignal;
 const TTL: Duration = Duration::from_secs(60);
 /// Beyond this many credentials the cache starts over rather than growing without bound.
 const CAPACITY: usize = 100_000;
@@ -140,7 +140,7 @@ async fn listen(pool: &PgPool, weak: &Weak<PrincipalCache>, feed: &Feed) -> Resu
             Err(_elapsed) => {}
             Ok(Ok(Some(note))) if note.channel() == FEED_CHANNEL => {
                 if let Ok(tenant) = TenantId::parse(note.payload()) {
-                    let _ = feed.send(tenant);
+                    feed.moved(tenant);
                 }
             }
             Ok(Ok(Some(note))) => match TenantId::parse(note.payload()) {

@@ -20,7 +20,7 @@ use crate::error::{Error, Result, db_error};
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
-    feed_tx: tokio::sync::broadcast::Sender<TenantId>,
+    feed: super::feed::FeedSignal,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/server-sqlite");
@@ -43,7 +43,7 @@ impl SqliteStore {
         }
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(db_error)?;
         MIGRATOR.run(&pool).await.map_err(|e| Error::Config(format!("SQLite migrations failed: {e}")))?;
-        Ok(Self { pool, feed_tx: tokio::sync::broadcast::channel(1024).0 })
+        Ok(Self { pool, feed: super::feed::FeedSignal::default() })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -281,8 +281,7 @@ impl Store for SqliteStore {
         }
         tx.commit().await.map_err(db_error)?;
         if moves {
-            // Nobody listening is fine: a wake-up, not a message.
-            let _ = self.feed_tx.send(tenant);
+            self.feed.moved(tenant);
         }
         Ok(number)
     }
@@ -317,8 +316,8 @@ impl Store for SqliteStore {
         super::feed_sqlite::get(&mut conn, tenant, device).await
     }
 
-    fn feed_events(&self) -> tokio::sync::broadcast::Receiver<TenantId> {
-        self.feed_tx.subscribe()
+    fn feed_signal(&self) -> super::feed::FeedSignal {
+        self.feed.clone()
     }
 
     async fn document(

@@ -9,11 +9,14 @@
 
 pub mod push;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use remit_core::TenantId;
 use remit_core::lifecycle::{Fact, FactKind};
 use remit_core::rbac::{Action, Target};
 use serde::{Deserialize, Serialize};
@@ -176,7 +179,7 @@ pub async fn pull(
     let after = parse_cursor(cursor)?;
     let limit = i64::from(limit.clamp(1, 1000));
     // Subscribe before reading, so a change committed in between still wakes us.
-    let mut events = state.store.feed_events();
+    let mut events = state.store.feed_signal().subscribe();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(wait.min(MAX_WAIT_SECONDS));
     loop {
         let page = read_page(state, principal, after, limit).await?;
@@ -204,30 +207,75 @@ pub async fn pull(
     }
 }
 
+/// A page of the feed as stored, before each reader's permissions filter it.
+#[derive(Debug)]
+struct RawPage {
+    rows: Vec<FeedRow>,
+    facts: HashMap<Uuid, Vec<String>>,
+}
+
+type PageKey = (TenantId, u64, i64, Uuid, i64);
+
+/// Pages recently read, by tenant, feed version, cursor and limit. When a tenant's feed moves,
+/// every device waiting on it wakes at once with the same cursor; they share one read instead
+/// of each querying the database. A page is only reused while the tenant's feed version is the
+/// one it was read at (the version moves before the waiters are woken).
+#[derive(Debug, Default)]
+pub struct PageMemo {
+    pages: Mutex<HashMap<PageKey, Arc<RawPage>>>,
+}
+
+const MEMO_PAGES: usize = 256;
+
+impl PageMemo {
+    fn get(&self, key: &PageKey) -> Option<Arc<RawPage>> {
+        self.pages.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(key).cloned()
+    }
+
+    fn put(&self, key: PageKey, page: Arc<RawPage>) {
+        let mut pages = self.pages.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if pages.len() >= MEMO_PAGES {
+            pages.clear();
+        }
+        pages.insert(key, page);
+    }
+}
+
+async fn raw_page(state: &AppState, tenant: TenantId, after: (i64, Uuid), limit: i64) -> Result<Arc<RawPage>, Problem> {
+    // The version is read first: a commit after it can only make the page read below newer.
+    let key = (tenant, state.store.feed_signal().version(tenant), after.0, after.1, limit);
+    if let Some(page) = state.sync_pages.get(&key) {
+        return Ok(page);
+    }
+    let rows = state.store.feed(tenant, after, limit).await?;
+    let invoices: Vec<Uuid> = rows.iter().filter(|r| r.kind == "invoice").map(|r| r.id).collect();
+    let mut facts: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for (invoice, body) in state.store.facts_of(tenant, &invoices).await? {
+        facts.entry(invoice).or_default().push(body);
+    }
+    let page = Arc::new(RawPage { rows, facts });
+    state.sync_pages.put(key, page.clone());
+    Ok(page)
+}
+
 async fn read_page(
     state: &AppState,
     principal: &Principal,
     after: (i64, Uuid),
     limit: i64,
 ) -> Result<ChangesPage, Problem> {
-    let tenant = principal.tenant_id;
-    let rows = state.store.feed(tenant, after, limit).await?;
-    let invoices: Vec<Uuid> = rows.iter().filter(|r| r.kind == "invoice").map(|r| r.id).collect();
-    let mut facts: std::collections::HashMap<Uuid, Vec<String>> = std::collections::HashMap::new();
-    for (invoice, body) in state.store.facts_of(tenant, &invoices).await? {
-        facts.entry(invoice).or_default().push(body);
-    }
-    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= limit;
-    let next = rows.last().map_or(after, |r| (r.seq, r.id));
-    let mut changes = Vec::with_capacity(rows.len());
-    for row in rows {
-        let bodies = facts.remove(&row.id).unwrap_or_default();
+    let raw = raw_page(state, principal.tenant_id, after, limit).await?;
+    let more = i64::try_from(raw.rows.len()).unwrap_or(i64::MAX) >= limit;
+    let next = raw.rows.last().map_or(after, |r| (r.seq, r.id));
+    let mut changes = Vec::with_capacity(raw.rows.len());
+    for row in &raw.rows {
+        let bodies = raw.facts.get(&row.id).map(Vec::as_slice).unwrap_or_default();
         let parsed: Vec<Fact> = bodies.iter().filter_map(|b| serde_json::from_str(b).ok()).collect();
-        if !readable(principal, &row, &parsed) {
+        if !readable(principal, row, &parsed) {
             continue;
         }
         changes.push(Change {
-            kind: row.kind,
+            kind: row.kind.clone(),
             id: row.id.to_string(),
             document: STANDARD.encode(&row.bytes),
             facts: bodies.iter().filter_map(|b| serde_json::from_str(b).ok()).collect(),

@@ -151,6 +151,15 @@ impl Replica {
         Ok(out)
     }
 
+    /// `write` without waiting for the disk (WAL, `synchronous = NORMAL`): for what can be
+    /// fetched again, never for what a person typed.
+    fn write_relaxed<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL").map_err(db)?;
+        let out = self.write(f);
+        self.conn.pragma_update(None, "synchronous", "FULL").map_err(db)?;
+        out
+    }
+
     /// The conflict list: what needs a person, oldest first.
     pub fn conflicts(&self) -> Result<Vec<serde_json::Value>> {
         let mut stmt = self

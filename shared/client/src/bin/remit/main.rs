@@ -49,7 +49,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Exchanges changes with the server: pull, push, pull. `--watch` keeps syncing live.
+    /// Exchanges changes with the server: push, then pull. `--watch` keeps syncing live.
     Sync {
         #[arg(long)]
         watch: bool,
