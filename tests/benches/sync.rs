@@ -14,7 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use remit_client::remote::Remote;
-use remit_client::replica::{InvoiceEdit, NewCustomer, NewInvoice, Replica};
+use remit_client::replica::{InvoiceEdit, NewCustomer, NewInvoice, Replica, SyncReport};
 use remit_core::{TenantId, UserId};
 
 struct ServerProcess {
@@ -137,27 +137,25 @@ fn secs(d: Duration) -> String {
     format!("{}.{:02} s", hundredths / 100, hundredths % 100)
 }
 
-/// Devices that only hold a live pull open, waking on every change, like idle apps.
+/// Devices that only hold the live channel open, receiving every change, like idle apps.
 fn idle_watchers(base: &str, key: &str, n: usize, stop: &Arc<AtomicBool>) -> Vec<std::thread::JoinHandle<()>> {
     (0..n)
         .map(|_| {
             let remote = Remote::new(base, key, &uuid::Uuid::now_v7().to_string()).unwrap();
             remote.register_device("idle bench device").unwrap();
+            let mut live = remote.live("").unwrap().expect("a plain-HTTP server has the live channel");
             let stop = stop.clone();
             std::thread::spawn(move || {
-                let mut cursor = String::new();
                 while !stop.load(Ordering::Relaxed) {
-                    if let Ok(page) = remote.changes(&cursor, 200, 25) {
-                        cursor = page.next_cursor;
-                    }
+                    let _ = live.next(Duration::from_millis(200)).unwrap();
                 }
             })
         })
         .collect()
 }
 
-/// A device syncing live that reports each new value of the invoice's notes with the time it
-/// saw it.
+/// A device on the live channel that reports each new value of the invoice's notes with the
+/// time it saw it.
 fn watcher(
     mut d: Device,
     id: String,
@@ -165,9 +163,11 @@ fn watcher(
     seen: mpsc::Sender<(String, Instant)>,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
+        let mut live = d.remote.live(&d.replica.cursor().unwrap()).unwrap().unwrap();
         let mut last = String::new();
         while !stop.load(Ordering::Relaxed) {
-            d.replica.sync_once(&d.remote, 25).unwrap();
+            let Some(page) = live.next(Duration::from_millis(200)).unwrap() else { continue };
+            d.replica.apply_page(&page, &mut SyncReport::default()).unwrap();
             let notes = d.replica.invoice(&id).unwrap()["notes"].as_str().unwrap_or_default().to_owned();
             if notes != last {
                 let _ = seen.send((notes.clone(), Instant::now()));
@@ -223,7 +223,7 @@ fn main() {
         let t0 = Instant::now();
         a.replica.edit_invoice(&id, InvoiceEdit { notes: Some(text.clone()), ..Default::default() }).unwrap();
         local.push(t0.elapsed());
-        a.replica.sync_once(&a.remote, 0).unwrap();
+        a.replica.push_pending(&a.remote).unwrap();
         pushed.push(t0.elapsed());
         loop {
             let (notes, at) = rx.recv_timeout(Duration::from_secs(10)).expect("B saw the edit");
@@ -237,7 +237,7 @@ fn main() {
     local.sort();
     pushed.sort();
     eprintln!(
-        "A: local edit p50 {}, edit + sync done p50 {} p99 {}",
+        "A: local edit p50 {}, edit + push done p50 {} p99 {}",
         ms(percentile(&local, 50)),
         ms(percentile(&pushed, 50)),
         ms(percentile(&pushed, 99))
@@ -265,7 +265,7 @@ fn main() {
         let text = format!("broadcast {n}");
         let t0 = Instant::now();
         a.replica.edit_invoice(&id, InvoiceEdit { notes: Some(text.clone()), ..Default::default() }).unwrap();
-        a.replica.sync_once(&a.remote, 0).unwrap();
+        a.replica.push_pending(&a.remote).unwrap();
         let mut got = 0;
         while got < 50 {
             let (notes, at) = rx.recv_timeout(Duration::from_secs(10)).expect("every watcher saw the edit");
@@ -283,14 +283,11 @@ fn main() {
         ms(percentile(&fanout, 99))
     );
     stop.store(true, Ordering::Relaxed);
-    // Wake the long pulls so their threads see `stop`.
-    a.replica.edit_invoice(&id, InvoiceEdit { notes: Some("stop".into()), ..Default::default() }).unwrap();
-    a.replica.sync_once(&a.remote, 0).unwrap();
     for h in idle.into_iter().chain(watchers).chain([bw]) {
         h.join().unwrap();
     }
 
-    // Server memory with 1,000 devices holding a live pull open.
+    // Server memory with 1,000 devices holding the live channel open.
     let pid = server.child.id();
     let before = vm_rss_kib(pid);
     let stop = Arc::new(AtomicBool::new(false));
@@ -298,13 +295,11 @@ fn main() {
     std::thread::sleep(Duration::from_secs(3));
     let during = vm_rss_kib(pid);
     println!(
-        "| server memory, 1,000 devices connected (live pull open) | {} MiB resident ({} MiB before they connected) | reported |",
+        "| server memory, 1,000 devices connected (live channel open) | {} MiB resident ({} MiB before they connected) | reported |",
         during / 1024,
         before / 1024
     );
     stop.store(true, Ordering::Relaxed);
-    a.replica.edit_invoice(&id, InvoiceEdit { notes: Some("stop again".into()), ..Default::default() }).unwrap();
-    a.replica.sync_once(&a.remote, 0).unwrap();
     for h in held {
         h.join().unwrap();
     }

@@ -236,4 +236,27 @@ both_stores!(
     one_draft_issued_from_two_devices_gets_one_number,
     edits_concurrent_with_an_issue_become_an_amendment,
     a_team_member_cannot_change_another_users_draft,
+    the_live_channel_brings_changes_as_they_happen,
 );
+
+fn the_live_channel_brings_changes_as_they_happen(db: Db) {
+    let server = Server::start(db);
+    let mut a = Device::new(&server, &server.owner_key);
+    let mut b = Device::new(&server, &server.owner_key);
+    let ids = drafts(&mut a, 1);
+    b.sync();
+    let mut live =
+        b.remote.live(&b.replica.cursor().unwrap()).unwrap().expect("a plain-HTTP server has the live channel");
+    assert!(live.next(std::time::Duration::from_millis(300)).unwrap().is_none(), "nothing new yet");
+    a.replica.edit_invoice(&ids[0], InvoiceEdit { notes: Some("live".into()), ..Default::default() }).unwrap();
+    a.replica.push_pending(&a.remote).unwrap();
+    let page = live.next(std::time::Duration::from_secs(5)).unwrap().expect("the change arrives");
+    b.replica.apply_page(&page, &mut Default::default()).unwrap();
+    assert_eq!(b.replica.invoice(&ids[0]).unwrap()["notes"], "live");
+    // The cursor moved with the page: a pull now has nothing more.
+    assert_eq!(b.sync().pulled, 0);
+    // A device that is not registered gets no socket.
+    let stranger =
+        remit_client::remote::Remote::new(&server.base, &server.owner_key, &uuid::Uuid::now_v7().to_string()).unwrap();
+    assert!(stranger.live("").is_err());
+}

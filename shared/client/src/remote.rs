@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 pub const PROTOCOL_VERSION: &str = "1";
 
 /// One changed document from the feed (`GET /v1/sync/changes`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Change {
     pub kind: String,
     pub id: String,
@@ -21,7 +21,7 @@ pub struct Change {
     pub facts: Vec<Value>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ChangesPage {
     pub changes: Vec<Change>,
     pub next_cursor: String,
@@ -143,9 +143,61 @@ impl Remote {
         self.send(self.http.get(format!("{}{path}", self.base)))?.json().map_err(network)
     }
 
+    /// The live channel (`GET /v1/sync/live`, a WebSocket) from `cursor`. Plain `http://`
+    /// servers only for now: over HTTPS the caller keeps using `changes` with `wait`.
+    pub fn live(&self, cursor: &str) -> Result<Option<Live>> {
+        use tungstenite::client::IntoClientRequest;
+        let Some(rest) = self.base.strip_prefix("http://") else { return Ok(None) };
+        let url = format!("ws://{rest}/v1/sync/live?cursor={cursor}");
+        let mut request = url.into_client_request().map_err(|e| Error::Network(e.to_string()))?;
+        let headers = request.headers_mut();
+        for (name, value) in [
+            ("authorization", format!("Bearer {}", self.token)),
+            ("remit-device", self.device.clone()),
+            ("remit-sync-version", PROTOCOL_VERSION.to_owned()),
+        ] {
+            let value = value.parse().map_err(|_| Error::BadArgument(format!("{name}: not a valid header value")))?;
+            headers.insert(name, value);
+        }
+        let (socket, _) = tungstenite::connect(request).map_err(|e| Error::Network(e.to_string()))?;
+        Ok(Some(Live { socket }))
+    }
+
     /// `POST /v1/invoices/{id}/issue`: the server numbers the invoice in its own transaction.
     pub fn issue(&self, invoice: &str) -> Result<Value> {
         let url = format!("{}/v1/invoices/{invoice}/issue", self.base);
         self.send(self.http.post(url))?.json().map_err(network)
+    }
+}
+
+/// An open live channel: pages of changes as the server sends them.
+#[derive(Debug)]
+pub struct Live {
+    socket: tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>,
+}
+
+impl Live {
+    /// The next page, or `None` when nothing came within `timeout` (the socket stays usable).
+    pub fn next(&mut self, timeout: Duration) -> Result<Option<ChangesPage>> {
+        if let tungstenite::stream::MaybeTlsStream::Plain(stream) = self.socket.get_mut() {
+            stream.set_read_timeout(Some(timeout)).map_err(|e| Error::Network(e.to_string()))?;
+        }
+        loop {
+            match self.socket.read() {
+                Ok(tungstenite::Message::Text(text)) => {
+                    return serde_json::from_str(&text).map(Some).map_err(|e| Error::Network(e.to_string()));
+                }
+                Ok(tungstenite::Message::Close(_)) => {
+                    return Err(Error::Network("the server closed the live channel".into()));
+                }
+                Ok(_) => {}
+                Err(tungstenite::Error::Io(e))
+                    if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+                {
+                    return Ok(None);
+                }
+                Err(e) => return Err(Error::Network(e.to_string())),
+            }
+        }
     }
 }

@@ -120,6 +120,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/settings/company", get(settings::get).put(settings::put))
         .route("/v1/sync/devices/{id}", axum::routing::put(sync::register))
         .route("/v1/sync/changes", get(sync::changes))
+        .route("/v1/sync/live", get(sync::live))
         .route("/v1/sync/push", axum::routing::post(sync::push))
         .route("/v1/reports/aging", get(reports::aging))
         .route("/v1/reports/sales", get(reports::sales))

@@ -1,8 +1,10 @@
 //! `/v1/sync/*` (docs/sync-protocol.md): handlers over `crate::sync`.
 
 use axum::Json;
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use axum::response::Response;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -90,4 +92,29 @@ pub async fn push(
 ) -> Result<Json<PushResult>, Problem> {
     let device = sync::device(&state, &principal, &headers).await?;
     Ok(Json(sync::push::push(&state, &principal, &ctx, device, body).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LiveQuery {
+    cursor: Option<String>,
+}
+
+/// The live channel as a WebSocket (docs/sync-protocol.md). Not in the OpenAPI document, which
+/// describes request and response, not sockets.
+pub async fn live(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<LiveQuery>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, Problem> {
+    sync::device(&state, &principal, &headers).await?;
+    let after = sync::parse_cursor(q.cursor.as_deref())?;
+    let upgrade = upgrade.map_err(|e| {
+        Problem::new(axum::http::StatusCode::BAD_REQUEST, "websocket_required", format!("open a WebSocket here: {e}"))
+    })?;
+    // Small buffers: a connected device mostly waits, and a thousand of them should cost
+    // little memory; a large page is written through regardless of the buffer.
+    let upgrade = upgrade.read_buffer_size(4096).write_buffer_size(16 * 1024);
+    Ok(upgrade.on_upgrade(move |socket| sync::live::serve(socket, state, principal, after)))
 }

@@ -12,7 +12,8 @@ async fn the_openapi_document_describes_every_route() {
     assert_eq!(doc["openapi"], "3.1.0");
     let mut paths: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
     paths.sort_unstable();
-    // Every API route of `routes::router()` but those serving this description and /metrics.
+    // Every API route of `routes::router()` but those serving this description, /metrics and
+    // the live channel (a WebSocket, described in docs/sync-protocol.md).
     assert_eq!(
         paths,
         [

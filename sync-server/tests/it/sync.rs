@@ -70,6 +70,15 @@ pub async fn devices_are_per_user_and_required(h: Harness) {
         .await
         .unwrap();
     assert_eq!(code(old).await, (StatusCode::BAD_REQUEST, "sync_version_unsupported".into()));
+    // The live channel is a WebSocket; a plain GET is told so, as problem+json.
+    let plain = Client::new()
+        .get(format!("{}/v1/sync/live", office.base))
+        .bearer_auth(office.key(Role::Manager))
+        .header("Remit-Device", &device)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(code(plain).await, (StatusCode::BAD_REQUEST, "websocket_required".into()));
     // An empty feed answers after `wait` at the latest, not at once and not never.
     let started = std::time::Instant::now();
     let waited = changes(Role::Manager, Some(device), "?wait=1").await.unwrap();

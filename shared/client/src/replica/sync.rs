@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{Replica, db, now, save_document};
 use crate::error::{Error, Result};
-use crate::remote::{Change, PushDocument, PushRequest, Remote};
+use crate::remote::{Change, ChangesPage, PushDocument, PushRequest, Remote};
 use remit_core::lifecycle::{Fact, FactKind};
 use remit_core::{Customer, Invoice, InvoiceId, LineItemId, TenantId, UserId};
 
@@ -153,6 +153,16 @@ impl Replica {
         loop {
             let page = remote.changes(&self.cursor()?, PAGE, wait)?;
             wait = 0;
+            self.apply_page(&page, report)?;
+            if !page.more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Saves a page of pulled changes (from a pull or the live channel) with the new cursor.
+    pub fn apply_page(&mut self, page: &ChangesPage, report: &mut SyncReport) -> Result<()> {
+        {
             let user = self.device.user_id;
             // What a pull saves can always be pulled again (the cursor is in the same
             // transaction), so it skips the fsync a typed edit gets: it survives a crash of
@@ -173,10 +183,15 @@ impl Replica {
                 Ok(())
             })?;
             report.pulled += page.changes.len();
-            if !page.more {
-                return Ok(());
-            }
+            Ok(())
         }
+    }
+
+    /// Pushes what changed here, if anything (the live loop's half of a sync).
+    pub fn push_pending(&mut self, remote: &Remote) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        self.push_all(remote, &mut report)?;
+        Ok(report)
     }
 
     fn push_all(&mut self, remote: &Remote, report: &mut SyncReport) -> Result<()> {

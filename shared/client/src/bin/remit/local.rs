@@ -321,7 +321,8 @@ fn report_line(r: &SyncReport) -> String {
     )
 }
 
-/// One sync, or with `watch` a sync loop that waits on the server for changes.
+/// One sync, or with `watch` a live loop: local changes are pushed within a second, and the
+/// server's arrive over the live channel (a WebSocket; a held pull where there is none).
 pub fn sync(dir: &Path, watch: bool, json: bool) -> anyhow::Result<String> {
     let mut replica = Replica::open(dir)?;
     let remote = remote(dir, &replica)?;
@@ -329,16 +330,48 @@ pub fn sync(dir: &Path, watch: bool, json: bool) -> anyhow::Result<String> {
         let r = replica.sync_once(&remote, 0)?;
         return if json { pretty(&r) } else { Ok(format!("Synced: {}", report_line(&r))) };
     }
+    let say = |r: &SyncReport| -> anyhow::Result<()> {
+        if *r == SyncReport::default() {
+        } else if json {
+            println!("{}", serde_json::to_string(r)?);
+        } else {
+            println!("{} synced: {}", chrono::Utc::now().format("%H:%M:%S"), report_line(r));
+        }
+        Ok(())
+    };
     loop {
-        match replica.sync_once(&remote, 25) {
-            Ok(r) if r == SyncReport::default() => {}
-            Ok(r) if json => println!("{}", serde_json::to_string(&r)?),
-            Ok(r) => println!("{} synced: {}", chrono::Utc::now().format("%H:%M:%S"), report_line(&r)),
-            // Offline or refused: say so, and try again shortly.
-            Err(e) => {
-                eprintln!("remit: sync failed, retrying in 5 s: {e}");
-                std::thread::sleep(std::time::Duration::from_secs(5));
+        // Offline or refused: say so, and try again shortly.
+        if let Err(e) = watch_once(&mut replica, &remote, &say) {
+            eprintln!("remit: sync failed, retrying in 5 s: {e}");
+            std::thread::sleep(std::time::Duration::from_secs(5));
+        }
+    }
+}
+
+/// Syncs, then follows the live channel until it closes (the server closes it every few
+/// minutes so the credential is checked again) or fails.
+fn watch_once(
+    replica: &mut Replica,
+    remote: &Remote,
+    say: &dyn Fn(&SyncReport) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    say(&replica.sync_once(remote, 0)?)?;
+    let Some(mut live) = remote.live(&replica.cursor()?)? else {
+        loop {
+            say(&replica.sync_once(remote, 25)?)?;
+        }
+    };
+    loop {
+        say(&replica.push_pending(remote)?)?;
+        if let Some(page) = live.next(std::time::Duration::from_secs(1))? {
+            let mut report = SyncReport::default();
+            replica.apply_page(&page, &mut report)?;
+            if report.amendments > 0 {
+                // Edits concurrent with an issue became drafts: send them now.
+                let pushed = replica.push_pending(remote)?;
+                report.pushed_documents += pushed.pushed_documents;
             }
+            say(&report)?;
         }
     }
 }

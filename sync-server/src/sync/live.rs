@@ -1,0 +1,62 @@
+//! `GET /v1/sync/live`: the live channel as a WebSocket. After the upgrade the server sends a
+//! text message with a `ChangesPage` whenever the tenant's feed moves past the device's
+//! cursor (and at once for what it missed), advancing the cursor as it sends. The device only
+//! reads; it pushes over `POST /v1/sync/push`. The socket is closed after `LIFETIME` so that a
+//! long-lived connection re-authenticates (a revoked key stops receiving within that time).
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use uuid::Uuid;
+
+use super::read_page;
+use crate::AppState;
+use crate::store::Principal;
+
+pub const LIFETIME: Duration = Duration::from_secs(300);
+const PAGE: i64 = 500;
+
+pub async fn serve(mut socket: WebSocket, state: AppState, principal: Principal, mut after: (i64, Uuid)) {
+    let mut events = state.store.feed_signal().subscribe();
+    let deadline = tokio::time::Instant::now() + LIFETIME;
+    loop {
+        let page = match read_page(&state, &principal, after, PAGE).await {
+            Ok(page) => page,
+            Err(problem) => {
+                tracing::warn!(code = problem.code, "sync live: reading the feed failed; closing");
+                return;
+            }
+        };
+        if let Ok(next) = super::parse_cursor(Some(&page.next_cursor))
+            && next != after
+        {
+            after = next;
+            let Ok(text) = serde_json::to_string(&page) else { return };
+            if socket.send(Message::Text(text.into())).await.is_err() {
+                return;
+            }
+        }
+        if page.more {
+            continue;
+        }
+        // Until this tenant's feed moves, the device goes, or the lifetime ends.
+        loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Ok(t) if t == principal.tenant_id => break,
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
+                message = socket.recv() => match message {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                    Some(Ok(_)) => {}
+                },
+                () = tokio::time::sleep_until(deadline) => {
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
+            }
+        }
+    }
+}
