@@ -237,6 +237,7 @@ both_stores!(
     edits_concurrent_with_an_issue_become_an_amendment,
     a_team_member_cannot_change_another_users_draft,
     the_live_channel_brings_changes_as_they_happen,
+    a_pushed_customer_snapshot_is_taken_from_the_record,
 );
 
 fn the_live_channel_brings_changes_as_they_happen(db: Db) {
@@ -259,4 +260,33 @@ fn the_live_channel_brings_changes_as_they_happen(db: Db) {
     let stranger =
         remit_client::remote::Remote::new(&server.base, &server.owner_key, &uuid::Uuid::now_v7().to_string()).unwrap();
     assert!(stranger.live("").is_err());
+}
+
+/// A pushed invoice shows its customer as recorded, whatever the device wrote for them.
+fn a_pushed_customer_snapshot_is_taken_from_the_record(db: Db) {
+    use base64::Engine;
+    let server = Server::start(db);
+    let mut a = Device::new(&server, &server.owner_key);
+    let ids = drafts(&mut a, 1);
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let bytes = b64.decode(a.replica.document_bytes(&ids[0]).unwrap().unwrap()).unwrap();
+    let mut doc = remit_core::crdt::load(&bytes).unwrap();
+    let mut invoice: remit_core::Invoice = remit_core::crdt::read(&doc).unwrap();
+    invoice.customer.name = "Someone Else".into();
+    invoice.customer.email = Some(remit_core::Email::parse("attacker@evil.example").unwrap());
+    remit_core::crdt::update(&mut doc, &invoice).unwrap();
+    let pushed = a
+        .remote
+        .push(&remit_client::remote::PushRequest {
+            documents: vec![remit_client::remote::PushDocument {
+                kind: "invoice".into(),
+                id: ids[0].clone(),
+                document: b64.encode(doc.save()),
+            }],
+            facts: vec![],
+        })
+        .unwrap();
+    assert_eq!(pushed.documents[0].status, "accepted", "{:?}", pushed.documents[0]);
+    let view = server.get(&server.owner_key, &format!("/v1/invoices/{}", ids[0]));
+    assert_eq!((view["customer"]["name"].as_str(), view["customer"]["email"].as_str()), (Some("ACME"), None), "{view}");
 }

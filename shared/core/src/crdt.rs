@@ -38,7 +38,7 @@ pub fn update<T: Serialize>(doc: &mut AutoCommit, value: &T) -> Result<()> {
 
 /// Reads a document back into its type.
 pub fn read<T: DeserializeOwned>(doc: &AutoCommit) -> Result<T> {
-    serde_json::from_value(Value::Object(read_map(doc, &ROOT)?)).map_err(doc_error)
+    serde_json::from_value(Value::Object(read_map(doc, &ROOT, 1)?)).map_err(doc_error)
 }
 
 /// Loads saved bytes, refusing anything that is not an Automerge document.
@@ -109,7 +109,7 @@ fn write_list(doc: &mut AutoCommit, list: &ObjId, items: &[Value]) -> Result<()>
     let keyed = items.iter().all(|v| v.is_object() && item_id(v).is_some());
     if !keyed {
         // Lists of plain values are replaced whole when they differ.
-        if read_list(doc, list)? != items {
+        if read_list(doc, list, 1)? != items {
             for i in (0..doc.length(list)).rev() {
                 doc.delete(list, i).map_err(doc_error)?;
             }
@@ -168,10 +168,17 @@ fn insert(doc: &mut AutoCommit, list: &ObjId, index: usize, item: &Value) -> Res
     }
 }
 
-fn read_value(doc: &AutoCommit, value: AmValue<'_>, id: &ObjId) -> Result<Value> {
+/// Deeper than any Remit document (an invoice is 4 levels): a document nested beyond it is
+/// refused rather than read, so a hostile document cannot exhaust the stack.
+pub const MAX_DEPTH: usize = 16;
+
+fn read_value(doc: &AutoCommit, value: AmValue<'_>, id: &ObjId, depth: usize) -> Result<Value> {
+    if depth > MAX_DEPTH {
+        return Err(doc_error(format!("nested deeper than {MAX_DEPTH} levels")));
+    }
     Ok(match value {
-        AmValue::Object(ObjType::Map | ObjType::Table) => Value::Object(read_map(doc, id)?),
-        AmValue::Object(ObjType::List) => Value::Array(read_list(doc, id)?),
+        AmValue::Object(ObjType::Map | ObjType::Table) => Value::Object(read_map(doc, id, depth + 1)?),
+        AmValue::Object(ObjType::List) => Value::Array(read_list(doc, id, depth + 1)?),
         AmValue::Object(ObjType::Text) => Value::String(doc.text(id).map_err(doc_error)?),
         AmValue::Scalar(s) => match s.as_ref() {
             ScalarValue::Null => Value::Null,
@@ -184,21 +191,21 @@ fn read_value(doc: &AutoCommit, value: AmValue<'_>, id: &ObjId) -> Result<Value>
     })
 }
 
-fn read_map(doc: &AutoCommit, obj: &ObjId) -> Result<Map<String, Value>> {
+fn read_map(doc: &AutoCommit, obj: &ObjId, depth: usize) -> Result<Map<String, Value>> {
     let mut out = Map::new();
     for key in doc.keys(obj) {
         if let Some((value, id)) = doc.get(obj, key.as_str()).map_err(doc_error)? {
-            out.insert(key.clone(), read_value(doc, value, &id)?);
+            out.insert(key.clone(), read_value(doc, value, &id, depth)?);
         }
     }
     Ok(out)
 }
 
-fn read_list(doc: &AutoCommit, list: &ObjId) -> Result<Vec<Value>> {
+fn read_list(doc: &AutoCommit, list: &ObjId, depth: usize) -> Result<Vec<Value>> {
     let mut out = Vec::new();
     for i in 0..doc.length(list) {
         if let Some((value, id)) = doc.get(list, i).map_err(doc_error)? {
-            out.push(read_value(doc, value, &id)?);
+            out.push(read_value(doc, value, &id, depth)?);
         }
     }
     Ok(out)
@@ -208,6 +215,17 @@ fn read_list(doc: &AutoCommit, list: &ObjId) -> Result<Vec<Value>> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_document_nested_too_deep_is_refused_not_read() {
+        let mut doc = AutoCommit::new();
+        let mut obj = ROOT;
+        for _ in 0..10_000 {
+            obj = doc.put_object(&obj, "x", ObjType::Map).unwrap();
+        }
+        let err = read::<Value>(&doc).unwrap_err();
+        assert!(err.to_string().contains("nested deeper"), "{err}");
+    }
 
     fn round_trip(value: Value) -> Value {
         let doc = create(&value).unwrap();

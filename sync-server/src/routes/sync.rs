@@ -115,6 +115,8 @@ pub async fn live(
     })?;
     // Small buffers: a connected device mostly waits, and a thousand of them should cost
     // little memory; a large page is written through regardless of the buffer.
-    let upgrade = upgrade.read_buffer_size(4096).write_buffer_size(16 * 1024);
+    // The device sends nothing but control frames: a message over 4 KB ends the socket.
+    let upgrade =
+        upgrade.read_buffer_size(4096).write_buffer_size(16 * 1024).max_message_size(4096).max_frame_size(4096);
     Ok(upgrade.on_upgrade(move |socket| sync::live::serve(socket, state, principal, after)))
 }

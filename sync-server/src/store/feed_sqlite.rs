@@ -10,7 +10,10 @@ use crate::error::{Error, Result, db_error};
 
 pub(super) async fn bump(conn: &mut SqliteConnection, tenant: TenantId) -> Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO feed_heads (tenant_id, seq) VALUES (?, 1)
+        // A tenant's first bump starts above every stamp already there (documents stamped
+        // before feed_heads had its row), so no new change sorts before a saved cursor.
+        "INSERT INTO feed_heads (tenant_id, seq)
+         VALUES (?1, (SELECT coalesce(max(feed_seq), 0) + 1 FROM documents WHERE tenant_id = ?1))
          ON CONFLICT (tenant_id) DO UPDATE SET seq = seq + 1 RETURNING seq",
     )
     .bind(tenant.to_string())

@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::store::Principal;
 
 pub const LIFETIME: Duration = Duration::from_secs(300);
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 const PAGE: i64 = 500;
 
 pub async fn serve(mut socket: WebSocket, state: AppState, principal: Principal, mut after: (i64, Uuid)) {
@@ -32,7 +33,9 @@ pub async fn serve(mut socket: WebSocket, state: AppState, principal: Principal,
         {
             after = next;
             let Ok(text) = serde_json::to_string(&page) else { return };
-            if socket.send(Message::Text(text.into())).await.is_err() {
+            // A device that stops reading is let go rather than holding its page forever.
+            let sent = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await;
+            if !matches!(sent, Ok(Ok(()))) {
                 return;
             }
         }

@@ -227,6 +227,7 @@ pub struct PageMemo {
 }
 
 const MEMO_PAGES: usize = 256;
+const MEMO_PAGE_BYTES: usize = 64 * 1024;
 
 impl PageMemo {
     fn get(&self, key: &PageKey) -> Option<Arc<RawPage>> {
@@ -255,7 +256,11 @@ async fn raw_page(state: &AppState, tenant: TenantId, after: (i64, Uuid), limit:
         facts.entry(invoice).or_default().push(body);
     }
     let page = Arc::new(RawPage { rows, facts });
-    state.sync_pages.put(key, page.clone());
+    // Only small pages are shared (a wake-up brings a few changes); a big initial pull is
+    // read for itself, so the memo stays within MEMO_PAGES x MEMO_PAGE_BYTES.
+    if page.rows.iter().map(|r| r.bytes.len()).sum::<usize>() <= MEMO_PAGE_BYTES {
+        state.sync_pages.put(key, page.clone());
+    }
     Ok(page)
 }
 

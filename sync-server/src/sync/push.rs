@@ -103,14 +103,54 @@ pub async fn push(
     for d in request.documents {
         let id = d.id.clone();
         let result = with_retry(|| push_document(state, principal, ctx, device, &d)).await;
-        documents.push(outcome(id, result));
+        documents.push(outcome(id, transient(result)?));
     }
     let mut facts = Vec::with_capacity(request.facts.len());
     for f in request.facts {
         let id = f["id"].as_str().unwrap_or_default().to_owned();
-        facts.push(outcome(id, push_fact(state, principal, ctx, device, f).await));
+        facts.push(outcome(id, transient(push_fact(state, principal, ctx, device, f).await)?));
     }
     Ok(PushResult { documents, facts })
+}
+
+/// A failure of the server, not of the item (the database, a conflict that kept recurring),
+/// fails the whole push: the device keeps everything and pushes again later. What was already
+/// committed is accepted again as it is (a merge that adds nothing, a payment already known).
+fn transient(result: Result<(), Problem>) -> Result<Result<(), Problem>, Problem> {
+    match result {
+        Err(p) if p.status >= 500 || p.code == "edit_conflict" => Err(p),
+        other => Ok(other),
+    }
+}
+
+/// Pushed documents are small (an invoice is a few KB); this bounds what one can cost.
+pub const MAX_DOCUMENT_BYTES: usize = 2 * 1024 * 1024;
+
+/// Whether the pusher may create or edit this kind of document at all, checked before any of
+/// its bytes are decoded.
+fn may_write(principal: &Principal, kind: &str) -> Result<(), Problem> {
+    let policy = principal.policy();
+    let user = principal.user_id;
+    let (create, edit) = match kind {
+        "invoice" => (Action::CreateInvoice, Action::EditInvoice),
+        _ => (Action::CreateCustomer, Action::EditCustomer),
+    };
+    // Their own draft, amount not known yet: the least any writer of this kind may do.
+    let own = Target { owner: user, draft: true, total: None, approved: false };
+    if policy.allows(user, create, Some(&own)) || policy.allows(user, edit, Some(&own)) {
+        Ok(())
+    } else {
+        Err(reject(StatusCode::FORBIDDEN, "forbidden", format!("your role cannot create or edit {kind}s")))
+    }
+}
+
+/// The document's bytes, if it stays within `MAX_DOCUMENT_BYTES` with its whole history.
+fn bounded(doc: &mut AutoCommit) -> Result<Vec<u8>, Problem> {
+    let bytes = doc.save();
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(reject(StatusCode::UNPROCESSABLE_ENTITY, "document_too_large", "a document is at most 2 MB"));
+    }
+    Ok(bytes)
 }
 
 /// A new document's id must not be taken by a document of another kind.
@@ -145,6 +185,13 @@ async fn push_document(
     d: &PushDocument,
 ) -> Result<(), Problem> {
     let id = Uuid::try_parse(&d.id).map_err(|_| invalid("id: not a UUID"))?;
+    if !matches!(d.kind.as_str(), "invoice" | "customer") {
+        return Err(invalid(format!("kind {:?}: devices push invoices and customers", d.kind)));
+    }
+    may_write(principal, &d.kind)?;
+    if d.document.len() > MAX_DOCUMENT_BYTES / 3 * 4 + 4 {
+        return Err(reject(StatusCode::UNPROCESSABLE_ENTITY, "document_too_large", "a document is at most 2 MB"));
+    }
     let bytes = STANDARD.decode(&d.document).map_err(|_| invalid("document: not base64"))?;
 
     match d.kind.as_str() {
@@ -214,14 +261,28 @@ async fn push_invoice(
     }
     let target = Target { owner, draft: true, total: Some(total), approved: false };
     authorize(state, principal, action, Some(&target), ctx).await?;
-    // The customer must exist and be readable, as for the REST API.
-    customers::load(state, principal, *invoice.customer.id.as_uuid()).await.map_err(|_| {
-        reject(StatusCode::UNPROCESSABLE_ENTITY, "unknown_customer", "the invoice's customer does not exist")
-    })?;
+    // The customer must exist and be readable, as for the REST API, and the invoice shows it
+    // as it is recorded: a device cannot write its own name, email or address for it.
+    let customer = match customers::load(state, principal, *invoice.customer.id.as_uuid()).await {
+        Ok(loaded) => loaded.customer,
+        Err(p) if p.code == "not_found" || p.code == "forbidden" => {
+            return Err(reject(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_customer",
+                "the invoice's customer does not exist",
+            ));
+        }
+        Err(p) => return Err(p),
+    };
+    let mut invoice = invoice;
+    if invoice.customer != customer.snapshot() {
+        invoice.customer = customer.snapshot();
+        remit_core::crdt::update(&mut doc, &invoice)?;
+    }
     let (_, row) = invoices::project(&invoice, &facts, None)?;
     let (kind, verb) = if expected.is_none() { ("invoice.created", "create") } else { ("invoice.updated", "update") };
     let writes =
-        vec![Write::Document { id, kind: invoices::KIND, bytes: doc.save(), expected, created_by: owner }, row];
+        vec![Write::Document { id, kind: invoices::KIND, bytes: bounded(&mut doc)?, expected, created_by: owner }, row];
     let audit = vec![event(kind, verb, principal, "invoice", id, device, ctx)];
     state.store.commit(tenant, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
     Ok(())
@@ -263,8 +324,10 @@ async fn push_customer(
     let view = customers::view(&customer, created_at, chrono::Utc::now());
     let row = customers::projection(&customer, &view, None)?;
     let (kind, verb) = if expected.is_none() { ("customer.created", "create") } else { ("customer.updated", "update") };
-    let writes =
-        vec![Write::Document { id, kind: customers::KIND, bytes: doc.save(), expected, created_by: owner }, row];
+    let writes = vec![
+        Write::Document { id, kind: customers::KIND, bytes: bounded(&mut doc)?, expected, created_by: owner },
+        row,
+    ];
     let audit = vec![event(kind, verb, principal, "customer", id, device, ctx)];
     state.store.commit(tenant, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
     Ok(())
@@ -295,10 +358,11 @@ async fn push_fact(
             "a device records cash, check or bank transfer payments",
         ));
     }
-    // Pushed again (an answer lost on the way back): already recorded, nothing to do.
-    let known =
-        state.store.view(principal.tenant_id, crate::store::records::Table::Payments, *payment_id.as_uuid()).await?;
-    if known.is_some() {
+    // Pushed again (an answer lost on the way back): already recorded, nothing to do, even if
+    // the payment was taken back since (its facts stay).
+    let known = state.store.facts(principal.tenant_id, *fact.invoice_id.as_uuid()).await?;
+    let fact_id = fact.id.to_string();
+    if known.iter().any(|body| serde_json::from_str::<Value>(body).is_ok_and(|v| v["id"] == fact_id.as_str())) {
         return Ok(());
     }
     let input = payments::PaymentInput {

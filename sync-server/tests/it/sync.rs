@@ -143,6 +143,13 @@ pub async fn bad_push_items_are_rejected_with_reasons_and_change_nothing(h: Harn
     );
     assert!(result["documents"][2]["reason"].as_str().unwrap().contains("is a customer"), "{result}");
     assert_eq!(office.get(Role::Owner, "/v1/invoices").await.json::<Value>().await.unwrap(), before, "nothing written");
+    // A role that writes no invoices is refused before its bytes are even decoded.
+    let viewer_device = uuid::Uuid::now_v7().to_string();
+    register(&office, Role::Viewer, &viewer_device).await;
+    let doc =
+        json!({ "documents": [{ "kind": "invoice", "id": uuid::Uuid::now_v7().to_string(), "document": "%%%" }] });
+    let refused: Value = push(&office, Role::Viewer, &viewer_device, doc).await.json().await.unwrap();
+    assert_eq!(refused["documents"][0]["code"], "forbidden", "{refused}");
     let many = json!({ "documents": (0..501).map(|_| json!({"kind": "invoice", "id": uuid::Uuid::now_v7().to_string(), "document": ""})).collect::<Vec<_>>() });
     assert_eq!(
         code(push(&office, Role::Owner, &device, many).await).await,

@@ -223,7 +223,12 @@ impl Replica {
                             let code = code.unwrap_or("rejected");
                             let detail = format!("the server refused your changes to {kind} {}: {reason}", o.id);
                             conflict(tx, &format!("{}:{code}", o.id), "document_rejected", &o.id, &detail)?;
-                            tx.execute("UPDATE documents SET dirty = 0 WHERE id = ?1", params![o.id]).map_err(db)?;
+                            // Not pushed again as it is; a later edit is (its stamp differs).
+                            tx.execute(
+                                "UPDATE documents SET dirty = 0 WHERE id = ?1 AND updated_at = ?2",
+                                params![o.id, stamp],
+                            )
+                            .map_err(db)?;
                         }
                     }
                 }
