@@ -241,8 +241,16 @@ async fn push_invoice(
         return Err(invalid("number: assigned by issuing, never written by a device"));
     }
     let total = invoice.validate()?.total;
-    let facts = match &stored {
-        Some(_) => invoices::load(state, tenant, id).await?.facts,
+    let facts: Vec<Fact> = match &stored {
+        // Only the facts: the document is already in hand.
+        Some(_) => state
+            .store
+            .facts(tenant, id)
+            .await?
+            .iter()
+            .map(|f| serde_json::from_str(f))
+            .collect::<Result<_, _>>()
+            .map_err(|e| Problem::from(crate::error::Error::Internal(format!("stored fact: {e}"))))?,
         None => Vec::new(),
     };
     if facts.iter().any(|f| matches!(f.kind, FactKind::Issued { .. } | FactKind::Voided { .. })) {
