@@ -38,11 +38,13 @@ pub fn moves_feed(writes: &[Write]) -> bool {
 /// Tells who waits that a tenant's feed moved, and counts the moves per tenant so a reader can
 /// tell whether what it read before is still the latest (`version`). Moves made on this node
 /// count as they commit; on PostgreSQL, other nodes' moves count when their `remit_feed`
-/// notification arrives.
+/// notification arrives. When notifications may have been lost (the listener reconnected),
+/// `everything_moved` wakes every waiter and changes every version.
 #[derive(Debug, Clone)]
 pub struct FeedSignal {
-    tx: tokio::sync::broadcast::Sender<TenantId>,
-    versions: Arc<Mutex<HashMap<TenantId, u64>>>,
+    /// `None`: every tenant.
+    tx: tokio::sync::broadcast::Sender<Option<TenantId>>,
+    versions: Arc<Mutex<(u64, HashMap<TenantId, u64>)>>,
 }
 
 impl Default for FeedSignal {
@@ -52,17 +54,49 @@ impl Default for FeedSignal {
 }
 
 impl FeedSignal {
-    pub fn moved(&self, tenant: TenantId) {
-        *self.versions.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(tenant).or_default() += 1;
-        // Nobody waiting is fine: a wake-up, not a message.
-        let _ = self.tx.send(tenant);
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, HashMap<TenantId, u64>)> {
+        self.versions.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<TenantId> {
+    pub fn moved(&self, tenant: TenantId) {
+        *self.lock().1.entry(tenant).or_default() += 1;
+        // Nobody waiting is fine: a wake-up, not a message.
+        let _ = self.tx.send(Some(tenant));
+    }
+
+    pub fn everything_moved(&self) {
+        self.lock().0 += 1;
+        let _ = self.tx.send(None);
+    }
+
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Option<TenantId>> {
         self.tx.subscribe()
     }
 
-    pub fn version(&self, tenant: TenantId) -> u64 {
-        self.versions.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&tenant).copied().unwrap_or(0)
+    /// The tenant's version: its own moves and the node-wide resets.
+    pub fn version(&self, tenant: TenantId) -> (u64, u64) {
+        let v = self.lock();
+        (v.0, v.1.get(&tenant).copied().unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moves_change_one_tenant_and_resets_change_all() {
+        let signal = FeedSignal::default();
+        let (a, b) = (TenantId::from_uuid(Uuid::now_v7()), TenantId::from_uuid(Uuid::now_v7()));
+        let mut rx = signal.subscribe();
+        let (a0, b0) = (signal.version(a), signal.version(b));
+        signal.moved(a);
+        assert_ne!(signal.version(a), a0);
+        assert_eq!(signal.version(b), b0, "another tenant's pages stay valid");
+        assert_eq!(rx.try_recv().unwrap(), Some(a));
+        let b1 = signal.version(b);
+        signal.everything_moved();
+        assert_ne!(signal.version(b), b1, "after a reset nothing read before is reused");
+        assert_eq!(rx.try_recv().unwrap(), None, "and every waiter wakes");
     }
 }

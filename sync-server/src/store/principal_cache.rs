@@ -132,6 +132,9 @@ async fn listen(pool: &PgPool, weak: &Weak<PrincipalCache>, feed: &Feed) -> Resu
         Some(cache) => cache.set_live(true),
         None => return Ok(()),
     }
+    // Changes of other nodes may have gone unheard while not listening: every waiting device
+    // re-reads, and no page read before is reused.
+    feed.everything_moved();
     loop {
         // Wakes now and then to notice that the store (and so the cache) is gone.
         let next = tokio::time::timeout(Duration::from_secs(30), listener.try_recv()).await;

@@ -46,7 +46,8 @@ pub async fn serve(mut socket: WebSocket, state: AppState, principal: Principal,
         loop {
             tokio::select! {
                 event = events.recv() => match event {
-                    Ok(t) if t == principal.tenant_id => break,
+                    Ok(Some(t)) if t == principal.tenant_id => break,
+                    Ok(None) => break,
                     Ok(_) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,

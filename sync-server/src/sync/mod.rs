@@ -192,7 +192,8 @@ pub async fn pull(
         let woke = tokio::time::timeout_at(deadline, async {
             loop {
                 match events.recv().await {
-                    Ok(t) if t == tenant => return,
+                    Ok(Some(t)) if t == tenant => return,
+                    Ok(None) => return,
                     Ok(_) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => {
@@ -215,7 +216,7 @@ struct RawPage {
     facts: HashMap<Uuid, Vec<String>>,
 }
 
-type PageKey = (TenantId, u64, i64, Uuid, i64);
+type PageKey = (TenantId, (u64, u64), i64, Uuid, i64);
 
 /// Pages recently read, by tenant, feed version, cursor and limit. When a tenant's feed moves,
 /// every device waiting on it wakes at once with the same cursor; they share one read instead
