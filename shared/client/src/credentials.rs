@@ -50,10 +50,16 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |source| Error::Io { path: path.to_owned(), source }
 }
 
-pub fn save(dir: &Path, store: TokenStore, credential: &Credential) -> Result<()> {
-    if store == TokenStore::Keyring {
-        return Err(keyring_missing());
+/// Whether this build can keep a credential in `store`.
+pub fn available(store: TokenStore) -> Result<()> {
+    match store {
+        TokenStore::Keyring => Err(keyring_missing()),
+        TokenStore::File => Ok(()),
     }
+}
+
+pub fn save(dir: &Path, store: TokenStore, credential: &Credential) -> Result<()> {
+    available(store)?;
     let target = path(dir);
     let temp = dir.join(format!(".{FILE}.tmp"));
     let body = serde_json::to_vec(credential).map_err(|e| Error::Credentials(e.to_string()))?;

@@ -165,3 +165,18 @@ fn killed_writers_never_corrupt_or_lose_acknowledged_edits() {
     assert!(killed > 0 && !acknowledged.is_empty(), "the timings exercised both outcomes");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sync_needs_a_login_and_a_failed_login_keeps_nothing() {
+    let dir = fresh_dir("login");
+    json(&dir, &["init", "--json"]);
+    let (ok, _, err) = remit(&dir, &["sync"]);
+    assert!(!ok && err.contains("[not_logged_in]"), "{err}");
+    let (ok, _, err) =
+        remit(&dir, &["login", "--server", "http://127.0.0.1:1", "--api-key", "rk_nothing", "--token-store", "file"]);
+    assert!(!ok && err.contains("[offline]"), "{err}");
+    assert!(!dir.join("credentials.json").exists(), "no credential kept from a failed login");
+    let (ok, _, err) = remit(&dir, &["login", "--server", "ftp://example.com", "--api-key", "rk_nothing"]);
+    assert!(!ok && err.contains("[invalid_request]"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

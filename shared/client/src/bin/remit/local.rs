@@ -301,9 +301,12 @@ pub fn login(dir: &Path, l: Login) -> anyhow::Result<String> {
     let name = l.device_name.unwrap_or_else(|| {
         std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "remit CLI".into())
     });
+    credentials::available(l.token_store)?;
     remote.register_device(&name)?;
-    credentials::save(dir, l.token_store, &Credential { server: l.server.clone(), token: key })?;
+    // The replica first: it refuses another tenant's account, and only then is the credential
+    // kept, so a refused login never leaves this replica syncing with the other tenant's key.
     replica.login(&l.server, TenantId::parse(&me.tenant.id)?, UserId::parse(&me.user.id)?)?;
+    credentials::save(dir, l.token_store, &Credential { server: l.server.clone(), token: key })?;
     let device = replica.device();
     if l.json {
         return pretty(&serde_json::json!({ "server": l.server, "device": device }));
