@@ -238,6 +238,7 @@ both_stores!(
     a_team_member_cannot_change_another_users_draft,
     the_live_channel_brings_changes_as_they_happen,
     a_pushed_customer_snapshot_is_taken_from_the_record,
+    one_device_payment_pushed_twice_at_once_counts_once,
 );
 
 fn the_live_channel_brings_changes_as_they_happen(db: Db) {
@@ -289,4 +290,41 @@ fn a_pushed_customer_snapshot_is_taken_from_the_record(db: Db) {
     assert_eq!(pushed.documents[0].status, "accepted", "{:?}", pushed.documents[0]);
     let view = server.get(&server.owner_key, &format!("/v1/invoices/{}", ids[0]));
     assert_eq!((view["customer"]["name"].as_str(), view["customer"]["email"].as_str()), (Some("ACME"), None), "{view}");
+}
+
+/// The same device payment pushed twice at the same moment (an app and the CLI syncing one
+/// replica) is recorded once, and the invoice is paid once.
+fn one_device_payment_pushed_twice_at_once_counts_once(db: Db) {
+    let server = Server::start(db);
+    let mut a = Device::new(&server, &server.owner_key);
+    let ids = drafts(&mut a, 4);
+    for id in &ids {
+        a.remote.issue(id).unwrap();
+    }
+    a.sync();
+    for id in &ids {
+        a.replica.record_payment(id, "110.00", "cash").unwrap();
+        let request = remit_client::remote::PushRequest { documents: vec![], facts: a.replica.queued_facts().unwrap() };
+        let payment = request.facts[0]["payment_id"].as_str().unwrap().to_owned();
+        let (r1, r2) = (a.remote.clone(), a.remote.clone());
+        let (q1, q2) = (request.clone(), request.clone());
+        let t1 = std::thread::spawn(move || r1.push(&q1));
+        let t2 = std::thread::spawn(move || r2.push(&q2));
+        for result in [t1.join().unwrap(), t2.join().unwrap()] {
+            assert_eq!(result.unwrap().facts[0].status, "accepted");
+        }
+        let recorded = server.get(&server.owner_key, &format!("/v1/payments/{payment}"));
+        assert_eq!(
+            (recorded["unapplied"].as_str(), recorded["applied"].as_array().map(Vec::len)),
+            (Some("0.00"), Some(1)),
+            "{recorded}"
+        );
+        let invoice = server.get(&server.owner_key, &format!("/v1/invoices/{id}"));
+        assert_eq!(
+            (invoice["status"].as_str(), invoice["amount_paid"].as_str()),
+            (Some("paid"), Some("110.00")),
+            "{invoice}"
+        );
+        a.sync();
+    }
 }

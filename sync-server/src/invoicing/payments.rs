@@ -391,7 +391,17 @@ async fn record_once(
         created_at: now,
     };
     // The payment row goes first: allocations point at it.
-    writes.insert(0, row(&view, unapplied.minor(), 0, None)?);
+    let payment = row(&view, unapplied.minor(), 0, None)?;
+    // A device's payment keeps its id; if the same one is pushed twice at once, the first row
+    // stays as it is (the second, retried after the first committed, applies nothing).
+    let payment = match (origin, payment) {
+        (Some(_), Write::Upsert { table, id, mut columns }) => {
+            columns.insert(0, ("id", Sql::Uuid(id)));
+            Write::InsertOnce { table, columns }
+        }
+        (_, other) => other,
+    };
+    writes.insert(0, payment);
     let audit = vec![AuditEvent::new("payment.recorded", principal.audit_actor(), "create")
         .resource("payment", &id)
         .metadata(serde_json::json!({ "amount": view.amount, "currency": view.currency, "method": view.method, "invoices": ids, "unapplied": view.unapplied }))

@@ -199,6 +199,15 @@ impl Replica {
         Ok(bytes.map(|b| base64::engine::general_purpose::STANDARD.encode(b)))
     }
 
+    /// The facts waiting to be pushed (as a push carries them), oldest first.
+    pub fn queued_facts(&self) -> Result<Vec<serde_json::Value>> {
+        let mut stmt =
+            self.conn.prepare("SELECT body FROM facts WHERE state = 'queued' ORDER BY created_at, id").map_err(db)?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
+        rows.map(|r| r.map_err(db).and_then(|b| serde_json::from_str(&b).map_err(|e| Error::Store(e.to_string()))))
+            .collect()
+    }
+
     /// Facts waiting to be pushed to the server, oldest first.
     pub fn outbox_len(&self) -> Result<i64> {
         self.conn.query_row("SELECT count(*) FROM facts WHERE state = 'queued'", [], |r| r.get(0)).map_err(db)
