@@ -20,7 +20,7 @@ use crate::auth::authorize;
 use crate::invoicing::{customers, invoices, payments, with_retry};
 use crate::problem::Problem;
 use crate::store::Principal;
-use crate::store::records::{Commit, Write};
+use crate::store::records::{Commit, StoredDoc, Write};
 
 /// Most items one push may carry; a device with more pushes in batches.
 pub const MAX_ITEMS: usize = 500;
@@ -194,11 +194,28 @@ async fn push_document(
     }
     let bytes = STANDARD.decode(&d.document).map_err(|_| invalid("document: not base64"))?;
 
-    match d.kind.as_str() {
-        "invoice" => push_invoice(state, principal, ctx, device, id, &bytes).await,
-        "customer" => push_customer(state, principal, ctx, device, id, &bytes).await,
-        other => Err(invalid(format!("kind {other:?}: devices push invoices and customers"))),
+    if d.kind == invoices::KIND {
+        push_invoice(state, principal, ctx, device, id, &bytes).await
+    } else {
+        push_customer(state, principal, ctx, device, id, &bytes).await
     }
+}
+
+/// The stored document of `kind` (none for a new one, whose id no other kind may hold) and the
+/// device's merged into it; `None` when the push adds nothing.
+async fn incoming(
+    state: &AppState,
+    principal: &Principal,
+    kind: &'static str,
+    id: Uuid,
+    bytes: &[u8],
+) -> Result<Option<(Option<StoredDoc>, AutoCommit)>, Problem> {
+    let stored = state.store.document(principal.tenant_id, kind, id).await?;
+    if stored.is_none() {
+        fresh_id(state, principal, id, kind).await?;
+    }
+    let (doc, changed) = merged(stored.as_ref().map(|s| s.bytes.as_slice()), bytes)?;
+    Ok(changed.then_some((stored, doc)))
 }
 
 fn event(
@@ -225,14 +242,7 @@ async fn push_invoice(
     bytes: &[u8],
 ) -> Result<(), Problem> {
     let tenant = principal.tenant_id;
-    let stored = state.store.document(tenant, invoices::KIND, id).await?;
-    if stored.is_none() {
-        fresh_id(state, principal, id, invoices::KIND).await?;
-    }
-    let (mut doc, changed) = merged(stored.as_ref().map(|s| s.bytes.as_slice()), bytes)?;
-    if !changed {
-        return Ok(());
-    }
+    let Some((stored, mut doc)) = incoming(state, principal, invoices::KIND, id, bytes).await? else { return Ok(()) };
     let invoice: Invoice = remit_core::crdt::read(&doc).map_err(|e| invalid(format!("not an invoice: {e}")))?;
     if *invoice.id.as_uuid() != id {
         return Err(invalid("the document's id is not the id it was pushed under"));
@@ -305,14 +315,7 @@ async fn push_customer(
     bytes: &[u8],
 ) -> Result<(), Problem> {
     let tenant = principal.tenant_id;
-    let stored = state.store.document(tenant, customers::KIND, id).await?;
-    if stored.is_none() {
-        fresh_id(state, principal, id, customers::KIND).await?;
-    }
-    let (mut doc, changed) = merged(stored.as_ref().map(|s| s.bytes.as_slice()), bytes)?;
-    if !changed {
-        return Ok(());
-    }
+    let Some((stored, mut doc)) = incoming(state, principal, customers::KIND, id, bytes).await? else { return Ok(()) };
     let customer: Customer = remit_core::crdt::read(&doc).map_err(|e| invalid(format!("not a customer: {e}")))?;
     if *customer.id.as_uuid() != id {
         return Err(invalid("the document's id is not the id it was pushed under"));
