@@ -31,6 +31,8 @@ pub struct Server {
     pub owner_key: String,
     pub tenant: TenantId,
     pub store: Arc<dyn Store>,
+    /// The server's database, for tests that reach past the API (to age a lease, say).
+    pub database_url: String,
     runtime: Option<tokio::runtime::Runtime>,
     cleanup: Option<(String, PathBuf)>,
 }
@@ -43,11 +45,11 @@ impl Server {
     pub fn start(db: Db) -> Server {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let scratch = std::env::temp_dir().join(format!("remit-e2e-{}", Uuid::now_v7().simple()));
-        let (store, cleanup): (Arc<dyn Store>, _) = runtime.block_on(async {
+        let (store, cleanup, database_url): (Arc<dyn Store>, _, _) = runtime.block_on(async {
             match db {
                 Db::Sqlite => {
                     let url = format!("sqlite:{}", scratch.join("remit.db").display());
-                    (Arc::new(SqliteStore::open(&url).await.unwrap()) as Arc<dyn Store>, None)
+                    (Arc::new(SqliteStore::open(&url).await.unwrap()) as Arc<dyn Store>, None, url)
                 }
                 Db::Postgres => {
                     let admin = admin_url();
@@ -57,7 +59,7 @@ impl Server {
                     let name = format!("remit_e2e_{}", Uuid::now_v7().simple());
                     sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
                     let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-                    (Arc::new(PgStore::open(&url).await.unwrap()) as Arc<dyn Store>, Some(name))
+                    (Arc::new(PgStore::open(&url).await.unwrap()) as Arc<dyn Store>, Some(name), url)
                 }
             }
         });
@@ -74,6 +76,7 @@ impl Server {
             owner_key: created.api_key.expose(),
             tenant: tenant.id,
             store,
+            database_url,
             runtime: Some(runtime),
             cleanup: Some((cleanup.unwrap_or_default(), scratch)),
         }
@@ -95,6 +98,26 @@ impl Server {
         let stored = rt.block_on(self.store.document(self.tenant, "invoice", Uuid::parse_str(id).unwrap())).unwrap()?;
         let mut doc = remit_core::crdt::load(&stored.bytes).unwrap();
         Some(remit_core::crdt::heads(&mut doc))
+    }
+
+    /// Runs one SQL statement on the server's database, as its owner (past row-level security).
+    pub fn sql(&self, sql: &str) {
+        let rt = self.runtime.as_ref().unwrap();
+        rt.block_on(async {
+            if self.database_url.starts_with("sqlite:") {
+                let mut c = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
+                sqlx::query(AssertSqlSafe(sql.to_owned())).execute(&mut c).await.unwrap();
+            } else {
+                let mut c = PgConnection::connect(&self.database_url).await.unwrap();
+                sqlx::query(AssertSqlSafe(sql.to_owned())).execute(&mut c).await.unwrap();
+            }
+        });
+    }
+
+    /// `PUT path` of `body` with `key`, as JSON.
+    pub fn put(&self, key: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let remote = Remote::new(&self.base, key, &Uuid::nil().to_string()).unwrap();
+        remote.put_json(path, &body).unwrap()
     }
 
     /// `GET path` with `key`, as JSON.

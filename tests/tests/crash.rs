@@ -31,7 +31,7 @@ fn killed_syncs_lose_nothing_acknowledged(db: Db) {
     credentials::save(
         &dir,
         TokenStore::File,
-        &Credential { server: server.base.clone(), token: server.owner_key.clone() },
+        &Credential { server: server.base.clone(), token: server.owner_key.clone(), refresh_token: None },
     )
     .unwrap();
     let customer = device.replica.create_customer(NewCustomer {

@@ -223,6 +223,7 @@ fn a_team_member_cannot_change_another_users_draft(db: Db) {
             id: ids[0].clone(),
             document: bytes,
         }],
+        issues: vec![],
         facts: vec![],
     });
     let outcome = &result.unwrap().documents[0];
@@ -284,6 +285,7 @@ fn a_pushed_customer_snapshot_is_taken_from_the_record(db: Db) {
                 id: ids[0].clone(),
                 document: b64.encode(doc.save()),
             }],
+            issues: vec![],
             facts: vec![],
         })
         .unwrap();
@@ -304,7 +306,11 @@ fn one_device_payment_pushed_twice_at_once_counts_once(db: Db) {
     a.sync();
     for id in &ids {
         a.replica.record_payment(id, "110.00", "cash").unwrap();
-        let request = remit_client::remote::PushRequest { documents: vec![], facts: a.replica.queued_facts().unwrap() };
+        let request = remit_client::remote::PushRequest {
+            documents: vec![],
+            issues: vec![],
+            facts: a.replica.queued_facts().unwrap(),
+        };
         let payment = request.facts[0]["payment_id"].as_str().unwrap().to_owned();
         let (r1, r2) = (a.remote.clone(), a.remote.clone());
         let (q1, q2) = (request.clone(), request.clone());

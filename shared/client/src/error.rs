@@ -23,10 +23,9 @@ pub enum Error {
     #[error("invoice {0} is a draft: payments are recorded against issued invoices")]
     NotIssued(String),
     #[error(
-        "invoice {0} was not issued: issuing takes the next number of the series, and this device holds no \
-         number block; issue it when the server is reachable"
+        "invoice {0} was not issued: issuing takes the next number of the series, and {1}; issue it when the server is reachable"
     )]
-    IssueNeedsServer(String),
+    IssueNeedsServer(String, String),
     #[error("cannot reach the server: {0}")]
     Network(String),
     #[error("the server answered {status}: {detail}")]
@@ -49,7 +48,7 @@ impl Error {
             Error::Unknown { .. } => "not_found",
             Error::NotEditable(_) => "invoice_not_editable",
             Error::NotIssued(_) => "invoice_not_issued",
-            Error::IssueNeedsServer(_) => "issue_needs_server",
+            Error::IssueNeedsServer(..) => "issue_needs_server",
             Error::Network(_) => "offline",
             // The server's problem code, as the REST API gives it.
             Error::Server { code, .. } => code,

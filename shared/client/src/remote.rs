@@ -1,6 +1,7 @@
 //! The server as a device sees it: the sync endpoints of docs/sync-protocol.md over HTTP.
 //! Blocking on purpose: the replica is a SQLite file used from one thread at a time.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -38,7 +39,29 @@ pub struct PushDocument {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PushRequest {
     pub documents: Vec<PushDocument>,
+    pub issues: Vec<PushIssue>,
     pub facts: Vec<Value>,
+}
+
+/// An invoice issued offline with a number of the device's lease.
+#[derive(Debug, Clone, Serialize)]
+pub struct PushIssue {
+    pub lease_id: String,
+    pub fact: Value,
+    pub heads: Vec<String>,
+}
+
+/// A block of invoice numbers leased to this device (`POST /v1/sync/leases`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Lease {
+    pub id: String,
+    pub series: String,
+    pub pattern: String,
+    pub period: String,
+    pub first: u64,
+    pub last: u64,
+    pub next: u64,
+    pub expires_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -54,6 +77,8 @@ pub struct Outcome {
 #[derive(Debug, Clone, Deserialize)]
 pub struct PushResult {
     pub documents: Vec<Outcome>,
+    #[serde(default)]
+    pub issues: Vec<Outcome>,
     pub facts: Vec<Outcome>,
 }
 
@@ -69,13 +94,83 @@ pub struct IdOnly {
     pub id: String,
 }
 
+/// A session from `POST /v1/auth/login` (email and password) or `/v1/auth/refresh`.
+#[derive(Clone, Deserialize)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens").finish_non_exhaustive()
+    }
+}
+
+/// Called with the new tokens after a refresh, to keep them (the old refresh token is spent).
+pub type KeepTokens = Arc<dyn Fn(&Tokens) -> Result<()> + Send + Sync>;
+
+/// The bearer token, and for a session what renews it.
+#[derive(Clone)]
+struct Auth {
+    token: String,
+    refresh: Option<(String, KeepTokens)>,
+}
+
 /// A connection to one server, as one device of one user.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Remote {
     base: String,
-    token: String,
+    auth: Arc<Mutex<Auth>>,
     device: String,
     http: reqwest::blocking::Client,
+}
+
+// The token is a secret: never in a log.
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote").field("base", &self.base).field("device", &self.device).finish_non_exhaustive()
+    }
+}
+
+fn problem(res: reqwest::blocking::Response) -> Error {
+    let status = res.status().as_u16();
+    let problem: Value = res.json().unwrap_or(Value::Null);
+    Error::Server {
+        status,
+        code: problem["code"].as_str().unwrap_or("http_error").to_owned(),
+        detail: problem["detail"].as_str().unwrap_or("the server refused the request").to_owned(),
+    }
+}
+
+fn client() -> Result<reqwest::blocking::Client> {
+    // Longer than the longest server-side wait of a pull, so a live pull is never cut short.
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(90))
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .map_err(network)
+}
+
+/// The server URL without its trailing slash; refused unless `http://` or `https://`.
+pub fn base_url(base: &str) -> Result<String> {
+    let base = base.trim_end_matches('/').to_owned();
+    if !(base.starts_with("http://") || base.starts_with("https://")) {
+        return Err(Error::BadArgument(format!("--server {base:?}: give a URL such as https://remit.example.com")));
+    }
+    Ok(base)
+}
+
+/// Signs in with email and password (`POST /v1/auth/login`); the password is sent once and
+/// never kept.
+pub fn sign_in(base: &str, tenant: &str, email: &str, password: &str) -> Result<Tokens> {
+    let base = base_url(base)?;
+    let body = serde_json::json!({ "tenant_id": tenant, "email": email, "password": password });
+    let res = client()?.post(format!("{base}/v1/auth/login")).json(&body).send().map_err(network)?;
+    if !res.status().is_success() {
+        return Err(problem(res));
+    }
+    res.json().map_err(network)
 }
 
 fn network(e: reqwest::Error) -> Error {
@@ -83,37 +178,73 @@ fn network(e: reqwest::Error) -> Error {
 }
 
 impl Remote {
+    /// With a bearer token that does not expire on its own (an API key).
     pub fn new(base: &str, token: &str, device: &str) -> Result<Self> {
-        let base = base.trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(Error::BadArgument(format!("--server {base:?}: give a URL such as https://remit.example.com")));
-        }
-        // Longer than the longest server-side wait of a pull, so a live pull is never cut short.
-        let http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(90))
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .map_err(network)?;
-        Ok(Remote { base, token: token.to_owned(), device: device.to_owned(), http })
+        let auth = Auth { token: token.to_owned(), refresh: None };
+        Ok(Remote {
+            base: base_url(base)?,
+            auth: Arc::new(Mutex::new(auth)),
+            device: device.to_owned(),
+            http: client()?,
+        })
     }
 
-    fn send(&self, req: reqwest::blocking::RequestBuilder) -> Result<reqwest::blocking::Response> {
-        let res = req
-            .bearer_auth(&self.token)
+    /// With a session: when the access token has expired, the refresh token renews it once and
+    /// the request is sent again; `keep` stores the new pair.
+    pub fn with_session(base: &str, tokens: &Tokens, device: &str, keep: KeepTokens) -> Result<Self> {
+        let remote = Remote::new(base, &tokens.access_token, device)?;
+        remote.lock().refresh = Some((tokens.refresh_token.clone(), keep));
+        Ok(remote)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Auth> {
+        self.auth.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn token(&self) -> String {
+        self.lock().token.clone()
+    }
+
+    fn send_once(&self, req: reqwest::blocking::RequestBuilder) -> Result<reqwest::blocking::Response> {
+        req.bearer_auth(self.token())
             .header("Remit-Device", &self.device)
             .header("Remit-Sync-Version", PROTOCOL_VERSION)
             .send()
-            .map_err(network)?;
-        if res.status().is_success() {
-            return Ok(res);
+            .map_err(network)
+    }
+
+    fn send(&self, req: reqwest::blocking::RequestBuilder) -> Result<reqwest::blocking::Response> {
+        let again = req.try_clone();
+        let mut res = self.send_once(req)?;
+        if res.status() == reqwest::StatusCode::UNAUTHORIZED
+            && let Some(again) = again
+            && self.renew()?
+        {
+            res = self.send_once(again)?;
         }
-        let status = res.status().as_u16();
-        let problem: Value = res.json().unwrap_or(Value::Null);
-        Err(Error::Server {
-            status,
-            code: problem["code"].as_str().unwrap_or("http_error").to_owned(),
-            detail: problem["detail"].as_str().unwrap_or("the server refused the request").to_owned(),
-        })
+        if res.status().is_success() { Ok(res) } else { Err(problem(res)) }
+    }
+
+    /// Renews an expired session; false when this is not a session.
+    fn renew(&self) -> Result<bool> {
+        let Some((refresh, keep)) = self.lock().refresh.clone() else { return Ok(false) };
+        let url = format!("{}/v1/auth/refresh", self.base);
+        let res = self.http.post(url).json(&serde_json::json!({ "refresh_token": refresh })).send().map_err(network)?;
+        if !res.status().is_success() {
+            return Err(match problem(res) {
+                Error::Server { status: 401, .. } => Error::Credentials(
+                    "the session ended (signed out, or unused for too long): run `remit login` again".into(),
+                ),
+                other => other,
+            });
+        }
+        let tokens: Tokens = res.json().map_err(network)?;
+        // Kept before use: the old refresh token is spent, so losing these would sign us out.
+        keep(&tokens)?;
+        let mut auth = self.lock();
+        auth.token = tokens.access_token;
+        auth.refresh = Some((tokens.refresh_token, keep));
+        Ok(true)
     }
 
     pub fn me(&self) -> Result<Me> {
@@ -138,6 +269,11 @@ impl Remote {
         self.send(self.http.post(url).json(request))?.json().map_err(network)
     }
 
+    /// `PUT` of a JSON body to an API resource, answered with JSON (`path` starts with `/v1/`).
+    pub fn put_json(&self, path: &str, body: &Value) -> Result<Value> {
+        self.send(self.http.put(format!("{}{path}", self.base)).json(body))?.json().map_err(network)
+    }
+
     /// Any API resource, as JSON (`path` starts with `/v1/`).
     pub fn get_json(&self, path: &str) -> Result<Value> {
         self.send(self.http.get(format!("{}{path}", self.base)))?.json().map_err(network)
@@ -152,7 +288,7 @@ impl Remote {
         let mut request = url.into_client_request().map_err(|e| Error::Network(e.to_string()))?;
         let headers = request.headers_mut();
         for (name, value) in [
-            ("authorization", format!("Bearer {}", self.token)),
+            ("authorization", format!("Bearer {}", self.token())),
             ("remit-device", self.device.clone()),
             ("remit-sync-version", PROTOCOL_VERSION.to_owned()),
         ] {
@@ -161,6 +297,21 @@ impl Remote {
         }
         let (socket, _) = tungstenite::connect(request).map_err(|e| Error::Network(e.to_string()))?;
         Ok(Some(Live { socket }))
+    }
+
+    /// Renews the lease this device holds (`held`: its id and next number) or takes a new
+    /// one; `None` when the tenant does not let devices issue offline.
+    pub fn lease(&self, date: &str, held: Option<(&str, u64)>) -> Result<Option<Lease>> {
+        let url = format!("{}/v1/sync/leases", self.base);
+        let body = serde_json::json!({
+            "date": date,
+            "held": held.map(|(id, next)| serde_json::json!({ "lease_id": id, "next": next })),
+        });
+        match self.send(self.http.post(url).json(&body)) {
+            Ok(res) => res.json().map(Some).map_err(network),
+            Err(Error::Server { code, .. }) if code == "number_leases_disabled" => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// `POST /v1/invoices/{id}/issue`: the server numbers the invoice in its own transaction.

@@ -103,6 +103,20 @@ impl NumberPattern {
         InvoiceNumber::parse(&self.render(date, Some(seq)))
     }
 
+    /// The number for sequence `seq` in `period` (as [`NumberPattern::period`] gave it): how a
+    /// block's numbers are printed without a date at hand.
+    pub fn format_in_period(&self, period: &str, seq: u64) -> Result<InvoiceNumber> {
+        let width = self.tokens.iter().find_map(|t| match t {
+            Token::Seq { width } => Some(*width),
+            _ => None,
+        });
+        let number = period.replacen("{SEQ}", &format!("{seq:0width$}", width = width.unwrap_or(1)), 1);
+        match self.parse_number(&number) {
+            Some(p) if p.period == period && p.seq == seq => InvoiceNumber::parse(&number),
+            _ => Err(Error::NumberSeries(format!("{seq} in {period:?} is not a number of {}", self.source))),
+        }
+    }
+
     fn render(&self, date: NaiveDate, seq: Option<u64>) -> String {
         let mut out = String::new();
         for token in &self.tokens {
@@ -402,6 +416,16 @@ mod tests {
         let m = NumberPattern::parse("{YYYY}/{MM}/{SEQ:2}").unwrap();
         assert_eq!(m.parse_number("2025/13/01"), None);
         assert_eq!(m.parse_number("2025/12/01").map(|n| n.seq), Some(1));
+    }
+
+    #[test]
+    fn formats_within_a_period() {
+        let p = NumberPattern::parse("INV-{YYYY}-{SEQ:4}").unwrap();
+        let period = p.period(date(2026, 3, 4));
+        assert_eq!(p.format_in_period(&period, 7).unwrap(), p.format(date(2026, 3, 4), 7).unwrap());
+        assert!(p.format_in_period(&period, 0).is_err());
+        assert!(p.format_in_period("INV-20X6-{SEQ}", 7).is_err());
+        assert!(p.format_in_period("OTHER-{SEQ}", 7).is_err());
     }
 
     #[test]

@@ -525,7 +525,7 @@ async fn issue_once(state: &AppState, principal: &Principal, ctx: &RequestContex
     }
     loaded.invoice.validate_for_issue()?;
     let pattern = NumberPattern::parse(DEFAULT_PATTERN)?;
-    let request = NumberRequest { series: SERIES.to_owned(), pattern, date: loaded.invoice.issue_date };
+    let request = NumberRequest { series: SERIES.to_owned(), pattern, date: loaded.invoice.issue_date, count: 1 };
     let principal_c = principal.clone();
     let ctx_c = ctx.clone();
     let view_slot = std::sync::Arc::new(std::sync::Mutex::new(None));

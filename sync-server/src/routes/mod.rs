@@ -8,6 +8,7 @@ mod currencies;
 mod customers;
 mod health;
 mod invoices;
+mod leases;
 mod me;
 mod oauth;
 mod payments;
@@ -46,6 +47,7 @@ use crate::problem::Problem;
         reports::aging, reports::sales, reports::tax, reports::payments,
         settings::get, settings::put,
         sync::register, sync::changes, sync::push,
+        leases::get_policy, leases::put_policy, leases::lease, leases::report,
     ),
     components(schemas(
         Problem, crate::openapi::RoleName, crate::listing::Links, crate::listing::PageSchema,
@@ -64,7 +66,7 @@ use crate::problem::Problem;
         (name = "products", description = "The item library"),
         (name = "payments", description = "Payments recorded by hand, refunds, customer credit"),
         (name = "reports", description = "Aging, sales, tax and payments; JSON or CSV"),
-        (name = "settings", description = "The company profile printed on invoices"),
+        (name = "settings", description = "The company profile printed on invoices, offline issuing"),
         (name = "sync", description = "Devices and their replicas (docs/sync-protocol.md)"),
         (name = "reference", description = "Reference data"),
         (name = "health", description = "Liveness and readiness"),
@@ -122,6 +124,9 @@ pub fn router() -> Router<AppState> {
         .route("/v1/sync/changes", get(sync::changes))
         .route("/v1/sync/live", get(sync::live))
         .route("/v1/sync/push", axum::routing::post(sync::push))
+        .route("/v1/sync/leases", axum::routing::post(leases::lease))
+        .route("/v1/number-leases", get(leases::report))
+        .route("/v1/settings/number-leases", get(leases::get_policy).put(leases::put_policy))
         .route("/v1/reports/aging", get(reports::aging))
         .route("/v1/reports/sales", get(reports::sales))
         .route("/v1/reports/tax", get(reports::tax))

@@ -5,6 +5,9 @@
 pub mod feed;
 mod feed_postgres;
 mod feed_sqlite;
+pub mod leases;
+mod leases_postgres;
+mod leases_sqlite;
 mod postgres;
 mod postgres_records;
 mod principal_cache;
@@ -429,11 +432,28 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         secret_sha256: Option<&str>,
     ) -> Result<Option<Principal>>;
 
+    /// One of the tenant's settings (`settings.<key>`: `company`, `number_leases`), as JSON,
+    /// when one was saved.
+    async fn setting(&self, tenant: TenantId, key: Setting) -> Result<Option<String>>;
+
+    /// Saves one of the tenant's settings, with its audit entry.
+    async fn set_setting(&self, tenant: TenantId, key: Setting, json: &str, event: AuditEvent) -> Result<()>;
+
     /// The tenant's company profile (`settings.company`), as JSON, when one was saved.
-    async fn company(&self, tenant: TenantId) -> Result<Option<String>>;
+    async fn company(&self, tenant: TenantId) -> Result<Option<String>> {
+        self.setting(tenant, Setting::Company).await
+    }
 
     /// Saves the company profile, with its audit entry.
-    async fn set_company(&self, tenant: TenantId, company: &str, event: AuditEvent) -> Result<()>;
+    async fn set_company(&self, tenant: TenantId, company: &str, event: AuditEvent) -> Result<()> {
+        self.set_setting(tenant, Setting::Company, company, event).await
+    }
+
+    /// Number leases with the numbers they used and their gaps (`crate::sync::leases`).
+    async fn number_leases(&self, tenant: TenantId, select: leases::LeaseSelect) -> Result<Vec<leases::LeaseRecord>>;
+
+    /// The tenant's explained gaps in its invoice numbers, newest first.
+    async fn number_gaps(&self, tenant: TenantId, limit: i64) -> Result<Vec<leases::GapRecord>>;
 
     /// Runs one change of the document write path in one transaction (see [`records`]),
     /// taking the next invoice number first when asked. Returns that number.
@@ -606,6 +626,22 @@ pub(crate) fn push_audit_filters<DB: sqlx::Database>(
 
 /// Audit timestamps are stored and hashed as this exact text.
 /// A time stored as text by the SQLite store.
+/// The keys of a tenant's `settings` object that the store reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Company,
+    NumberLeases,
+}
+
+impl Setting {
+    pub fn key(self) -> &'static str {
+        match self {
+            Setting::Company => "company",
+            Setting::NumberLeases => "number_leases",
+        }
+    }
+}
+
 pub(crate) fn parse_stored_time(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))

@@ -44,6 +44,19 @@ impl PgStore {
             .map_err(|e| Error::Config(format!("bad PostgreSQL URL {}: {e}", super::redact(url))))?;
         let migrate_pool =
             PgPoolOptions::new().max_connections(1).connect_with(owner.clone()).await.map_err(db_error)?;
+        // The role is cluster-wide: when several databases of one cluster migrate for the first
+        // time at once (tests, several tenants' servers), the existence check in migration 0001
+        // races. Made here first, a concurrent creator is tolerated.
+        sqlx::query(
+            "DO $$ BEGIN
+                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'remit_app') THEN
+                     CREATE ROLE remit_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+                 END IF;
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
+        )
+        .execute(&migrate_pool)
+        .await
+        .map_err(db_error)?;
         MIGRATOR.run(&migrate_pool).await.map_err(|e| Error::Config(format!("PostgreSQL migrations failed: {e}")))?;
         migrate_pool.close().await;
         let app = owner.username(APP_ROLE);
@@ -465,11 +478,12 @@ impl Store for PgStore {
         row.as_ref().map(tenant_from_row).transpose()
     }
 
-    async fn company(&self, tenant: TenantId) -> Result<Option<String>> {
+    async fn setting(&self, tenant: TenantId, key: super::Setting) -> Result<Option<String>> {
         let mut tx = self.begin(tenant).await?;
         let found: Option<Option<String>> =
-            sqlx::query_scalar("SELECT (settings->'company')::text FROM tenants WHERE id = $1")
+            sqlx::query_scalar("SELECT (settings->$2)::text FROM tenants WHERE id = $1")
                 .bind(tenant.as_uuid())
+                .bind(key.key())
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db_error)?;
@@ -477,15 +491,16 @@ impl Store for PgStore {
         Ok(found.flatten())
     }
 
-    async fn set_company(&self, tenant: TenantId, company: &str, event: AuditEvent) -> Result<()> {
+    async fn set_setting(&self, tenant: TenantId, key: super::Setting, json: &str, event: AuditEvent) -> Result<()> {
         let now = Utc::now();
         let mut tx = self.begin(tenant).await?;
         let done = sqlx::query(
-            "UPDATE tenants SET settings = jsonb_set(settings, '{company}', $1::jsonb), updated_at = $2 WHERE id = $3",
+            "UPDATE tenants SET settings = jsonb_set(settings, ARRAY[$4], $1::jsonb), updated_at = $2 WHERE id = $3",
         )
-        .bind(company)
+        .bind(json)
         .bind(now)
         .bind(tenant.as_uuid())
+        .bind(key.key())
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
@@ -494,6 +509,24 @@ impl Store for PgStore {
         }
         append(&mut tx, tenant, event, now).await?;
         tx.commit().await.map_err(db_error)
+    }
+
+    async fn number_leases(
+        &self,
+        tenant: TenantId,
+        select: super::leases::LeaseSelect,
+    ) -> Result<Vec<super::leases::LeaseRecord>> {
+        let mut tx = self.begin(tenant).await?;
+        let out = super::leases_postgres::leases(&mut tx, tenant, select).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(out)
+    }
+
+    async fn number_gaps(&self, tenant: TenantId, limit: i64) -> Result<Vec<super::leases::GapRecord>> {
+        let mut tx = self.begin(tenant).await?;
+        let out = super::leases_postgres::gaps(&mut tx, tenant, limit).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(out)
     }
 
     async fn authenticate(&self, key: &Token) -> Result<Option<Principal>> {

@@ -39,6 +39,10 @@ pub(super) async fn next_number(
     req: &NumberRequest,
 ) -> Result<InvoiceNumber> {
     let period = req.pattern.period(req.date);
+    let count = i64::try_from(req.count)
+        .ok()
+        .filter(|c| (1..=i64::try_from(remit_core::numbering::MAX_BLOCK).unwrap_or(1)).contains(c))
+        .ok_or_else(|| Error::Internal(format!("cannot take {} numbers at once", req.count)))?;
     // The row lock of the UPDATE serializes issuers of one series; the insert makes the row.
     sqlx::query(
         "INSERT INTO number_counters (tenant_id, series, period, next_value) VALUES ($1, $2, $3, 1)
@@ -51,12 +55,13 @@ pub(super) async fn next_number(
     .await
     .map_err(db_error)?;
     let seq: i64 = sqlx::query_scalar(
-        "UPDATE number_counters SET next_value = next_value + 1 WHERE tenant_id = $1 AND series = $2 AND period = $3
-         RETURNING next_value - 1",
+        "UPDATE number_counters SET next_value = next_value + $4 WHERE tenant_id = $1 AND series = $2 AND period = $3
+         RETURNING next_value - $4",
     )
     .bind(tenant.as_uuid())
     .bind(&req.series)
     .bind(&period)
+    .bind(count)
     .fetch_one(&mut *conn)
     .await
     .map_err(db_error)?;

@@ -26,6 +26,9 @@ pub enum Table {
     InvoiceFacts,
     Payments,
     PaymentAllocations,
+    NumberLeases,
+    NumberLeaseUses,
+    NumberGaps,
 }
 
 impl Table {
@@ -37,6 +40,9 @@ impl Table {
             Table::InvoiceFacts => "invoice_facts",
             Table::Payments => "payments",
             Table::PaymentAllocations => "payment_allocations",
+            Table::NumberLeases => "number_leases",
+            Table::NumberLeaseUses => "number_lease_uses",
+            Table::NumberGaps => "number_gaps",
         }
     }
 }
@@ -90,6 +96,9 @@ pub struct NumberRequest {
     pub series: String,
     pub pattern: NumberPattern,
     pub date: NaiveDate,
+    /// How many numbers to take (1 to issue; a block for a device's lease). The number handed
+    /// to the build is the first of them.
+    pub count: u64,
 }
 
 /// Builds the commit once the number (if one was asked for) is known.

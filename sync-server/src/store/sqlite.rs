@@ -426,23 +426,26 @@ impl Store for SqliteStore {
         row.as_ref().map(tenant_from_row).transpose()
     }
 
-    async fn company(&self, tenant: TenantId) -> Result<Option<String>> {
-        let found: Option<Option<String>> =
-            sqlx::query_scalar("SELECT json_extract(settings, '$.company') FROM tenants WHERE id = ?")
-                .bind(tenant.to_string())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+    async fn setting(&self, tenant: TenantId, key: super::Setting) -> Result<Option<String>> {
+        let found: Option<Option<String>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT json_extract(settings, '$.{}') FROM tenants WHERE id = ?",
+            key.key()
+        )))
+        .bind(tenant.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
         Ok(found.flatten())
     }
 
-    async fn set_company(&self, tenant: TenantId, company: &str, event: AuditEvent) -> Result<()> {
+    async fn set_setting(&self, tenant: TenantId, key: super::Setting, json: &str, event: AuditEvent) -> Result<()> {
         let now = Utc::now();
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE tenants SET settings = json_set(settings, '$.company', json(?)), updated_at = ? WHERE id = ?",
-        )
-        .bind(company)
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE tenants SET settings = json_set(settings, '$.{}', json(?)), updated_at = ? WHERE id = ?",
+            key.key()
+        )))
+        .bind(json)
         .bind(now.to_rfc3339())
         .bind(tenant.to_string())
         .execute(&mut *tx)
@@ -453,6 +456,18 @@ impl Store for SqliteStore {
         }
         append(&mut tx, tenant, event, now).await?;
         tx.commit().await.map_err(db_error)
+    }
+
+    async fn number_leases(
+        &self,
+        tenant: TenantId,
+        select: super::leases::LeaseSelect,
+    ) -> Result<Vec<super::leases::LeaseRecord>> {
+        super::leases_sqlite::leases(&self.pool, tenant, select).await
+    }
+
+    async fn number_gaps(&self, tenant: TenantId, limit: i64) -> Result<Vec<super::leases::GapRecord>> {
+        super::leases_sqlite::gaps(&self.pool, tenant, limit).await
     }
 
     async fn authenticate(&self, key: &Token) -> Result<Option<Principal>> {

@@ -39,6 +39,10 @@ pub(super) async fn next_number(
     req: &NumberRequest,
 ) -> Result<InvoiceNumber> {
     let period = req.pattern.period(req.date);
+    let count = i64::try_from(req.count)
+        .ok()
+        .filter(|c| (1..=i64::try_from(remit_core::numbering::MAX_BLOCK).unwrap_or(1)).contains(c))
+        .ok_or_else(|| Error::Internal(format!("cannot take {} numbers at once", req.count)))?;
     sqlx::query(
         "INSERT INTO number_counters (tenant_id, series, period, next_value) VALUES (?, ?, ?, 1) ON CONFLICT DO NOTHING",
     )
@@ -49,12 +53,14 @@ pub(super) async fn next_number(
     .await
     .map_err(db_error)?;
     let seq: i64 = sqlx::query_scalar(
-        "UPDATE number_counters SET next_value = next_value + 1 WHERE tenant_id = ? AND series = ? AND period = ?
-         RETURNING next_value - 1",
+        "UPDATE number_counters SET next_value = next_value + ? WHERE tenant_id = ? AND series = ? AND period = ?
+         RETURNING next_value - ?",
     )
+    .bind(count)
     .bind(tenant.to_string())
     .bind(&req.series)
     .bind(&period)
+    .bind(count)
     .fetch_one(&mut *conn)
     .await
     .map_err(db_error)?;

@@ -7,7 +7,9 @@
 //! (schema, permissions, issued invoices read-only) and committed with its projection in one
 //! transaction, or rejected whole.
 
+pub mod leases;
 pub mod live;
+pub mod offline_issue;
 pub mod push;
 
 use std::collections::HashMap;

@@ -44,6 +44,11 @@ pub struct PushRequest {
     #[serde(default)]
     #[schema(max_items = 500)]
     pub documents: Vec<PushDocument>,
+    /// Invoices issued offline with numbers of the device's lease; recorded after the
+    /// documents and before the facts (a payment may be for an invoice issued offline).
+    #[serde(default)]
+    #[schema(max_items = 500)]
+    pub issues: Vec<super::leases::PushIssue>,
     /// Outbox facts: `payment_recorded` (cash, check, bank transfer) for issued invoices.
     #[serde(default)]
     #[schema(value_type = Vec<Object>, max_items = 500)]
@@ -67,6 +72,9 @@ pub struct Outcome {
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushResult {
     pub documents: Vec<Outcome>,
+    /// By the id of each issue's fact.
+    #[serde(default)]
+    pub issues: Vec<Outcome>,
     pub facts: Vec<Outcome>,
 }
 
@@ -92,11 +100,11 @@ pub async fn push(
     device: Uuid,
     request: PushRequest,
 ) -> Result<PushResult, Problem> {
-    if request.documents.len() > MAX_ITEMS || request.facts.len() > MAX_ITEMS {
+    if request.documents.len() > MAX_ITEMS || request.facts.len() > MAX_ITEMS || request.issues.len() > MAX_ITEMS {
         return Err(reject(
             StatusCode::UNPROCESSABLE_ENTITY,
             "too_many_items",
-            format!("push at most {MAX_ITEMS} documents and {MAX_ITEMS} facts at a time"),
+            format!("push at most {MAX_ITEMS} documents, issues and facts of each at a time"),
         ));
     }
     let mut documents = Vec::with_capacity(request.documents.len());
@@ -105,12 +113,17 @@ pub async fn push(
         let result = with_retry(|| push_document(state, principal, ctx, device, &d)).await;
         documents.push(outcome(id, transient(result)?));
     }
+    let mut issues = Vec::with_capacity(request.issues.len());
+    for i in &request.issues {
+        let id = i.fact["id"].as_str().unwrap_or_default().to_owned();
+        issues.push(outcome(id, transient(super::offline_issue::issue(state, principal, ctx, device, i).await)?));
+    }
     let mut facts = Vec::with_capacity(request.facts.len());
     for f in request.facts {
         let id = f["id"].as_str().unwrap_or_default().to_owned();
         facts.push(outcome(id, transient(push_fact(state, principal, ctx, device, f).await)?));
     }
-    Ok(PushResult { documents, facts })
+    Ok(PushResult { documents, issues, facts })
 }
 
 /// A failure of the server, not of the item (the database, a conflict that kept recurring),

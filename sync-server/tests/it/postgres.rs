@@ -5,7 +5,7 @@ use sqlx::{Connection, PgConnection, Row};
 
 use crate::harness::Harness;
 
-const TENANT_TABLES: [&str; 19] = [
+const TENANT_TABLES: [&str; 22] = [
     "tenants",
     "users",
     "memberships",
@@ -25,6 +25,9 @@ const TENANT_TABLES: [&str; 19] = [
     "payment_allocations",
     "feed_heads",
     "devices",
+    "number_leases",
+    "number_lease_uses",
+    "number_gaps",
 ];
 
 #[tokio::test]

@@ -258,13 +258,36 @@ impl Replica {
         Ok(out)
     }
 
-    /// Issuing takes the next number of the tenant's series. Offline that needs a number block
-    /// leased to this device; without one the server has to do it.
+    /// Issuing takes the next number of the tenant's series: offline, the next of the block
+    /// leased to this device, queued for the server with the document heads it issued. Without
+    /// a usable lease the server has to do it (`IssueNeedsServer`, saying why).
     pub fn issue_invoice(&mut self, id: &str) -> Result<Value> {
+        let device = self.device.clone();
         self.write(|tx| {
-            let (_, invoice) = editable(tx, id)?;
+            let (mut doc, invoice) = editable(tx, id)?;
             invoice.validate_for_issue()?;
-            Err(Error::IssueNeedsServer(invoice.id.to_string()))
+            let key = invoice.id.to_string();
+            let (lease, number) =
+                super::leases::take_number(tx, &invoice).map_err(|why| Error::IssueNeedsServer(key.clone(), why))?;
+            let fact = Fact {
+                id: FactId::from_uuid(Uuid::now_v7()),
+                tenant_id: device.tenant_id,
+                invoice_id: invoice.id,
+                actor: Actor::User(device.user_id),
+                device_id: Some(device.device_id),
+                at: Utc::now(),
+                kind: FactKind::Issued { number },
+            };
+            let body = serde_json::to_string(&fact).map_err(|e| Error::Store(e.to_string()))?;
+            let heads =
+                serde_json::to_string(&remit_core::crdt::heads(&mut doc)).map_err(|e| Error::Store(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO facts (id, invoice_id, body, state, created_at, lease_id, heads)
+                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6)",
+                params![fact.id.to_string(), key, body, now(), lease, heads],
+            )
+            .map_err(db)?;
+            project(tx, &invoice)
         })
     }
 

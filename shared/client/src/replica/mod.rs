@@ -7,6 +7,7 @@
 
 mod customers;
 mod invoices;
+mod leases;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +23,10 @@ use remit_core::{DeviceId, TenantId, UserId};
 pub use sync::SyncReport;
 
 /// The schema, in order; `PRAGMA user_version` records how many have been applied.
-const MIGRATIONS: [&str; 1] = [include_str!("../../../../migrations/client-sqlite/0001_replica.sql")];
+const MIGRATIONS: [&str; 2] = [
+    include_str!("../../../../migrations/client-sqlite/0001_replica.sql"),
+    include_str!("../../../../migrations/client-sqlite/0002_number_leases.sql"),
+];
 const FILE: &str = "remit.db";
 
 /// Who this device is and, once logged in, which tenant and user it works for.

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{Replica, db, now, save_document};
 use crate::error::{Error, Result};
-use crate::remote::{Change, ChangesPage, PushDocument, PushRequest, Remote};
+use crate::remote::{Change, ChangesPage, PushDocument, PushIssue, PushRequest, PushResult, Remote};
 use remit_core::lifecycle::{Fact, FactKind};
 use remit_core::{Customer, Invoice, InvoiceId, LineItemId, TenantId, UserId};
 
@@ -32,6 +32,8 @@ pub struct SyncReport {
     pub pulled_bytes: usize,
     pub pushed_documents: usize,
     pub pushed_facts: usize,
+    /// Invoices issued offline whose numbers the server accepted.
+    pub pushed_issues: usize,
     pub rejected: usize,
     pub amendments: usize,
 }
@@ -140,6 +142,8 @@ impl Replica {
     pub fn sync_once(&mut self, remote: &Remote, wait: u64) -> Result<SyncReport> {
         let mut report = SyncReport::default();
         self.push_all(remote, &mut report)?;
+        // After the push, so the server knows every number this device used of its lease.
+        self.renew_lease(remote)?;
         self.pull_all(remote, wait, &mut report)?;
         if report.amendments > 0 {
             self.push_all(remote, &mut report)?;
@@ -197,10 +201,11 @@ impl Replica {
     fn push_all(&mut self, remote: &Remote, report: &mut SyncReport) -> Result<()> {
         loop {
             let (request, stamps) = self.outgoing()?;
-            if request.documents.is_empty() && request.facts.is_empty() {
+            if request.documents.is_empty() && request.facts.is_empty() && request.issues.is_empty() {
                 return Ok(());
             }
-            let full = request.documents.len() >= BATCH || request.facts.len() >= BATCH;
+            let full =
+                request.documents.len() >= BATCH || request.facts.len() >= BATCH || request.issues.len() >= BATCH;
             let result = remote.push(&request)?;
             self.write(|tx| {
                 for (o, (kind, stamp)) in result.documents.iter().zip(&stamps) {
@@ -232,6 +237,7 @@ impl Replica {
                         }
                     }
                 }
+                settle_issues(tx, &result, report)?;
                 for o in &result.facts {
                     if o.status == "accepted" {
                         report.pushed_facts += 1;
@@ -280,14 +286,61 @@ impl Replica {
         }
         let mut stmt = self
             .conn
-            .prepare("SELECT body FROM facts WHERE state = 'queued' ORDER BY created_at, id LIMIT ?1")
+            .prepare("SELECT body, lease_id, heads FROM facts WHERE state = 'queued' ORDER BY created_at, id LIMIT ?1")
             .map_err(db)?;
-        let rows = stmt.query_map(params![BATCH_SQL], |r| r.get::<_, String>(0)).map_err(db)?;
+        let rows = stmt
+            .query_map(params![BATCH_SQL], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?))
+            })
+            .map_err(db)?;
         for row in rows {
-            request.facts.push(serde_json::from_str(&row.map_err(db)?).map_err(store_err)?);
+            let (body, lease, heads) = row.map_err(db)?;
+            let fact: Value = serde_json::from_str(&body).map_err(store_err)?;
+            match lease {
+                Some(lease_id) => {
+                    let heads = serde_json::from_str(heads.as_deref().unwrap_or("[]")).map_err(store_err)?;
+                    request.issues.push(PushIssue { lease_id, fact, heads });
+                }
+                None => request.facts.push(fact),
+            }
         }
         Ok((request, stamps))
     }
+}
+
+/// Offline issues the server answered: accepted, or refused (the invoice is a draft again, and
+/// the refusal is on the conflict list; its number is recorded by the server as a gap).
+fn settle_issues(tx: &Transaction<'_>, result: &PushResult, report: &mut SyncReport) -> Result<()> {
+    for o in &result.issues {
+        if o.status == "accepted" {
+            report.pushed_issues += 1;
+            tx.execute("UPDATE facts SET state = 'accepted' WHERE id = ?1", params![o.id]).map_err(db)?;
+            continue;
+        }
+        report.rejected += 1;
+        let reason = o.reason.as_deref().unwrap_or("rejected");
+        tx.execute("UPDATE facts SET state = 'rejected', reason = ?2 WHERE id = ?1", params![o.id, reason])
+            .map_err(db)?;
+        let (invoice, body): (String, String) = tx
+            .query_row("SELECT invoice_id, body FROM facts WHERE id = ?1", params![o.id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(db)?;
+        let number = serde_json::from_str::<Fact>(&body)
+            .ok()
+            .and_then(|f| match f.kind {
+                FactKind::Issued { number } => Some(number.as_str().to_owned()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let detail = format!(
+            "issuing invoice {invoice} offline as {number} was refused: {reason}. The invoice is a draft again \
+             (unless it was issued elsewhere), and {number} is recorded by the server as a gap."
+        );
+        conflict(tx, &o.id, "issue_rejected", &invoice, &detail)?;
+        reproject(tx, &invoice)?;
+    }
+    Ok(())
 }
 
 fn reproject(tx: &Transaction<'_>, invoice: &str) -> Result<()> {

@@ -263,31 +263,64 @@ pub fn conflicts(dir: &Path, json: bool) -> anyhow::Result<String> {
         .join("\n"))
 }
 
-/// The server connection of a logged-in replica.
+/// The server connection of a logged-in replica. A session renews itself when it expires,
+/// and the renewed tokens are kept where the old ones were.
 fn remote(dir: &Path, replica: &Replica) -> anyhow::Result<Remote> {
-    let c = credentials::load(dir)?;
-    Ok(Remote::new(&c.server, &c.token, &replica.device().device_id.to_string())?)
+    let (c, store) = credentials::load_with_store(dir)?;
+    let device = replica.device().device_id.to_string();
+    let Some(refresh) = c.refresh_token.clone() else { return Ok(Remote::new(&c.server, &c.token, &device)?) };
+    let tokens = remit_client::remote::Tokens { access_token: c.token.clone(), refresh_token: refresh };
+    let dir = dir.to_owned();
+    let server = c.server.clone();
+    let keep: remit_client::remote::KeepTokens = std::sync::Arc::new(move |t: &remit_client::remote::Tokens| {
+        let renewed = Credential {
+            server: server.clone(),
+            token: t.access_token.clone(),
+            refresh_token: Some(t.refresh_token.clone()),
+        };
+        credentials::save(&dir, store, &renewed)
+    });
+    Ok(Remote::with_session(&c.server, &tokens, &device, keep)?)
 }
 
-/// Issuing takes a number from the server: the draft is pushed, issued there, and pulled back.
+/// Issuing takes the next number of the series: from this device's leased block when it holds
+/// one (offline too; pushed at once when the server is reachable), else from the server (the
+/// draft is pushed, issued there, and pulled back).
 fn issue(dir: &Path, replica: &mut Replica, id: &str) -> anyhow::Result<Value> {
-    if credentials::load(dir).is_err() {
-        return Ok(replica.issue_invoice(id)?);
+    let logged_in = credentials::load(dir).is_ok();
+    match replica.issue_invoice(id) {
+        Ok(view) if !logged_in => Ok(view),
+        Ok(_) => {
+            let remote = remote(dir, replica)?;
+            match replica.sync_once(&remote, 0) {
+                // Issued here; the number goes to the server with the next sync.
+                Ok(_) | Err(remit_client::Error::Network(_)) => Ok(replica.invoice(id)?),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Err(needs @ remit_client::Error::IssueNeedsServer(..)) if logged_in => {
+            let remote = remote(dir, replica)?;
+            match replica.sync_once(&remote, 0) {
+                Err(remit_client::Error::Network(_)) => return Err(needs.into()),
+                other => other?,
+            };
+            remote.issue(id)?;
+            replica.sync_once(&remote, 0)?;
+            Ok(replica.invoice(id)?)
+        }
+        Err(e) => Err(e.into()),
     }
-    replica.issue_invoice(id).or_else(|e| match e {
-        remit_client::Error::IssueNeedsServer(_) => Ok(Value::Null),
-        other => Err(other),
-    })?;
-    let remote = remote(dir, replica)?;
-    replica.sync_once(&remote, 0)?;
-    remote.issue(id)?;
-    replica.sync_once(&remote, 0)?;
-    Ok(replica.invoice(id)?)
+}
+
+/// How `remit login` proves who it is.
+pub enum Secret {
+    ApiKey(String),
+    Password { tenant: String, email: String, password: String },
 }
 
 pub struct Login {
     pub server: String,
-    pub api_key: Option<String>,
+    pub secret: Secret,
     pub token_store: TokenStore,
     pub device_name: Option<String>,
     pub json: bool,
@@ -295,18 +328,35 @@ pub struct Login {
 
 pub fn login(dir: &Path, l: Login) -> anyhow::Result<String> {
     let mut replica = Replica::open(dir)?;
-    let key = l.api_key.context("give --api-key KEY (email and password sign-in is not supported by the CLI yet)")?;
-    let remote = Remote::new(&l.server, &key, &replica.device().device_id.to_string())?;
+    // What can be checked here first: a bad URL or an unusable keyring opens no session.
+    remit_client::remote::base_url(&l.server)?;
+    credentials::available(l.token_store)?;
+    let device_id = replica.device().device_id.to_string();
+    let (remote, credential) = match l.secret {
+        Secret::ApiKey(key) => {
+            let c = Credential { server: l.server.clone(), token: key, refresh_token: None };
+            (Remote::new(&l.server, &c.token, &device_id)?, c)
+        }
+        Secret::Password { tenant, email, password } => {
+            let tokens = remit_client::remote::sign_in(&l.server, &tenant, &email, &password)?;
+            let c = Credential {
+                server: l.server.clone(),
+                token: tokens.access_token.clone(),
+                refresh_token: Some(tokens.refresh_token.clone()),
+            };
+            // Until the credential is saved below, a refresh has nowhere to go; none is due.
+            (Remote::new(&l.server, &c.token, &device_id)?, c)
+        }
+    };
     let me = remote.me()?;
     let name = l.device_name.unwrap_or_else(|| {
         std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "remit CLI".into())
     });
-    credentials::available(l.token_store)?;
     remote.register_device(&name)?;
     // The replica first: it refuses another tenant's account, and only then is the credential
     // kept, so a refused login never leaves this replica syncing with the other tenant's key.
     replica.login(&l.server, TenantId::parse(&me.tenant.id)?, UserId::parse(&me.user.id)?)?;
-    credentials::save(dir, l.token_store, &Credential { server: l.server.clone(), token: key })?;
+    credentials::save(dir, l.token_store, &credential)?;
     let device = replica.device();
     if l.json {
         return pretty(&serde_json::json!({ "server": l.server, "device": device }));
@@ -319,8 +369,8 @@ pub fn login(dir: &Path, l: Login) -> anyhow::Result<String> {
 
 fn report_line(r: &SyncReport) -> String {
     format!(
-        "pulled {} changes ({} bytes), pushed {} documents and {} payments, {} rejected, {} amendment drafts",
-        r.pulled, r.pulled_bytes, r.pushed_documents, r.pushed_facts, r.rejected, r.amendments
+        "pulled {} changes ({} bytes), pushed {} documents, {} offline issues and {} payments, {} rejected, {} amendment drafts",
+        r.pulled, r.pulled_bytes, r.pushed_documents, r.pushed_issues, r.pushed_facts, r.rejected, r.amendments
     )
 }
 
@@ -331,7 +381,19 @@ pub fn sync(dir: &Path, watch: bool, json: bool) -> anyhow::Result<String> {
     let remote = remote(dir, &replica)?;
     if !watch {
         let r = replica.sync_once(&remote, 0)?;
-        return if json { pretty(&r) } else { Ok(format!("Synced: {}", report_line(&r))) };
+        if json {
+            return pretty(&r);
+        }
+        let block = match replica.lease()? {
+            Some(l) => format!(
+                "Offline issuing: numbers {} to {} of {} leased to this device (next {}, expires {}).",
+                l.first, l.last, l.period, l.next, l.expires_at
+            ),
+            None => {
+                "Offline issuing: off (no number block leased to this device); issuing waits for the server.".into()
+            }
+        };
+        return Ok(format!("Synced: {}\n{block}", report_line(&r)));
     }
     let say = |r: &SyncReport| -> anyhow::Result<()> {
         if *r == SyncReport::default() {

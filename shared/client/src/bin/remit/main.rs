@@ -34,12 +34,21 @@ enum Command {
     /// Payments received outside a gateway, queued for the server.
     #[command(subcommand)]
     Payment(local::PaymentCommand),
-    /// Connects this replica to a server account and registers the device.
+    /// Connects this replica to a server account and registers the device: with an API key,
+    /// or with email and password (the password read from standard input, never an argument).
     Login {
         #[arg(long)]
         server: String,
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["email", "password_stdin"])]
         api_key: Option<String>,
+        #[arg(long, requires = "password_stdin")]
+        email: Option<String>,
+        /// Reads the password from the first line of standard input.
+        #[arg(long, requires = "email")]
+        password_stdin: bool,
+        /// The tenant (organisation) id to sign in to with --email; also `REMIT_TENANT`.
+        #[arg(long, env = "REMIT_TENANT")]
+        tenant: Option<String>,
         /// keyring (the default) or file (for headless machines: a file readable by you only).
         #[arg(long, default_value = "keyring", env = "REMIT_TOKEN_STORE")]
         token_store: remit_client::credentials::TokenStore,
@@ -99,8 +108,23 @@ fn run(data_dir: Option<std::path::PathBuf>, command: Command) -> anyhow::Result
         Command::Invoice(c) => local::invoice(&dir()?, c),
         Command::Payment(c) => local::payment(&dir()?, c),
         Command::Conflicts { json } => local::conflicts(&dir()?, json),
-        Command::Login { server, api_key, token_store, device_name, json } => {
-            local::login(&dir()?, local::Login { server, api_key, token_store, device_name, json })
+        Command::Login { server, api_key, email, password_stdin, tenant, token_store, device_name, json } => {
+            let secret = match (api_key, email) {
+                (Some(key), _) => local::Secret::ApiKey(key),
+                (None, Some(email)) if password_stdin => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+                    let tenant = tenant.ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--email needs --tenant TENANT_ID (or REMIT_TENANT): the organisation to sign in to"
+                        )
+                    })?;
+                    local::Secret::Password { tenant, email, password }
+                }
+                _ => anyhow::bail!("give --api-key KEY, or --email E --password-stdin (with --tenant)"),
+            };
+            local::login(&dir()?, local::Login { server, secret, token_store, device_name, json })
         }
         Command::Sync { watch, json } => local::sync(&dir()?, watch, json),
         Command::Quote { file } => {
