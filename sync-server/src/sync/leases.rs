@@ -351,9 +351,16 @@ pub async fn lease(
     device: Uuid,
     request: LeaseRequest,
 ) -> Result<LeaseView, Problem> {
-    // A role that cannot issue its own drafts cannot hold numbers.
+    // A role that cannot issue its own drafts cannot hold numbers. Every sync of such a device
+    // asks, so this routine refusal is not written to the audit log as a denial.
     let own = Target { owner: principal.user_id, draft: true, total: None, approved: false };
-    authorize(state, principal, Action::SendInvoice, Some(&own), ctx).await?;
+    if !principal.policy().allows(principal.user_id, Action::SendInvoice, Some(&own)) {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "your role cannot issue invoices, so this device holds no numbers".to_owned(),
+        ));
+    }
     let date = device_date(request.date.as_deref())?;
     let held = match &request.held {
         Some(h) => Some((
@@ -364,12 +371,13 @@ pub async fn lease(
         None => None,
     };
     sweep(state, principal.tenant_id).await?;
-    with_retry(|| lease_once(state, principal, device, date, held)).await
+    with_retry(|| lease_once(state, principal, ctx, device, date, held)).await
 }
 
 async fn lease_once(
     state: &AppState,
     principal: &Principal,
+    ctx: &RequestContext,
     device: Uuid,
     date: NaiveDate,
     held: Option<(Uuid, u64)>,
@@ -426,6 +434,7 @@ async fn lease_once(
     let out = slot.clone();
     let user = principal.user_id;
     let actor = principal.audit_actor();
+    let context = ctx.clone();
     state
         .store
         .commit(
@@ -457,11 +466,12 @@ async fn lease_once(
                 let columns = lease_columns(&lease).map_err(|p| Error::Internal(p.detail.unwrap_or_default()))?;
                 writes.push(Write::Upsert { table: Table::NumberLeases, id, columns });
                 audit.push(
-                    AuditEvent::new("number_lease.created", actor, "create").resource("number_lease", id).metadata(
-                        serde_json::json!({
+                    AuditEvent::new("number_lease.created", actor, "create")
+                        .resource("number_lease", id)
+                        .context(context)
+                        .metadata(serde_json::json!({
                             "device_id": device, "first": lease.first, "last": lease.last, "period": lease.period
-                        }),
-                    ),
+                        })),
                 );
                 if let Ok(mut s) = out.lock() {
                     *s = Some(view(&lease, lease.first));
