@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket};
 use uuid::Uuid;
 
-use super::read_page;
+use super::read_page_text;
 use crate::AppState;
 use crate::store::Principal;
 
@@ -21,25 +21,24 @@ pub async fn serve(mut socket: WebSocket, state: AppState, principal: Principal,
     let mut events = state.store.feed_signal().subscribe();
     let deadline = tokio::time::Instant::now() + LIFETIME;
     loop {
-        let page = match read_page(&state, &principal, after, PAGE).await {
+        let (text, next_cursor, more) = match read_page_text(&state, &principal, after, PAGE).await {
             Ok(page) => page,
             Err(problem) => {
                 tracing::warn!(code = problem.code, "sync live: reading the feed failed; closing");
                 return;
             }
         };
-        if let Ok(next) = super::parse_cursor(Some(&page.next_cursor))
+        if let Ok(next) = super::parse_cursor(Some(&next_cursor))
             && next != after
         {
             after = next;
-            let Ok(text) = serde_json::to_string(&page) else { return };
             // A device that stops reading is let go rather than holding its page forever.
-            let sent = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await;
+            let sent = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text))).await;
             if !matches!(sent, Ok(Ok(()))) {
                 return;
             }
         }
-        if page.more {
+        if more {
             continue;
         }
         // Until this tenant's feed moves, the device goes, or the lifetime ends.

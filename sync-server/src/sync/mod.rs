@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::extract::ws::Utf8Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -157,11 +158,11 @@ pub fn parse_cursor(raw: Option<&str>) -> Result<(i64, Uuid), Problem> {
 }
 
 /// Whether the principal may read this document (a team member sees only their own invoices).
-fn readable(principal: &Principal, row: &FeedRow, facts: &[Fact]) -> bool {
+fn readable(principal: &Principal, row: &FeedRow, issued: bool) -> bool {
     let policy = principal.policy();
     match row.kind.as_str() {
         "invoice" => {
-            let draft = !facts.iter().any(|f| matches!(f.kind, FactKind::Issued { .. }));
+            let draft = !issued;
             let target = Target { owner: row.created_by, draft, total: None, approved: false };
             policy.allows(principal.user_id, Action::ReadInvoice, Some(&target))
         }
@@ -211,62 +212,100 @@ pub async fn pull(
     }
 }
 
-/// A page of the feed as stored, before each reader's permissions filter it.
+/// A page of the feed as stored, before each reader's permissions filter it. The whole page
+/// as JSON is made once, on first need, and sent as it is to every reader who may read all of
+/// it: when a tenant's feed moves, every connected device gets the same few changes.
 #[derive(Debug)]
 struct RawPage {
     rows: Vec<FeedRow>,
-    facts: HashMap<Uuid, Vec<String>>,
+    /// Each invoice's facts, oldest first.
+    facts: HashMap<Uuid, Vec<Value>>,
+    /// Invoices of the page that are issued (what read permissions depend on).
+    issued: std::collections::HashSet<Uuid>,
+    whole: std::sync::OnceLock<Utf8Bytes>,
+}
+
+impl RawPage {
+    fn new(rows: Vec<FeedRow>, bodies: Vec<(Uuid, String)>) -> Self {
+        let mut facts: HashMap<Uuid, Vec<Value>> = HashMap::new();
+        let mut issued = std::collections::HashSet::new();
+        for (invoice, body) in bodies {
+            // Facts the server wrote itself; one that does not read back is left out, as before.
+            let Ok(value) = serde_json::from_str::<Value>(&body) else { continue };
+            if serde_json::from_value::<Fact>(value.clone()).is_ok_and(|f| matches!(f.kind, FactKind::Issued { .. })) {
+                issued.insert(invoice);
+            }
+            facts.entry(invoice).or_default().push(value);
+        }
+        RawPage { rows, facts, issued, whole: std::sync::OnceLock::new() }
+    }
+
+    fn change(&self, row: &FeedRow) -> Change {
+        Change {
+            kind: row.kind.clone(),
+            id: row.id.to_string(),
+            document: STANDARD.encode(&row.bytes),
+            facts: self.facts.get(&row.id).cloned().unwrap_or_default(),
+        }
+    }
 }
 
 type PageKey = (TenantId, (u64, u64), i64, Uuid, i64);
 
 /// Pages recently read, by tenant, feed version, cursor and limit. When a tenant's feed moves,
 /// every device waiting on it wakes at once with the same cursor; they share one read instead
-/// of each querying the database. A page is only reused while the tenant's feed version is the
+/// of each querying the database: the first reads, the others wait for its page (even those
+/// that woke before it finished). A page is only reused while the tenant's feed version is the
 /// one it was read at (the version moves before the waiters are woken).
 #[derive(Debug, Default)]
 pub struct PageMemo {
-    pages: Mutex<HashMap<PageKey, Arc<RawPage>>>,
+    pages: Mutex<HashMap<PageKey, Arc<tokio::sync::OnceCell<Arc<RawPage>>>>>,
 }
 
 const MEMO_PAGES: usize = 256;
 const MEMO_PAGE_BYTES: usize = 64 * 1024;
 
 impl PageMemo {
-    fn get(&self, key: &PageKey) -> Option<Arc<RawPage>> {
-        self.pages.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(key).cloned()
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PageKey, Arc<tokio::sync::OnceCell<Arc<RawPage>>>>> {
+        self.pages.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn put(&self, key: PageKey, page: Arc<RawPage>) {
-        let mut pages = self.pages.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if pages.len() >= MEMO_PAGES {
+    /// The cell of `key`, made if missing (the memo forgets everything when full).
+    fn cell(&self, key: PageKey) -> Arc<tokio::sync::OnceCell<Arc<RawPage>>> {
+        let mut pages = self.lock();
+        if pages.len() >= MEMO_PAGES && !pages.contains_key(&key) {
             pages.clear();
         }
-        pages.insert(key, page);
+        pages.entry(key).or_default().clone()
+    }
+
+    fn forget(&self, key: &PageKey) {
+        self.lock().remove(key);
     }
 }
 
 async fn raw_page(state: &AppState, tenant: TenantId, after: (i64, Uuid), limit: i64) -> Result<Arc<RawPage>, Problem> {
     // The version is read first: a commit after it can only make the page read below newer.
     let key = (tenant, state.store.feed_signal().version(tenant), after.0, after.1, limit);
-    if let Some(page) = state.sync_pages.get(&key) {
-        return Ok(page);
-    }
-    let rows = state.store.feed(tenant, after, limit).await?;
-    let invoices: Vec<Uuid> = rows.iter().filter(|r| r.kind == "invoice").map(|r| r.id).collect();
-    let mut facts: HashMap<Uuid, Vec<String>> = HashMap::new();
-    for (invoice, body) in state.store.facts_of(tenant, &invoices).await? {
-        facts.entry(invoice).or_default().push(body);
-    }
-    let page = Arc::new(RawPage { rows, facts });
-    // Only small pages are shared (a wake-up brings a few changes); a big initial pull is
-    // read for itself, so the memo stays within MEMO_PAGES x MEMO_PAGE_BYTES.
-    if page.rows.iter().map(|r| r.bytes.len()).sum::<usize>() <= MEMO_PAGE_BYTES {
-        state.sync_pages.put(key, page.clone());
+    let cell = state.sync_pages.cell(key);
+    let page = cell
+        .get_or_try_init(|| async {
+            let rows = state.store.feed(tenant, after, limit).await?;
+            let invoices: Vec<Uuid> = rows.iter().filter(|r| r.kind == "invoice").map(|r| r.id).collect();
+            Ok::<_, Problem>(Arc::new(RawPage::new(rows, state.store.facts_of(tenant, &invoices).await?)))
+        })
+        .await?
+        .clone();
+    // Only small pages stay (a wake-up brings a few changes); a big initial pull is read for
+    // itself, so the memo stays within MEMO_PAGES x MEMO_PAGE_BYTES.
+    if page.rows.iter().map(|r| r.bytes.len()).sum::<usize>() > MEMO_PAGE_BYTES {
+        state.sync_pages.forget(&key);
     }
     Ok(page)
 }
 
+/// A page as this principal may see it: the changes it may read, the cursor after the whole
+/// page, and whether more are waiting.
 async fn read_page(
     state: &AppState,
     principal: &Principal,
@@ -274,22 +313,46 @@ async fn read_page(
     limit: i64,
 ) -> Result<ChangesPage, Problem> {
     let raw = raw_page(state, principal.tenant_id, after, limit).await?;
+    let (next_cursor, more) = position(&raw, after, limit);
+    let changes = raw.rows.iter().filter(|r| readable(principal, r, raw.issued.contains(&r.id))).map(|r| raw.change(r));
+    Ok(ChangesPage { changes: changes.collect(), next_cursor, more })
+}
+
+fn position(raw: &RawPage, after: (i64, Uuid), limit: i64) -> (String, bool) {
     let more = i64::try_from(raw.rows.len()).unwrap_or(i64::MAX) >= limit;
     let next = raw.rows.last().map_or(after, |r| (r.seq, r.id));
-    let mut changes = Vec::with_capacity(raw.rows.len());
-    for row in &raw.rows {
-        let bodies = raw.facts.get(&row.id).map(Vec::as_slice).unwrap_or_default();
-        let parsed: Vec<Fact> = bodies.iter().filter_map(|b| serde_json::from_str(b).ok()).collect();
-        if !readable(principal, row, &parsed) {
-            continue;
-        }
-        changes.push(Change {
-            kind: row.kind.clone(),
-            id: row.id.to_string(),
-            document: STANDARD.encode(&row.bytes),
-            facts: bodies.iter().filter_map(|b| serde_json::from_str(b).ok()).collect(),
-        });
-    }
     let next_cursor = if next.0 == 0 { String::new() } else { format!("{}:{}", next.0, next.1) };
-    Ok(ChangesPage { changes, next_cursor, more })
+    (next_cursor, more)
+}
+
+/// `read_page` as the JSON the live channel sends, with its cursor and `more`. A reader who
+/// may read every change of the page gets the text made once for all of them.
+async fn read_page_text(
+    state: &AppState,
+    principal: &Principal,
+    after: (i64, Uuid),
+    limit: i64,
+) -> Result<(Utf8Bytes, String, bool), Problem> {
+    let raw = raw_page(state, principal.tenant_id, after, limit).await?;
+    let (next_cursor, more) = position(&raw, after, limit);
+    let all = raw.rows.iter().all(|r| readable(principal, r, raw.issued.contains(&r.id)));
+    let serialize = |changes: Vec<Change>| -> Result<Utf8Bytes, Problem> {
+        let page = ChangesPage { changes, next_cursor: next_cursor.clone(), more };
+        let text =
+            serde_json::to_string(&page).map_err(|e| Problem::from(crate::error::Error::Internal(e.to_string())))?;
+        Ok(Utf8Bytes::from(text))
+    };
+    let text = if all {
+        match raw.whole.get() {
+            Some(t) => t.clone(),
+            None => {
+                let t = serialize(raw.rows.iter().map(|r| raw.change(r)).collect())?;
+                raw.whole.get_or_init(|| t).clone()
+            }
+        }
+    } else {
+        let changes = raw.rows.iter().filter(|r| readable(principal, r, raw.issued.contains(&r.id)));
+        serialize(changes.map(|r| raw.change(r)).collect())?
+    };
+    Ok((text, next_cursor, more))
 }
