@@ -240,7 +240,52 @@ both_stores!(
     the_live_channel_brings_changes_as_they_happen,
     a_pushed_customer_snapshot_is_taken_from_the_record,
     one_device_payment_pushed_twice_at_once_counts_once,
+    products_made_offline_reach_the_server_and_other_devices,
 );
+
+fn products_made_offline_reach_the_server_and_other_devices(db: Db) {
+    let server = Server::start(db);
+    let mut a = Device::new(&server, &server.owner_key);
+    let mut b = Device::new(&server, &server.owner_key);
+    let new = |name: &str, price: &str| remit_client::replica::NewProduct {
+        name: name.into(),
+        unit_price: price.into(),
+        currency: "USD".into(),
+        tax_rate: Some("10".into()),
+        ..Default::default()
+    };
+    let bad = a.replica.create_product(new("Broken", "12.3.4")).unwrap_err();
+    assert_eq!(bad.code(), "invalid_request", "{bad}");
+    let made = a.replica.create_product(new("Consulting hour", "150.00")).unwrap();
+    let id = made["id"].as_str().unwrap().to_owned();
+    let edit = remit_client::replica::ProductEdit { unit_price: Some("175.00".into()), ..Default::default() };
+    a.replica.edit_product(&id, edit).unwrap();
+    assert!(a.replica.products(Some("consult")).unwrap().len() == 1);
+    let r = a.sync();
+    assert_eq!((r.pushed_documents, r.rejected), (1, 0), "{r:?}");
+    let rest = server.get(&server.owner_key, &format!("/v1/products/{id}"));
+    assert_eq!((rest["name"].as_str(), rest["unit_price"].as_str()), (Some("Consulting hour"), Some("175.00")));
+    b.sync();
+    let on_b = b.replica.products(None).unwrap();
+    assert_eq!(on_b.len(), 1, "{on_b:?}");
+    assert_eq!(on_b[0]["unit_price"], "175.00");
+    // A team member's device cannot change the item library: refused, listed, nothing changed.
+    let member_key = server.user("member@e2e.example", Role::TeamMember);
+    let mut m = Device::new(&server, &member_key);
+    m.sync();
+    let theirs = m.replica.create_product(new("Cheap hour", "1.00")).unwrap();
+    let r = m.sync();
+    assert_eq!(r.rejected, 1, "{r:?}");
+    let conflicts = m.replica.conflicts().unwrap();
+    assert!(
+        conflicts.iter().any(|c| c["detail"].as_str().unwrap().contains("forbidden")
+            || c["detail"].as_str().unwrap().contains("item library")),
+        "{conflicts:?}"
+    );
+    let listed = server.get(&server.owner_key, "/v1/products");
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1, "only the owner's product: {listed}");
+    assert!(!listed.to_string().contains(theirs["id"].as_str().unwrap()));
+}
 
 fn the_live_channel_brings_changes_as_they_happen(db: Db) {
     let server = Server::start(db);

@@ -180,3 +180,43 @@ fn sync_needs_a_login_and_a_failed_login_keeps_nothing() {
     assert!(!ok && err.contains("[invalid_request]"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn products_are_kept_offline_and_bad_prices_refused() {
+    let dir = fresh_dir("products");
+    json(&dir, &["init", "--json"]);
+    let made = json(
+        &dir,
+        &[
+            "product",
+            "create",
+            "--name",
+            "Consulting hour",
+            "--price",
+            "150.00",
+            "--currency",
+            "USD",
+            "--tax-rate",
+            "10",
+            "--json",
+        ],
+    );
+    let id = made["id"].as_str().unwrap();
+    assert_eq!((made["unit_price"].as_str(), made["tax_rate"].as_str()), (Some("150.00"), Some("10")));
+    let edited = json(&dir, &["product", "edit", id, "--price", "175.00", "--json"]);
+    assert_eq!(edited["unit_price"], "175.00");
+    for bad in [
+        vec!["product", "create", "--name", "X", "--price", "1.2.3", "--currency", "USD"],
+        vec!["product", "create", "--name", "X", "--price", "1.00", "--currency", "XXX"],
+        vec!["product", "create", "--name", " ", "--price", "1.00", "--currency", "USD"],
+        vec!["product", "create", "--name", "X", "--price", "-1.00", "--currency", "USD"],
+        vec!["product", "edit", "not-an-id", "--price", "1.00"],
+    ] {
+        let (ok, _, err) = remit(&dir, &bad);
+        assert!(!ok && err.contains('['), "{bad:?}: {err}");
+    }
+    let list = json(&dir, &["product", "list", "--search", "consult", "--json"]);
+    assert_eq!(list["data"].as_array().unwrap().len(), 1, "nothing of the refused ones was kept: {list}");
+    assert_eq!(list["data"][0]["unit_price"], "175.00");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -106,6 +106,23 @@ pub struct Product {
 }
 
 impl Product {
+    /// The rules of a product in the item library, wherever it is written (API, device): a
+    /// name, bounded texts, and a price and rate an invoice line could carry.
+    pub fn validate(&self) -> Result<()> {
+        let mut errors = Vec::new();
+        check_text(&mut errors, "name", &self.name, 1, 255);
+        for (field, value, max) in
+            [("description", &self.description, 2000), ("sku", &self.sku, 64), ("unit", &self.unit, 32)]
+        {
+            if let Some(v) = value {
+                check_text(&mut errors, field, v, 0, max);
+            }
+        }
+        finish(errors)?;
+        tax::compute(self.currency, PriceMode::Exclusive, &[self.line(Decimal::ONE, self.currency)?], None)?;
+        Ok(())
+    }
+
     /// A new invoice line for `quantity` of this product, at its current price. The invoice
     /// must be in the product's currency: a price is never silently reread in another.
     pub fn line(&self, quantity: Decimal, invoice_currency: Currency) -> Result<LineItem> {

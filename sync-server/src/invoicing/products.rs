@@ -108,7 +108,7 @@ fn build(id: ProductId, input: ProductInput) -> Result<Product, Problem> {
     Ok(product)
 }
 
-fn view(p: &Product, created_at: DateTime<Utc>, updated_at: DateTime<Utc>) -> ProductView {
+pub fn view(p: &Product, created_at: DateTime<Utc>, updated_at: DateTime<Utc>) -> ProductView {
     let id = p.id.to_string();
     ProductView {
         links: ProductLinks { this: format!("/v1/products/{id}") },
@@ -126,7 +126,7 @@ fn view(p: &Product, created_at: DateTime<Utc>, updated_at: DateTime<Utc>) -> Pr
     }
 }
 
-fn projection(
+pub fn projection(
     p: &Product,
     v: &ProductView,
     by: remit_core::UserId,

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::audit::{AuditEvent, RequestContext};
 use crate::auth::authorize;
-use crate::invoicing::{customers, invoices, payments, with_retry};
+use crate::invoicing::{customers, invoices, payments, products, with_retry};
 use crate::problem::Problem;
 use crate::store::Principal;
 use crate::store::records::{Commit, StoredDoc, Write};
@@ -28,8 +28,8 @@ pub const MAX_ITEMS: usize = 500;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PushDocument {
-    /// `invoice` or `customer`.
-    #[schema(pattern = "^(invoice|customer)$")]
+    /// `invoice`, `customer` or `product`.
+    #[schema(pattern = "^(invoice|customer|product)$")]
     pub kind: String,
     #[schema(format = Uuid)]
     pub id: String,
@@ -146,6 +146,9 @@ fn may_write(principal: &Principal, kind: &str) -> Result<(), Problem> {
     let user = principal.user_id;
     let (create, edit) = match kind {
         "invoice" => (Action::CreateInvoice, Action::EditInvoice),
+        // The item library is settings: those who manage settings keep it.
+        "product" if policy.allows(user, Action::ManageSettings, None) => return Ok(()),
+        "product" => return Err(reject(StatusCode::FORBIDDEN, "forbidden", "your role cannot edit the item library")),
         _ => (Action::CreateCustomer, Action::EditCustomer),
     };
     // Their own draft, amount not known yet: the least any writer of this kind may do.
@@ -168,7 +171,7 @@ fn bounded(doc: &mut AutoCommit) -> Result<Vec<u8>, Problem> {
 
 /// A new document's id must not be taken by a document of another kind.
 async fn fresh_id(state: &AppState, principal: &Principal, id: Uuid, kind: &str) -> Result<(), Problem> {
-    for other in ["invoice", "customer", "product"].into_iter().filter(|k| *k != kind) {
+    for other in [invoices::KIND, customers::KIND, products::KIND].into_iter().filter(|k| *k != kind) {
         if state.store.document(principal.tenant_id, other, id).await?.is_some() {
             return Err(invalid(format!("id {id} is a {other}, not a {kind}")));
         }
@@ -198,8 +201,8 @@ async fn push_document(
     d: &PushDocument,
 ) -> Result<(), Problem> {
     let id = Uuid::try_parse(&d.id).map_err(|_| invalid("id: not a UUID"))?;
-    if !matches!(d.kind.as_str(), "invoice" | "customer") {
-        return Err(invalid(format!("kind {:?}: devices push invoices and customers", d.kind)));
+    if !matches!(d.kind.as_str(), "invoice" | "customer" | "product") {
+        return Err(invalid(format!("kind {:?}: devices push invoices, customers and products", d.kind)));
     }
     may_write(principal, &d.kind)?;
     if d.document.len() > MAX_DOCUMENT_BYTES / 3 * 4 + 4 {
@@ -207,10 +210,10 @@ async fn push_document(
     }
     let bytes = STANDARD.decode(&d.document).map_err(|_| invalid("document: not base64"))?;
 
-    if d.kind == invoices::KIND {
-        push_invoice(state, principal, ctx, device, id, &bytes).await
-    } else {
-        push_customer(state, principal, ctx, device, id, &bytes).await
+    match d.kind.as_str() {
+        invoices::KIND => push_invoice(state, principal, ctx, device, id, &bytes).await,
+        products::KIND => push_product(state, principal, ctx, device, id, &bytes).await,
+        _ => push_customer(state, principal, ctx, device, id, &bytes).await,
     }
 }
 
@@ -353,6 +356,42 @@ async fn push_customer(
         row,
     ];
     let audit = vec![event(kind, verb, principal, "customer", id, device, ctx)];
+    state.store.commit(tenant, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
+    Ok(())
+}
+
+async fn push_product(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    device: Uuid,
+    id: Uuid,
+    bytes: &[u8],
+) -> Result<(), Problem> {
+    let tenant = principal.tenant_id;
+    let Some((stored, mut doc)) = incoming(state, principal, products::KIND, id, bytes).await? else { return Ok(()) };
+    let product: remit_core::Product =
+        remit_core::crdt::read(&doc).map_err(|e| invalid(format!("not a product: {e}")))?;
+    if *product.id.as_uuid() != id {
+        return Err(invalid("the document's id is not the id it was pushed under"));
+    }
+    product.validate()?;
+    authorize(state, principal, Action::ManageSettings, None, ctx).await?;
+    let now = chrono::Utc::now();
+    let (expected, created_at, owner) = match &stored {
+        None => (None, now, principal.user_id),
+        // A deleted product is not brought back by an old device (404 `not_found`).
+        Some(s) => {
+            let (_, _, _, view, by) = products::load(state, principal, id).await?;
+            (Some(s.version), customers::created_at_of(&view), by)
+        }
+    };
+    let view = products::view(&product, created_at, now);
+    let row = products::projection(&product, &view, owner, None)?;
+    let (kind, verb) = if expected.is_none() { ("product.created", "create") } else { ("product.updated", "update") };
+    let writes =
+        vec![Write::Document { id, kind: products::KIND, bytes: bounded(&mut doc)?, expected, created_by: owner }, row];
+    let audit = vec![event(kind, verb, principal, "product", id, device, ctx)];
     state.store.commit(tenant, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
     Ok(())
 }

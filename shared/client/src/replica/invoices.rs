@@ -25,7 +25,7 @@ pub struct LineArg {
 }
 
 /// Decimals follow the API's rule: digits with an optional fraction, nothing else.
-fn decimal(field: &str, s: &str) -> Result<Decimal> {
+pub(super) fn parse_decimal(field: &str, s: &str) -> Result<Decimal> {
     #[derive(Deserialize)]
     struct Exact(#[serde(deserialize_with = "remit_core::decimal::exact")] Decimal);
     serde_json::from_value::<Exact>(Value::String(s.trim().to_owned()))
@@ -45,9 +45,9 @@ impl std::str::FromStr for LineArg {
         };
         Ok(LineArg {
             description: description.trim().to_owned(),
-            quantity: decimal("quantity", quantity)?,
-            unit_price: decimal("unit price", unit_price)?,
-            tax_rate: decimal("tax rate", tax_rate)?,
+            quantity: parse_decimal("quantity", quantity)?,
+            unit_price: parse_decimal("unit price", unit_price)?,
+            tax_rate: parse_decimal("tax rate", tax_rate)?,
         })
     }
 }

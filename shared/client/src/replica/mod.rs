@@ -8,6 +8,7 @@
 mod customers;
 mod invoices;
 mod leases;
+mod products;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -19,14 +20,18 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 pub use customers::NewCustomer;
 pub use invoices::{InvoiceEdit, InvoiceFilter, LineArg, NewInvoice};
+pub use products::{NewProduct, ProductEdit};
 use remit_core::{DeviceId, TenantId, UserId};
 pub use sync::SyncReport;
 
 /// The schema, in order; `PRAGMA user_version` records how many have been applied.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     include_str!("../../../../migrations/client-sqlite/0001_replica.sql"),
     include_str!("../../../../migrations/client-sqlite/0002_number_leases.sql"),
+    include_str!("../../../../migrations/client-sqlite/0003_products.sql"),
 ];
+/// The migration after which product documents get their rows (`products::backfill`).
+const PRODUCTS_MIGRATION: usize = 3;
 const FILE: &str = "remit.db";
 
 /// Who this device is and, once logged in, which tenant and user it works for.
@@ -76,6 +81,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
         let tx = conn.transaction().map_err(db)?;
         tx.execute_batch(sql).map_err(db)?;
+        if i + 1 == PRODUCTS_MIGRATION {
+            products::backfill(&tx)?;
+        }
         let next = i64::try_from(i + 1).map_err(|_| Error::Store("too many migrations".into()))?;
         tx.pragma_update(None, "user_version", next).map_err(db)?;
         tx.commit().map_err(db)?;

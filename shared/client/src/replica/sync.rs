@@ -268,7 +268,7 @@ impl Replica {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, kind, bytes, updated_at FROM documents WHERE dirty = 1 AND kind IN ('customer', 'invoice')
+                "SELECT id, kind, bytes, updated_at FROM documents WHERE dirty = 1
                  ORDER BY kind = 'invoice', updated_at LIMIT ?1",
             )
             .map_err(db)?;
@@ -400,6 +400,9 @@ fn apply(tx: &Transaction<'_>, change: &Change, user: UserId) -> Result<usize> {
         "customer" => {
             let c: Customer = remit_core::crdt::read(&merged)?;
             super::customers::project(tx, &c)?;
+        }
+        "product" => {
+            super::products::project(tx, &remit_core::crdt::read(&merged)?)?;
         }
         _ => {}
     }

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use remit_core::Currency;
 
 mod local;
+mod products;
 
 #[derive(Parser)]
 #[command(name = "remit", version, about = "Remit, offline-first invoicing, from the command line")]
@@ -28,6 +29,9 @@ enum Command {
     /// Customers on this device.
     #[command(subcommand)]
     Customer(local::CustomerCommand),
+    /// The item library on this device (pushed by those who manage settings).
+    #[command(subcommand)]
+    Product(products::ProductCommand),
     /// Invoices on this device: drafts are created and edited offline.
     #[command(subcommand)]
     Invoice(local::InvoiceCommand),
@@ -105,6 +109,7 @@ fn run(data_dir: Option<std::path::PathBuf>, command: Command) -> anyhow::Result
     match command {
         Command::Init { json } => local::init(&dir()?, json),
         Command::Customer(c) => local::customer(&dir()?, c),
+        Command::Product(c) => products::product(&dir()?, c),
         Command::Invoice(c) => local::invoice(&dir()?, c),
         Command::Payment(c) => local::payment(&dir()?, c),
         Command::Conflicts { json } => local::conflicts(&dir()?, json),
