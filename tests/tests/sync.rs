@@ -223,6 +223,7 @@ fn a_team_member_cannot_change_another_users_draft(db: Db) {
             id: ids[0].clone(),
             document: bytes,
         }],
+        deletes: vec![],
         issues: vec![],
         facts: vec![],
     });
@@ -330,6 +331,7 @@ fn a_pushed_customer_snapshot_is_taken_from_the_record(db: Db) {
                 id: ids[0].clone(),
                 document: b64.encode(doc.save()),
             }],
+            deletes: vec![],
             issues: vec![],
             facts: vec![],
         })
@@ -353,6 +355,7 @@ fn one_device_payment_pushed_twice_at_once_counts_once(db: Db) {
         a.replica.record_payment(id, "110.00", "cash").unwrap();
         let request = remit_client::remote::PushRequest {
             documents: vec![],
+            deletes: vec![],
             issues: vec![],
             facts: a.replica.queued_facts().unwrap(),
         };

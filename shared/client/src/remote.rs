@@ -20,6 +20,9 @@ pub struct Change {
     pub document: String,
     #[serde(default)]
     pub facts: Vec<Value>,
+    /// Deleted on the server: the device removes it.
+    #[serde(default)]
+    pub deleted: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -39,8 +42,16 @@ pub struct PushDocument {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PushRequest {
     pub documents: Vec<PushDocument>,
+    pub deletes: Vec<PushDelete>,
     pub issues: Vec<PushIssue>,
     pub facts: Vec<Value>,
+}
+
+/// A document deleted on the device.
+#[derive(Debug, Clone, Serialize)]
+pub struct PushDelete {
+    pub kind: String,
+    pub id: String,
 }
 
 /// An invoice issued offline with a number of the device's lease.
@@ -77,6 +88,8 @@ pub struct Outcome {
 #[derive(Debug, Clone, Deserialize)]
 pub struct PushResult {
     pub documents: Vec<Outcome>,
+    #[serde(default)]
+    pub deletes: Vec<Outcome>,
     #[serde(default)]
     pub issues: Vec<Outcome>,
     pub facts: Vec<Outcome>,

@@ -21,6 +21,8 @@ pub struct FeedRow {
     pub kind: String,
     pub bytes: Vec<u8>,
     pub created_by: UserId,
+    /// Deleted (a draft, a customer, a product): devices remove it.
+    pub deleted: bool,
 }
 
 /// A registered device: whose it is, and whether it was revoked.

@@ -38,9 +38,13 @@ pub(super) async fn feed(
     limit: i64,
 ) -> Result<Vec<FeedRow>> {
     let rows = sqlx::query(
-        "SELECT feed_seq, id, kind, bytes, created_by FROM documents
-         WHERE tenant_id = $1 AND (feed_seq, id) > ($2, $3)
-         ORDER BY feed_seq, id LIMIT $4",
+        "SELECT d.feed_seq, d.id, d.kind, d.bytes, d.created_by,
+             (CASE d.kind WHEN 'invoice' THEN (SELECT x.deleted_at FROM invoices x WHERE x.tenant_id = d.tenant_id AND x.id = d.id)
+                 WHEN 'customer' THEN (SELECT x.deleted_at FROM customers x WHERE x.tenant_id = d.tenant_id AND x.id = d.id)
+                 ELSE (SELECT x.deleted_at FROM products x WHERE x.tenant_id = d.tenant_id AND x.id = d.id) END) IS NOT NULL
+         FROM documents d
+         WHERE d.tenant_id = $1 AND (d.feed_seq, d.id) > ($2, $3)
+         ORDER BY d.feed_seq, d.id LIMIT $4",
     )
     .bind(tenant.as_uuid())
     .bind(after.0)
@@ -57,6 +61,7 @@ pub(super) async fn feed(
             kind: r.get(2),
             bytes: r.get(3),
             created_by: UserId::from_uuid(r.get(4)),
+            deleted: r.get(5),
         })
         .collect())
 }

@@ -28,9 +28,13 @@ fn uuid(s: &str) -> Result<Uuid> {
 
 pub(super) async fn feed(pool: &SqlitePool, tenant: TenantId, after: (i64, Uuid), limit: i64) -> Result<Vec<FeedRow>> {
     let rows = sqlx::query(
-        "SELECT feed_seq, id, kind, bytes, created_by FROM documents
-         WHERE tenant_id = ? AND (feed_seq > ? OR (feed_seq = ? AND id > ?))
-         ORDER BY feed_seq, id LIMIT ?",
+        "SELECT d.feed_seq, d.id, d.kind, d.bytes, d.created_by,
+             (CASE d.kind WHEN 'invoice' THEN (SELECT x.deleted_at FROM invoices x WHERE x.tenant_id = d.tenant_id AND x.id = d.id)
+                 WHEN 'customer' THEN (SELECT x.deleted_at FROM customers x WHERE x.tenant_id = d.tenant_id AND x.id = d.id)
+                 ELSE (SELECT x.deleted_at FROM products x WHERE x.tenant_id = d.tenant_id AND x.id = d.id) END) IS NOT NULL
+         FROM documents d
+         WHERE d.tenant_id = ? AND (d.feed_seq > ? OR (d.feed_seq = ? AND d.id > ?))
+         ORDER BY d.feed_seq, d.id LIMIT ?",
     )
     .bind(tenant.to_string())
     .bind(after.0)
@@ -48,6 +52,7 @@ pub(super) async fn feed(pool: &SqlitePool, tenant: TenantId, after: (i64, Uuid)
                 kind: r.get(2),
                 bytes: r.get(3),
                 created_by: UserId::parse(r.get::<&str, _>(4))?,
+                deleted: r.get(5),
             })
         })
         .collect()

@@ -71,6 +71,9 @@ pub struct Change {
     /// For an invoice: all its facts, oldest first (issued, payments, voided, ...).
     #[schema(value_type = Vec<Object>)]
     pub facts: Vec<Value>,
+    /// The document was deleted: the device removes it (present only when true).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -246,6 +249,7 @@ impl RawPage {
             id: row.id.to_string(),
             document: STANDARD.encode(&row.bytes),
             facts: self.facts.get(&row.id).cloned().unwrap_or_default(),
+            deleted: row.deleted,
         }
     }
 }

@@ -38,12 +38,27 @@ pub struct PushDocument {
     pub document: String,
 }
 
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PushDelete {
+    /// `invoice` (a draft), `customer` or `product`.
+    #[schema(pattern = "^(invoice|customer|product)$")]
+    pub kind: String,
+    #[schema(format = Uuid)]
+    pub id: String,
+}
+
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     #[serde(default)]
     #[schema(max_items = 500)]
     pub documents: Vec<PushDocument>,
+    /// Documents deleted on the device: drafts, customers, products, by the REST API's rules.
+    /// Handled after the documents; one already deleted is accepted.
+    #[serde(default)]
+    #[schema(max_items = 500)]
+    pub deletes: Vec<PushDelete>,
     /// Invoices issued offline with numbers of the device's lease; recorded after the
     /// documents and before the facts (a payment may be for an invoice issued offline).
     #[serde(default)]
@@ -72,6 +87,8 @@ pub struct Outcome {
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushResult {
     pub documents: Vec<Outcome>,
+    #[serde(default)]
+    pub deletes: Vec<Outcome>,
     /// By the id of each issue's fact.
     #[serde(default)]
     pub issues: Vec<Outcome>,
@@ -89,6 +106,16 @@ fn reject(status: StatusCode, code: &'static str, reason: impl Into<String>) -> 
     Problem::new(status, code, reason.into())
 }
 
+/// Changes to a document deleted on the server are refused, not merged back to life; the device
+/// keeps them (an invoice's as a new draft) when the pull brings the delete.
+fn deleted(kind: &str) -> Problem {
+    reject(StatusCode::CONFLICT, "deleted", format!("the {kind} was deleted elsewhere meanwhile"))
+}
+
+fn gone(kind: &'static str) -> impl Fn(Problem) -> Problem {
+    move |p| if p.code == "not_found" { deleted(kind) } else { p }
+}
+
 fn invalid(reason: impl Into<String>) -> Problem {
     reject(StatusCode::UNPROCESSABLE_ENTITY, "invalid_document", reason)
 }
@@ -100,11 +127,12 @@ pub async fn push(
     device: Uuid,
     request: PushRequest,
 ) -> Result<PushResult, Problem> {
-    if request.documents.len() > MAX_ITEMS || request.facts.len() > MAX_ITEMS || request.issues.len() > MAX_ITEMS {
+    let counts = [request.documents.len(), request.deletes.len(), request.issues.len(), request.facts.len()];
+    if counts.iter().any(|n| *n > MAX_ITEMS) {
         return Err(reject(
             StatusCode::UNPROCESSABLE_ENTITY,
             "too_many_items",
-            format!("push at most {MAX_ITEMS} documents, issues and facts of each at a time"),
+            format!("push at most {MAX_ITEMS} documents, deletes, issues and facts of each at a time"),
         ));
     }
     let mut documents = Vec::with_capacity(request.documents.len());
@@ -112,6 +140,10 @@ pub async fn push(
         let id = d.id.clone();
         let result = with_retry(|| push_document(state, principal, ctx, device, &d)).await;
         documents.push(outcome(id, transient(result)?));
+    }
+    let mut deletes = Vec::with_capacity(request.deletes.len());
+    for d in &request.deletes {
+        deletes.push(outcome(d.id.clone(), transient(push_delete(state, principal, ctx, d).await)?));
     }
     let mut issues = Vec::with_capacity(request.issues.len());
     for i in &request.issues {
@@ -123,7 +155,7 @@ pub async fn push(
         let id = f["id"].as_str().unwrap_or_default().to_owned();
         facts.push(outcome(id, transient(push_fact(state, principal, ctx, device, f).await)?));
     }
-    Ok(PushResult { documents, issues, facts })
+    Ok(PushResult { documents, deletes, issues, facts })
 }
 
 /// A failure of the server, not of the item (the database, a conflict that kept recurring),
@@ -259,6 +291,9 @@ async fn push_invoice(
 ) -> Result<(), Problem> {
     let tenant = principal.tenant_id;
     let Some((stored, mut doc)) = incoming(state, principal, invoices::KIND, id, bytes).await? else { return Ok(()) };
+    if stored.is_some() && state.store.view(tenant, crate::store::records::Table::Invoices, id).await?.is_none() {
+        return Err(deleted("invoice"));
+    }
     let invoice: Invoice = remit_core::crdt::read(&doc).map_err(|e| invalid(format!("not an invoice: {e}")))?;
     if *invoice.id.as_uuid() != id {
         return Err(invalid("the document's id is not the id it was pushed under"));
@@ -340,7 +375,7 @@ async fn push_customer(
     let (action, owner, expected, created_at) = match &stored {
         None => (Action::CreateCustomer, principal.user_id, None, chrono::Utc::now()),
         Some(s) => {
-            let loaded = customers::load(state, principal, id).await?;
+            let loaded = customers::load(state, principal, id).await.map_err(gone("customer"))?;
             (Action::EditCustomer, s.created_by, Some(s.version), customers::created_at_of(&loaded.view))
         }
     };
@@ -380,9 +415,8 @@ async fn push_product(
     let now = chrono::Utc::now();
     let (expected, created_at, owner) = match &stored {
         None => (None, now, principal.user_id),
-        // A deleted product is not brought back by an old device (404 `not_found`).
         Some(s) => {
-            let (_, _, _, view, by) = products::load(state, principal, id).await?;
+            let (_, _, _, view, by) = products::load(state, principal, id).await.map_err(gone("product"))?;
             (Some(s.version), customers::created_at_of(&view), by)
         }
     };
@@ -394,6 +428,28 @@ async fn push_product(
     let audit = vec![event(kind, verb, principal, "product", id, device, ctx)];
     state.store.commit(tenant, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
     Ok(())
+}
+
+/// A delete made on the device, by the REST API's rules (only a draft; not a customer who
+/// owes money; the item library by those who manage settings).
+async fn push_delete(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    d: &PushDelete,
+) -> Result<(), Problem> {
+    let id = Uuid::try_parse(&d.id).map_err(|_| invalid("id: not a UUID"))?;
+    let done = match d.kind.as_str() {
+        invoices::KIND => invoices::delete(state, principal, ctx, id).await,
+        customers::KIND => customers::delete(state, principal, ctx, id).await,
+        products::KIND => products::delete(state, principal, ctx, id).await,
+        other => return Err(invalid(format!("kind {other:?}: devices delete invoices, customers and products"))),
+    };
+    match done {
+        // Deleted already (a lost answer, or elsewhere): what the device wanted.
+        Err(p) if p.code == "not_found" => Ok(()),
+        other => other,
+    }
 }
 
 /// An outbox fact. Devices record payments received outside a gateway; every other fact

@@ -148,7 +148,7 @@ fn unknown(id: &str) -> Error {
 }
 
 /// Loads a draft for editing; an issued or voided invoice is read-only.
-fn editable(tx: &Transaction<'_>, id: &str) -> Result<(automerge::AutoCommit, Invoice)> {
+pub(super) fn editable(tx: &Transaction<'_>, id: &str) -> Result<(automerge::AutoCommit, Invoice)> {
     let id = InvoiceId::parse(id).map_err(|_| unknown(id))?.to_string();
     let doc = super::load_document(tx, &id, KIND)?.ok_or_else(|| unknown(&id))?;
     let invoice: Invoice = remit_core::crdt::read(&doc)?;

@@ -6,6 +6,7 @@
 //! any point leaves either the whole change or none of it, never a document without its row.
 
 mod customers;
+mod deletes;
 mod invoices;
 mod leases;
 mod products;
@@ -25,10 +26,11 @@ use remit_core::{DeviceId, TenantId, UserId};
 pub use sync::SyncReport;
 
 /// The schema, in order; `PRAGMA user_version` records how many have been applied.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     include_str!("../../../../migrations/client-sqlite/0001_replica.sql"),
     include_str!("../../../../migrations/client-sqlite/0002_number_leases.sql"),
     include_str!("../../../../migrations/client-sqlite/0003_products.sql"),
+    include_str!("../../../../migrations/client-sqlite/0004_deletes.sql"),
 ];
 /// The migration after which product documents get their rows (`products::backfill`).
 const PRODUCTS_MIGRATION: usize = 3;
@@ -239,7 +241,9 @@ fn save_document(tx: &rusqlite::Transaction<'_>, id: &str, kind: &str, bytes: &[
 
 fn load_document(conn: &Connection, id: &str, kind: &str) -> Result<Option<automerge::AutoCommit>> {
     let bytes: Option<Vec<u8>> = conn
-        .query_row("SELECT bytes FROM documents WHERE id = ?1 AND kind = ?2", params![id, kind], |r| r.get(0))
+        .query_row("SELECT bytes FROM documents WHERE id = ?1 AND kind = ?2 AND deleted = 0", params![id, kind], |r| {
+            r.get(0)
+        })
         .optional()
         .map_err(db)?;
     bytes.map(|b| remit_core::crdt::load(&b).map_err(Error::from)).transpose()

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{Replica, db, now, save_document};
 use crate::error::{Error, Result};
-use crate::remote::{Change, ChangesPage, PushDocument, PushIssue, PushRequest, PushResult, Remote};
+use crate::remote::{Change, ChangesPage, PushDelete, PushDocument, PushIssue, PushRequest, PushResult, Remote};
 use remit_core::lifecycle::{Fact, FactKind};
 use remit_core::{Customer, Invoice, InvoiceId, LineItemId, TenantId, UserId};
 
@@ -48,7 +48,7 @@ fn save_clean(tx: &Transaction<'_>, id: &str, kind: &str, bytes: &[u8]) -> Resul
     Ok(())
 }
 
-fn conflict(tx: &Transaction<'_>, id: &str, kind: &str, document: &str, detail: &str) -> Result<()> {
+pub(super) fn conflict(tx: &Transaction<'_>, id: &str, kind: &str, document: &str, detail: &str) -> Result<()> {
     tx.execute(
         "INSERT OR IGNORE INTO conflicts (id, kind, document_id, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id, kind, document, detail, now()],
@@ -72,8 +72,14 @@ fn accept_facts(tx: &Transaction<'_>, invoice: &str, facts: &[Value]) -> Result<
     Ok(())
 }
 
-/// Local edits of an invoice issued elsewhere, as a new draft with fresh ids.
-fn amendment(tx: &Transaction<'_>, local: &automerge::AutoCommit, user: UserId) -> Result<String> {
+/// Local edits of an invoice issued (or deleted) elsewhere, as a new draft with fresh ids and
+/// `note` saying why.
+pub(super) fn amendment(
+    tx: &Transaction<'_>,
+    local: &automerge::AutoCommit,
+    user: UserId,
+    note: &str,
+) -> Result<String> {
     let mut draft: Invoice = remit_core::crdt::read(local)?;
     let original = draft.id;
     let at = Utc::now();
@@ -85,7 +91,7 @@ fn amendment(tx: &Transaction<'_>, local: &automerge::AutoCommit, user: UserId) 
     for line in &mut draft.line_items {
         line.id = Some(LineItemId::from_uuid(Uuid::now_v7()));
     }
-    let note = format!("Amends invoice {original}: edits made on this device while it was being issued elsewhere.");
+    let note = note.replace("{original}", &original.to_string());
     draft.notes = Some(match draft.notes.take() {
         Some(n) if !n.is_empty() => format!("{n}\n{note}"),
         _ => note,
@@ -201,11 +207,11 @@ impl Replica {
     fn push_all(&mut self, remote: &Remote, report: &mut SyncReport) -> Result<()> {
         loop {
             let (request, stamps) = self.outgoing()?;
-            if request.documents.is_empty() && request.facts.is_empty() && request.issues.is_empty() {
+            let sizes = [request.documents.len(), request.deletes.len(), request.issues.len(), request.facts.len()];
+            if sizes.iter().all(|n| *n == 0) {
                 return Ok(());
             }
-            let full =
-                request.documents.len() >= BATCH || request.facts.len() >= BATCH || request.issues.len() >= BATCH;
+            let full = sizes.iter().any(|n| *n >= BATCH);
             let result = remote.push(&request)?;
             self.write(|tx| {
                 for (o, (kind, stamp)) in result.documents.iter().zip(&stamps) {
@@ -219,9 +225,9 @@ impl Replica {
                             )
                             .map_err(db)?;
                         }
-                        // Issued elsewhere: the next pull brings it and moves these edits to
-                        // an amendment.
-                        (_, Some("invoice_issued")) => {}
+                        // Issued or deleted elsewhere: the next pull brings it and keeps these
+                        // edits (an amendment, a copy) or lists them.
+                        (_, Some("invoice_issued" | "deleted")) => {}
                         (_, code) => {
                             report.rejected += 1;
                             let reason = o.reason.as_deref().unwrap_or("rejected");
@@ -237,6 +243,9 @@ impl Replica {
                         }
                     }
                 }
+                let kinds: Vec<(String, String)> =
+                    request.deletes.iter().map(|d| (d.id.clone(), d.kind.clone())).collect();
+                report.rejected += super::deletes::settle(tx, &result, &kinds)?;
                 settle_issues(tx, &result, report)?;
                 for o in &result.facts {
                     if o.status == "accepted" {
@@ -268,7 +277,7 @@ impl Replica {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, kind, bytes, updated_at FROM documents WHERE dirty = 1
+                "SELECT id, kind, bytes, updated_at FROM documents WHERE dirty = 1 AND deleted = 0
                  ORDER BY kind = 'invoice', updated_at LIMIT ?1",
             )
             .map_err(db)?;
@@ -283,6 +292,15 @@ impl Replica {
             let (id, kind, bytes, stamp) = row.map_err(db)?;
             stamps.push((kind.clone(), stamp));
             request.documents.push(PushDocument { kind, id, document: STANDARD.encode(bytes) });
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, kind FROM documents WHERE dirty = 1 AND deleted = 1 ORDER BY updated_at LIMIT ?1")
+            .map_err(db)?;
+        let rows =
+            stmt.query_map(params![BATCH_SQL], |r| Ok(PushDelete { id: r.get(0)?, kind: r.get(1)? })).map_err(db)?;
+        for row in rows {
+            request.deletes.push(row.map_err(db)?);
         }
         let mut stmt = self
             .conn
@@ -352,7 +370,18 @@ fn reproject(tx: &Transaction<'_>, invoice: &str) -> Result<()> {
 
 /// Saves one pulled change; returns how many amendment drafts it made (0 or 1).
 fn apply(tx: &Transaction<'_>, change: &Change, user: UserId) -> Result<usize> {
+    if change.deleted {
+        return super::deletes::apply_deleted(tx, change, user);
+    }
     let bytes = STANDARD.decode(&change.document).map_err(store_err)?;
+    if super::deletes::pending(tx, &change.id)? {
+        // Deleted here, not yet pushed: keep the server's copy for an undo, show nothing.
+        tx.execute("UPDATE documents SET bytes = ?2 WHERE id = ?1", params![change.id, bytes]).map_err(db)?;
+        if change.kind == super::invoices::KIND {
+            accept_facts(tx, &change.id, &change.facts)?;
+        }
+        return Ok(0);
+    }
     let mut server = remit_core::crdt::load(&bytes)?;
     let local = super::load_document(tx, &change.id, &change.kind)?;
     let issued = change.facts.iter().any(|f| {
@@ -372,7 +401,9 @@ fn apply(tx: &Transaction<'_>, change: &Change, user: UserId) -> Result<usize> {
             let local_only = remit_core::crdt::heads(&mut probe) != server_heads;
             if issued && change.kind == super::invoices::KIND {
                 if local_only {
-                    let draft = amendment(tx, &local, user)?;
+                    let note =
+                        "Amends invoice {original}: edits made on this device while it was being issued elsewhere.";
+                    let draft = amendment(tx, &local, user, note)?;
                     let detail = format!(
                         "invoice {} was issued elsewhere while you edited it here; your edits are in draft {draft}",
                         change.id

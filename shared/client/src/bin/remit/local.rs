@@ -26,6 +26,8 @@ pub enum CustomerCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Deletes a customer (not while they owe money); their invoices keep them as they were.
+    Delete { id: String },
     /// Lists customers by name.
     List {
         /// Matches name or email.
@@ -88,6 +90,9 @@ pub enum InvoiceCommand {
     },
     /// Issues a draft: assigns the next number and freezes it.
     Issue { id: String },
+    /// Deletes a draft (issued invoices are voided, never deleted); the server follows at the
+    /// next sync.
+    Delete { id: String },
 }
 
 #[derive(Subcommand)]
@@ -146,6 +151,10 @@ pub fn customer(dir: &Path, command: CustomerCommand) -> anyhow::Result<String> 
         CustomerCommand::Create { name, email, currency, json } => {
             let c = replica.create_customer(NewCustomer { name, email, currency, payment_terms_days: None })?;
             if json { pretty(&c) } else { Ok(format!("Created customer {} ({})", s(&c, "name"), s(&c, "id"))) }
+        }
+        CustomerCommand::Delete { id } => {
+            replica.delete_customer(&id)?;
+            Ok(format!("Deleted customer {id}"))
         }
         CustomerCommand::List { search, json } => {
             let list = replica.customers(search.as_deref())?;
@@ -216,6 +225,10 @@ pub fn invoice(dir: &Path, command: InvoiceCommand) -> anyhow::Result<String> {
         }
         InvoiceCommand::Show { id, json } => (replica.invoice(&id)?, json),
         InvoiceCommand::Issue { id } => (issue(dir, &mut replica, &id)?, false),
+        InvoiceCommand::Delete { id } => {
+            replica.delete_invoice(&id)?;
+            return Ok(format!("Deleted draft {id}"));
+        }
         InvoiceCommand::List { status, search, json } => {
             let list = replica.invoices(&InvoiceFilter { status, search })?;
             if json {

@@ -48,6 +48,8 @@ pub enum ProductCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Removes a product from the item library (invoices keep their lines).
+    Delete { id: String },
     /// Lists products by name.
     List {
         /// Matches name, SKU or description.
@@ -84,6 +86,10 @@ pub fn product(dir: &Path, command: ProductCommand) -> anyhow::Result<String> {
         ProductCommand::Edit { id, name, price, tax_rate, sku, description, json } => {
             let edit = ProductEdit { name, unit_price: price, tax_rate, sku, description };
             (replica.edit_product(&id, edit)?, json, "Changed")
+        }
+        ProductCommand::Delete { id } => {
+            replica.delete_product(&id)?;
+            return Ok(format!("Deleted product {id}"));
         }
         ProductCommand::List { search, json } => {
             let list = replica.products(search.as_deref())?;
