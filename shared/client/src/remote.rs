@@ -23,6 +23,9 @@ pub struct Change {
     /// Deleted on the server: the device removes it.
     #[serde(default)]
     pub deleted: bool,
+    /// An invoice's view as the server built it (API shape, before `overdue`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<Value>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -30,6 +33,9 @@ pub struct ChangesPage {
     pub changes: Vec<Change>,
     pub next_cursor: String,
     pub more: bool,
+    /// Bytes of the message as received (not part of the message).
+    #[serde(skip)]
+    pub received_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -274,7 +280,10 @@ impl Remote {
     pub fn changes(&self, cursor: &str, limit: u32, wait: u64) -> Result<ChangesPage> {
         let url = format!("{}/v1/sync/changes", self.base);
         let query = [("cursor", cursor.to_owned()), ("limit", limit.to_string()), ("wait", wait.to_string())];
-        self.send(self.http.get(url).query(&query))?.json().map_err(network)
+        let body = self.send(self.http.get(url).query(&query))?.bytes().map_err(network)?;
+        let mut page: ChangesPage = serde_json::from_slice(&body).map_err(|e| Error::Network(e.to_string()))?;
+        page.received_bytes = body.len();
+        Ok(page)
     }
 
     pub fn push(&self, request: &PushRequest) -> Result<PushResult> {
@@ -349,7 +358,10 @@ impl Live {
         loop {
             match self.socket.read() {
                 Ok(tungstenite::Message::Text(text)) => {
-                    return serde_json::from_str(&text).map(Some).map_err(|e| Error::Network(e.to_string()));
+                    let mut page: ChangesPage =
+                        serde_json::from_str(&text).map_err(|e| Error::Network(e.to_string()))?;
+                    page.received_bytes = text.len();
+                    return Ok(Some(page));
                 }
                 Ok(tungstenite::Message::Close(_)) => {
                     return Err(Error::Network("the server closed the live channel".into()));

@@ -23,6 +23,9 @@ pub struct FeedRow {
     pub created_by: UserId,
     /// Deleted (a draft, a customer, a product): devices remove it.
     pub deleted: bool,
+    /// An invoice's projection as stored (the API's shape before `overdue`), so a device new to
+    /// it need not rebuild it from the document.
+    pub view: Option<String>,
 }
 
 /// A registered device: whose it is, and whether it was revoked.

@@ -41,7 +41,8 @@ pub(super) async fn feed(
         "SELECT d.feed_seq, d.id, d.kind, d.bytes, d.created_by,
              (CASE d.kind WHEN 'invoice' THEN (SELECT x.deleted_at FROM invoices x WHERE x.tenant_id = d.tenant_id AND x.id = d.id)
                  WHEN 'customer' THEN (SELECT x.deleted_at FROM customers x WHERE x.tenant_id = d.tenant_id AND x.id = d.id)
-                 ELSE (SELECT x.deleted_at FROM products x WHERE x.tenant_id = d.tenant_id AND x.id = d.id) END) IS NOT NULL
+                 ELSE (SELECT x.deleted_at FROM products x WHERE x.tenant_id = d.tenant_id AND x.id = d.id) END) IS NOT NULL,
+             CASE d.kind WHEN 'invoice' THEN (SELECT x.api_json FROM invoices x WHERE x.tenant_id = d.tenant_id AND x.id = d.id) END
          FROM documents d
          WHERE d.tenant_id = $1 AND (d.feed_seq, d.id) > ($2, $3)
          ORDER BY d.feed_seq, d.id LIMIT $4",
@@ -62,6 +63,7 @@ pub(super) async fn feed(
             bytes: r.get(3),
             created_by: UserId::from_uuid(r.get(4)),
             deleted: r.get(5),
+            view: r.get(6),
         })
         .collect())
 }

@@ -74,6 +74,12 @@ pub struct Change {
     /// The document was deleted: the device removes it (present only when true).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// For an invoice: its view in the API's shape (status before `overdue`), as the server
+    /// built it from this document and these facts. A device that has no copy of its own
+    /// stores it as is instead of rebuilding it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub view: Option<Box<serde_json::value::RawValue>>,
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -250,6 +256,7 @@ impl RawPage {
             document: STANDARD.encode(&row.bytes),
             facts: self.facts.get(&row.id).cloned().unwrap_or_default(),
             deleted: row.deleted,
+            view: row.view.as_deref().and_then(|v| serde_json::value::RawValue::from_string(v.to_owned()).ok()),
         }
     }
 }

@@ -332,20 +332,22 @@ async fn push_invoice(
     authorize(state, principal, action, Some(&target), ctx).await?;
     // The customer must exist and be readable, as for the REST API, and the invoice shows it
     // as it is recorded: a device cannot write its own name, email or address for it.
-    let customer = match customers::load(state, principal, *invoice.customer.id.as_uuid()).await {
-        Ok(loaded) => loaded.customer,
-        Err(p) if p.code == "not_found" || p.code == "forbidden" => {
-            return Err(reject(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_customer",
-                "the invoice's customer does not exist",
-            ));
-        }
-        Err(p) => return Err(p),
+    // Read from the customer's stored view (what the API shows), not their document: a push
+    // is on the path of every edit reaching other devices.
+    let recorded =
+        state.store.view(tenant, crate::store::records::Table::Customers, *invoice.customer.id.as_uuid()).await?;
+    let Some(recorded) = recorded else {
+        return Err(reject(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_customer",
+            "the invoice's customer does not exist",
+        ));
     };
+    let snapshot: remit_core::CustomerSnapshot = serde_json::from_str(&recorded)
+        .map_err(|e| Problem::from(crate::error::Error::Internal(format!("stored customer view: {e}"))))?;
     let mut invoice = invoice;
-    if invoice.customer != customer.snapshot() {
-        invoice.customer = customer.snapshot();
+    if invoice.customer != snapshot {
+        invoice.customer = snapshot;
         remit_core::crdt::update(&mut doc, &invoice)?;
     }
     let (_, row) = invoices::project(&invoice, &facts, None)?;

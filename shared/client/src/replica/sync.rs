@@ -29,6 +29,7 @@ const BATCH_SQL: i64 = 500;
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SyncReport {
     pub pulled: usize,
+    /// Bytes received for the pulled changes (documents, facts, views).
     pub pulled_bytes: usize,
     pub pushed_documents: usize,
     pub pushed_facts: usize,
@@ -42,9 +43,15 @@ fn store_err(e: impl std::fmt::Display) -> Error {
     Error::Store(e.to_string())
 }
 
+/// Saves the server's copy of a document, as not changed here.
 fn save_clean(tx: &Transaction<'_>, id: &str, kind: &str, bytes: &[u8]) -> Result<()> {
-    save_document(tx, id, kind, bytes)?;
-    tx.execute("UPDATE documents SET dirty = 0 WHERE id = ?1", params![id]).map_err(db)?;
+    tx.prepare_cached(
+        "INSERT INTO documents (id, kind, bytes, dirty, updated_at) VALUES (?1, ?2, ?3, 0, ?4)
+         ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, dirty = 0, updated_at = excluded.updated_at",
+    )
+    .map_err(db)?
+    .execute(params![id, kind, bytes, now()])
+    .map_err(db)?;
     Ok(())
 }
 
@@ -179,7 +186,6 @@ impl Replica {
             // the app, and a power cut only rolls it back to be fetched again.
             self.write_relaxed(|tx| {
                 for change in &page.changes {
-                    report.pulled_bytes += change.document.len();
                     report.amendments += apply(tx, change, user)?;
                 }
                 if !page.next_cursor.is_empty() {
@@ -193,6 +199,7 @@ impl Replica {
                 Ok(())
             })?;
             report.pulled += page.changes.len();
+            report.pulled_bytes += page.received_bytes;
             Ok(())
         }
     }
@@ -368,6 +375,31 @@ fn reproject(tx: &Transaction<'_>, invoice: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether this device holds nothing of a document that the server lacks: no copy, or a copy
+/// with every change pushed and accepted, no fact waiting to be pushed, no refused edit.
+fn nothing_local(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+    let changed = tx
+        .prepare_cached("SELECT 1 FROM documents WHERE id = ?1 AND (dirty = 1 OR deleted = 1)")
+        .map_err(db)?
+        .exists(params![id])
+        .map_err(db)?;
+    let queued = tx
+        .prepare_cached("SELECT 1 FROM facts WHERE invoice_id = ?1 AND state = 'queued'")
+        .map_err(db)?
+        .exists(params![id])
+        .map_err(db)?;
+    // Edits the server refused stay in the local copy (they are on the conflict list); the
+    // server's copy lacks them, so it must be merged, not take its place.
+    let refused = tx
+        .prepare_cached(
+            "SELECT 1 FROM conflicts WHERE document_id = ?1 AND kind = 'document_rejected' AND resolved_at IS NULL",
+        )
+        .map_err(db)?
+        .exists(params![id])
+        .map_err(db)?;
+    Ok(!changed && !queued && !refused)
+}
+
 /// Saves one pulled change; returns how many amendment drafts it made (0 or 1).
 fn apply(tx: &Transaction<'_>, change: &Change, user: UserId) -> Result<usize> {
     if change.deleted {
@@ -380,6 +412,18 @@ fn apply(tx: &Transaction<'_>, change: &Change, user: UserId) -> Result<usize> {
         if change.kind == super::invoices::KIND {
             accept_facts(tx, &change.id, &change.facts)?;
         }
+        return Ok(0);
+    }
+    let server_view = match &change.view {
+        Some(view) if nothing_local(tx, &change.id)? => Some(view),
+        _ => None,
+    };
+    if let Some(view) = server_view {
+        // An invoice with nothing here the server lacks: its copy replaces ours (it holds every
+        // change of ours, all pushed and accepted), and its view is the projection.
+        save_clean(tx, &change.id, &change.kind, &bytes)?;
+        accept_facts(tx, &change.id, &change.facts)?;
+        super::invoices::project_view(tx, &change.id, view)?;
         return Ok(0);
     }
     let mut server = remit_core::crdt::load(&bytes)?;
