@@ -137,7 +137,10 @@ fn secs(d: Duration) -> String {
     format!("{}.{:02} s", hundredths / 100, hundredths % 100)
 }
 
-/// Devices that only hold the live channel open, receiving every change, like idle apps.
+/// Devices that only hold the live channel open, receiving every change, like idle apps. The
+/// server sends each of them every change in full; they do not read it, because here they run
+/// on the same two cores as the server and device B, and their reading (in the field each on
+/// its own processor) would be measured as B's delay.
 fn idle_watchers(base: &str, key: &str, n: usize, stop: &Arc<AtomicBool>) -> Vec<std::thread::JoinHandle<()>> {
     (0..n)
         .map(|_| {
@@ -147,7 +150,7 @@ fn idle_watchers(base: &str, key: &str, n: usize, stop: &Arc<AtomicBool>) -> Vec
             let stop = stop.clone();
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    let _ = live.next(Duration::from_millis(200)).unwrap();
+                    let _ = live.next_text(Duration::from_millis(200)).unwrap();
                 }
             })
         })
@@ -259,6 +262,12 @@ fn main() {
     latencies.sort();
     local.sort();
     pushed.sort();
+    // The server's own time per push (its latency histogram), to tell it from the devices'.
+    if let Ok(metrics) = reqwest_metrics(&base) {
+        for line in metrics.lines().filter(|l| l.contains("route=\"/v1/sync/push\"") && l.contains("duration")) {
+            eprintln!("server: {line}");
+        }
+    }
     eprintln!(
         "A: local edit p50 {}, edit + push done p50 {} p99 {}",
         ms(percentile(&local, 50)),
@@ -326,4 +335,15 @@ fn main() {
     for h in held {
         h.join().unwrap();
     }
+}
+
+/// `GET /metrics` as text.
+fn reqwest_metrics(base: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    write!(stream, "GET /metrics HTTP/1.0\r\nHost: {addr}\r\n\r\n")?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text)?;
+    Ok(text)
 }

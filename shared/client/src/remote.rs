@@ -352,17 +352,20 @@ pub struct Live {
 impl Live {
     /// The next page, or `None` when nothing came within `timeout` (the socket stays usable).
     pub fn next(&mut self, timeout: Duration) -> Result<Option<ChangesPage>> {
+        let Some(text) = self.next_text(timeout)? else { return Ok(None) };
+        let mut page: ChangesPage = serde_json::from_str(&text).map_err(|e| Error::Network(e.to_string()))?;
+        page.received_bytes = text.len();
+        Ok(Some(page))
+    }
+
+    /// The next page as the JSON text received, unread (to relay or count it).
+    pub fn next_text(&mut self, timeout: Duration) -> Result<Option<String>> {
         if let tungstenite::stream::MaybeTlsStream::Plain(stream) = self.socket.get_mut() {
             stream.set_read_timeout(Some(timeout)).map_err(|e| Error::Network(e.to_string()))?;
         }
         loop {
             match self.socket.read() {
-                Ok(tungstenite::Message::Text(text)) => {
-                    let mut page: ChangesPage =
-                        serde_json::from_str(&text).map_err(|e| Error::Network(e.to_string()))?;
-                    page.received_bytes = text.len();
-                    return Ok(Some(page));
-                }
+                Ok(tungstenite::Message::Text(text)) => return Ok(Some(text.as_str().to_owned())),
                 Ok(tungstenite::Message::Close(_)) => {
                     return Err(Error::Network("the server closed the live channel".into()));
                 }
