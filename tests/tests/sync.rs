@@ -264,6 +264,8 @@ fn products_made_offline_reach_the_server_and_other_devices(db: Db) {
     assert!(a.replica.products(Some("consult")).unwrap().len() == 1);
     let r = a.sync();
     assert_eq!((r.pushed_documents, r.rejected), (1, 0), "{r:?}");
+    // The sync also kept the seller block for rendering PDFs offline: the tenant's name here.
+    assert_eq!(a.replica.seller().unwrap().unwrap()["name"], "E2E Ltd");
     let rest = server.get(&server.owner_key, &format!("/v1/products/{id}"));
     assert_eq!((rest["name"].as_str(), rest["unit_price"].as_str()), (Some("Consulting hour"), Some("175.00")));
     b.sync();

@@ -220,3 +220,31 @@ fn products_are_kept_offline_and_bad_prices_refused() {
     assert_eq!(list["data"][0]["unit_price"], "175.00");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_invoice_is_rendered_as_pdf_offline() {
+    let dir = fresh_dir("pdf");
+    json(&dir, &["init", "--json"]);
+    let c = customer(&dir);
+    let inv = json(
+        &dir,
+        &["invoice", "create", "--customer", &c, "--currency", "USD", "--line", "Work|2|50.00|10", "--json"],
+    );
+    let id = inv["id"].as_str().unwrap();
+    let out = dir.join("pdfs");
+    let (ok, _, err) = remit(&dir, &["invoice", "pdf", id, "--out-dir", out.to_str().unwrap()]);
+    assert!(!ok && err.contains("remit sync") && err.contains("--seller"), "no profile yet: {err}");
+    let seller = dir.join("seller.json");
+    std::fs::write(&seller, r#"{"name": "Field Co", "address": ["1 Main St"]}"#).unwrap();
+    let (ok, printed, err) =
+        remit(&dir, &["invoice", "pdf", id, "--out-dir", out.to_str().unwrap(), "--seller", seller.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let path = printed.trim().strip_prefix("wrote ").unwrap();
+    let bytes = std::fs::read(path).unwrap();
+    assert!(bytes.starts_with(b"%PDF-") && bytes.len() > 1000, "{path}");
+    std::fs::write(&seller, "not json").unwrap();
+    let (ok, _, err) =
+        remit(&dir, &["invoice", "pdf", id, "--out-dir", out.to_str().unwrap(), "--seller", seller.to_str().unwrap()]);
+    assert!(!ok && err.contains("not JSON"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -138,6 +138,41 @@ impl Replica {
         Ok(())
     }
 
+    /// Keeps the seller block of the tenant's PDFs (the company profile, named after the tenant
+    /// unless it names itself), so invoices are rendered offline as the server renders them.
+    fn remember_seller(&mut self, remote: &Remote) -> Result<()> {
+        let company = match remote.get_json("/v1/settings/company") {
+            Ok(c) => c,
+            // A role that cannot read it renders with what it has.
+            Err(Error::Server { status: 403, .. }) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let mut seller = company;
+        if seller["name"].as_str().is_none_or(|n| n.trim().is_empty()) {
+            seller["name"] = remote.get_json("/v1/me")?["tenant"]["name"].clone();
+        }
+        let text = seller.to_string();
+        self.write_relaxed(|tx| {
+            tx.execute(
+                "INSERT INTO sync_cursors (name, value) VALUES ('seller', ?1)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                params![text],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    /// The seller block kept by the last sync, if any (see `remember_seller`).
+    pub fn seller(&self) -> Result<Option<Value>> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM sync_cursors WHERE name = 'seller'", [], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        text.map(|t| serde_json::from_str(&t).map_err(store_err)).transpose()
+    }
+
     pub fn cursor(&self) -> Result<String> {
         let v: Option<String> = self
             .conn
@@ -157,6 +192,7 @@ impl Replica {
         self.push_all(remote, &mut report)?;
         // After the push, so the server knows every number this device used of its lease.
         self.renew_lease(remote)?;
+        self.remember_seller(remote)?;
         self.pull_all(remote, wait, &mut report)?;
         if report.amendments > 0 {
             self.push_all(remote, &mut report)?;

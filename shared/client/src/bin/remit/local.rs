@@ -93,6 +93,16 @@ pub enum InvoiceCommand {
     /// Deletes a draft (issued invoices are voided, never deleted); the server follows at the
     /// next sync.
     Delete { id: String },
+    /// Renders the invoice as a PDF, offline, as the server would (file named by its number).
+    Pdf {
+        id: String,
+        #[arg(long, default_value = ".")]
+        out_dir: PathBuf,
+        /// The seller block as JSON (name, address lines, email, tax_id, ...); default: the
+        /// company profile kept by the last `remit sync`.
+        #[arg(long)]
+        seller: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -229,6 +239,7 @@ pub fn invoice(dir: &Path, command: InvoiceCommand) -> anyhow::Result<String> {
             replica.delete_invoice(&id)?;
             return Ok(format!("Deleted draft {id}"));
         }
+        InvoiceCommand::Pdf { id, out_dir, seller } => return pdf(&replica, &id, &out_dir, seller.as_deref()),
         InvoiceCommand::List { status, search, json } => {
             let list = replica.invoices(&InvoiceFilter { status, search })?;
             if json {
@@ -329,6 +340,26 @@ fn issue(dir: &Path, replica: &mut Replica, id: &str) -> anyhow::Result<Value> {
 pub enum Secret {
     ApiKey(String),
     Password { tenant: String, email: String, password: String },
+}
+
+fn pdf(replica: &Replica, id: &str, out_dir: &Path, seller: Option<&Path>) -> anyhow::Result<String> {
+    let view = replica.invoice(id)?;
+    let seller: Value = match seller {
+        Some(path) => serde_json::from_str(
+            &std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?,
+        )
+        .with_context(|| format!("{}: not JSON", path.display()))?,
+        None => replica.seller()?.context(
+            "this device has no company profile yet: run `remit sync` once online, or give --seller FILE \
+             (JSON: name, address lines, email, tax_id, payment_instructions)",
+        )?,
+    };
+    let input = serde_json::json!({ "data": [view], "seller": seller }).to_string();
+    let outcome = remit_client::pdf::render_batch(&input, out_dir)?;
+    if let Some((_, why)) = outcome.failed.first() {
+        anyhow::bail!("invoice {id} was not rendered: {why}");
+    }
+    Ok(outcome.written.iter().map(|p| format!("wrote {}", p.display())).collect::<Vec<_>>().join("\n"))
 }
 
 pub struct Login {
