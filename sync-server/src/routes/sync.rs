@@ -19,7 +19,7 @@ use crate::sync::{self, ChangesPage, DeviceInput, DeviceView};
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// The `next_cursor` of the last pull whose changes the device saved; empty: from the start.
-    #[param(max_length = 100, pattern = "^([0-9]+:[0-9a-fA-F-]{36})?$")]
+    #[param(max_length = 100, pattern = "^([0-9]+:[0-9a-fA-F-]{36}(:[01]{3})?)?$")]
     cursor: Option<String>,
     /// Most changes in this page (1–1000, default 200).
     #[param(minimum = 1, maximum = 1000)]
@@ -109,7 +109,7 @@ pub async fn live(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, Problem> {
     sync::device(&state, &principal, &headers).await?;
-    let after = sync::parse_cursor(q.cursor.as_deref())?;
+    let after = sync::resume(&principal, q.cursor.as_deref())?;
     let upgrade = upgrade.map_err(|e| {
         Problem::new(axum::http::StatusCode::BAD_REQUEST, "websocket_required", format!("open a WebSocket here: {e}"))
     })?;

@@ -28,7 +28,7 @@ pub async fn serve(mut socket: WebSocket, state: AppState, principal: Principal,
                 return;
             }
         };
-        if let Ok(next) = super::parse_cursor(Some(&next_cursor))
+        if let Ok((next, _)) = super::parse_cursor(Some(&next_cursor))
             && next != after
         {
             after = next;

@@ -153,17 +153,42 @@ pub async fn register(
     })
 }
 
-/// A cursor is `SEQ:ID`, the last change a device saved; empty means from the start.
-pub fn parse_cursor(raw: Option<&str>) -> Result<(i64, Uuid), Problem> {
-    let Some(raw) = raw.filter(|r| !r.is_empty()) else { return Ok((0, Uuid::nil())) };
+/// A cursor is `SEQ:ID:SCOPE`, the last change a device saved and what its user could read
+/// then (`read_scope`); empty means from the start. `SEQ:ID` (before scopes) is accepted.
+pub fn parse_cursor(raw: Option<&str>) -> Result<((i64, Uuid), Option<String>), Problem> {
+    let Some(raw) = raw.filter(|r| !r.is_empty()) else { return Ok(((0, Uuid::nil()), None)) };
     let bad = || bad_request("invalid_cursor", "cursor: use the next_cursor of an earlier pull");
-    let (seq, id) = raw.split_once(':').ok_or_else(bad)?;
-    let seq: i64 = seq.parse().map_err(|_| bad())?;
-    let id = Uuid::try_parse(id).map_err(|_| bad())?;
-    if seq < 0 {
+    let mut parts = raw.splitn(3, ':');
+    let seq: i64 = parts.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+    let id = parts.next().and_then(|s| Uuid::try_parse(s).ok()).ok_or_else(bad)?;
+    let scope = parts.next().map(str::to_owned);
+    if seq < 0 || scope.as_deref().is_some_and(|s| s.len() != 3 || !s.bytes().all(|b| b == b'0' || b == b'1')) {
         return Err(bad());
     }
-    Ok((seq, id))
+    Ok(((seq, id), scope))
+}
+
+/// Where a pull starts: after the cursor, or from the start when the user's read scope changed
+/// since it was made (a team member made admin now reads what was skipped before).
+pub fn resume(principal: &Principal, raw: Option<&str>) -> Result<(i64, Uuid), Problem> {
+    match parse_cursor(raw)? {
+        (_, Some(scope)) if scope != read_scope(principal) => Ok((0, Uuid::nil())),
+        (after, _) => Ok(after),
+    }
+}
+
+/// What the principal may read of other users' records, as three digits kept in cursors:
+/// their draft invoices, their issued invoices, their customers.
+pub fn read_scope(principal: &Principal) -> String {
+    let policy = principal.policy();
+    let (user, other) = (principal.user_id, remit_core::UserId::from_uuid(Uuid::max()));
+    let invoice = |draft| Target { owner: other, draft, total: None, approved: false };
+    let bits = [
+        policy.allows(user, Action::ReadInvoice, Some(&invoice(true))),
+        policy.allows(user, Action::ReadInvoice, Some(&invoice(false))),
+        policy.allows(user, Action::ReadCustomer, Some(&Target::record(other))),
+    ];
+    bits.iter().map(|b| if *b { '1' } else { '0' }).collect()
 }
 
 /// Whether the principal may read this document (a team member sees only their own invoices).
@@ -189,7 +214,7 @@ pub async fn pull(
     limit: u32,
     wait: u64,
 ) -> Result<ChangesPage, Problem> {
-    let after = parse_cursor(cursor)?;
+    let after = resume(principal, cursor)?;
     let limit = i64::from(limit.clamp(1, 1000));
     // Subscribe before reading, so a change committed in between still wakes us.
     let mut events = state.store.feed_signal().subscribe();
@@ -324,17 +349,20 @@ async fn read_page(
     limit: i64,
 ) -> Result<ChangesPage, Problem> {
     let raw = raw_page(state, principal.tenant_id, after, limit).await?;
-    let (next_cursor, more) = position(&raw, after, limit);
+    let (next_cursor, more) = position(&raw, after, limit, &read_scope(principal));
     let changes = raw.rows.iter().filter(|r| readable(principal, r, raw.issued.contains(&r.id))).map(|r| raw.change(r));
     Ok(ChangesPage { changes: changes.collect(), next_cursor, more })
 }
 
-fn position(raw: &RawPage, after: (i64, Uuid), limit: i64) -> (String, bool) {
+fn position(raw: &RawPage, after: (i64, Uuid), limit: i64, scope: &str) -> (String, bool) {
     let more = i64::try_from(raw.rows.len()).unwrap_or(i64::MAX) >= limit;
     let next = raw.rows.last().map_or(after, |r| (r.seq, r.id));
-    let next_cursor = if next.0 == 0 { String::new() } else { format!("{}:{}", next.0, next.1) };
+    let next_cursor = if next.0 == 0 { String::new() } else { format!("{}:{}:{scope}", next.0, next.1) };
     (next_cursor, more)
 }
+
+/// The read scope of those who read everything: the one page text shared among them.
+const READS_ALL: &str = "111";
 
 /// `read_page` as the JSON the live channel sends, with its cursor and `more`. A reader who
 /// may read every change of the page gets the text made once for all of them.
@@ -345,8 +373,10 @@ async fn read_page_text(
     limit: i64,
 ) -> Result<(Utf8Bytes, String, bool), Problem> {
     let raw = raw_page(state, principal.tenant_id, after, limit).await?;
-    let (next_cursor, more) = position(&raw, after, limit);
-    let all = raw.rows.iter().all(|r| readable(principal, r, raw.issued.contains(&r.id)));
+    let scope = read_scope(principal);
+    let (next_cursor, more) = position(&raw, after, limit, &scope);
+    // The shared text holds the cursor, and with it the scope: only those who read everything.
+    let all = scope == READS_ALL;
     let serialize = |changes: Vec<Change>| -> Result<Utf8Bytes, Problem> {
         let page = ChangesPage { changes, next_cursor: next_cursor.clone(), more };
         let text =
