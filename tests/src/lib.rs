@@ -186,3 +186,34 @@ impl Drop for Device {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// Runs each named story `fn case(db: Db)` as two tests, `sqlite::case` and `postgres::case`.
+#[macro_export]
+macro_rules! both_stores {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite { $(#[test] fn $case() { super::$case($crate::Db::Sqlite) })* }
+        mod postgres { $(#[test] fn $case() { super::$case($crate::Db::Postgres) })* }
+    };
+}
+
+/// A customer and `n` drafts (one line of 100.00 at 10 % each) made on `device`, synced up.
+pub fn drafts(device: &mut Device, n: usize) -> Vec<String> {
+    let c = device.replica.create_customer(remit_client::replica::NewCustomer {
+        name: "ACME".into(),
+        currency: Some("USD".into()),
+        ..Default::default()
+    });
+    let customer = c.unwrap()["id"].as_str().unwrap().to_owned();
+    let ids = (0..n)
+        .map(|i| {
+            let input = remit_client::replica::NewInvoice {
+                customer_id: customer.clone(),
+                lines: vec![format!("Work {i}|1|100.00|10").parse().unwrap()],
+                ..Default::default()
+            };
+            device.replica.create_invoice(input).unwrap()["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    device.sync();
+    ids
+}

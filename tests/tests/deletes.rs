@@ -6,14 +6,7 @@
 use remit_client::replica::{InvoiceEdit, NewCustomer, NewInvoice};
 use remit_tests::{Db, Device, Server};
 
-macro_rules! both_stores {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite { $(#[test] fn $case() { super::$case(remit_tests::Db::Sqlite) })* }
-        mod postgres { $(#[test] fn $case() { super::$case(remit_tests::Db::Postgres) })* }
-    };
-}
-
-both_stores!(
+remit_tests::both_stores!(
     a_draft_deleted_on_a_device_is_deleted_everywhere,
     an_offline_edit_of_a_draft_deleted_elsewhere_becomes_a_new_draft,
     a_delete_the_server_refuses_is_undone_and_listed,

@@ -3,18 +3,11 @@
 //! invoice whose offline issue is refused is a draft again with nothing typed lost.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code: a panic is a failed test")]
 
-use remit_client::replica::{InvoiceEdit, NewCustomer, NewInvoice};
-use remit_tests::{Db, Device, Server};
+use remit_client::replica::InvoiceEdit;
+use remit_tests::{Db, Device, Server, drafts};
 use serde_json::{Value, json};
 
-macro_rules! both_stores {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite { $(#[test] fn $case() { super::$case(remit_tests::Db::Sqlite) })* }
-        mod postgres { $(#[test] fn $case() { super::$case(remit_tests::Db::Postgres) })* }
-    };
-}
-
-both_stores!(
+remit_tests::both_stores!(
     devices_issue_offline_from_their_own_blocks,
     one_draft_issued_offline_on_two_devices_gets_one_number,
     an_edit_elsewhere_refuses_an_offline_issue_and_loses_nothing,
@@ -25,28 +18,6 @@ both_stores!(
 fn allow_leases(server: &Server, block_size: u64) {
     let policy = json!({ "enabled": true, "block_size": block_size, "lifetime_days": 14 });
     assert_eq!(server.put(&server.owner_key, "/v1/settings/number-leases", policy.clone()), policy);
-}
-
-/// A customer and `n` drafts on `device`, synced up.
-fn drafts(device: &mut Device, n: usize) -> Vec<String> {
-    let c = device.replica.create_customer(NewCustomer {
-        name: "ACME".into(),
-        currency: Some("USD".into()),
-        ..Default::default()
-    });
-    let customer = c.unwrap()["id"].as_str().unwrap().to_owned();
-    let ids = (0..n)
-        .map(|i| {
-            let input = NewInvoice {
-                customer_id: customer.clone(),
-                lines: vec![format!("Work {i}|1|100.00|10").parse().unwrap()],
-                ..Default::default()
-            };
-            device.replica.create_invoice(input).unwrap()["id"].as_str().unwrap().to_owned()
-        })
-        .collect();
-    device.sync();
-    ids
 }
 
 fn number(v: &Value) -> String {

@@ -4,42 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code: a panic is a failed test")]
 
 use proptest::prelude::*;
-use remit_client::replica::{InvoiceEdit, LineArg, NewCustomer, NewInvoice};
+use remit_client::replica::{InvoiceEdit, LineArg};
 use remit_core::Role;
-use remit_tests::{Db, Device, Server};
+use remit_tests::{Db, Device, Server, drafts};
 use serde_json::Value;
-
-macro_rules! both_stores {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite { $(#[test] fn $case() { super::$case(remit_tests::Db::Sqlite) })* }
-        mod postgres { $(#[test] fn $case() { super::$case(remit_tests::Db::Postgres) })* }
-    };
-}
 
 fn line(s: &str) -> LineArg {
     s.parse().unwrap()
-}
-
-/// A customer and `n` drafts made on `device`, synced up.
-fn drafts(device: &mut Device, n: usize) -> Vec<String> {
-    let c = device.replica.create_customer(NewCustomer {
-        name: "ACME".into(),
-        currency: Some("USD".into()),
-        ..Default::default()
-    });
-    let customer = c.unwrap()["id"].as_str().unwrap().to_owned();
-    let ids = (0..n)
-        .map(|i| {
-            let input = NewInvoice {
-                customer_id: customer.clone(),
-                lines: vec![line(&format!("Work {i}|1|100.00|10"))],
-                ..Default::default()
-            };
-            device.replica.create_invoice(input).unwrap()["id"].as_str().unwrap().to_owned()
-        })
-        .collect();
-    device.sync();
-    ids
 }
 
 /// Every device and the server hold the same document (same Automerge heads) and show the
@@ -232,7 +203,7 @@ fn a_team_member_cannot_change_another_users_draft(db: Db) {
     assert_eq!(server.get(&server.owner_key, &format!("/v1/invoices/{}", ids[0])), before);
 }
 
-both_stores!(
+remit_tests::both_stores!(
     random_concurrent_edits_converge,
     an_offline_device_catches_up_after_1000_edits,
     one_draft_issued_from_two_devices_gets_one_number,

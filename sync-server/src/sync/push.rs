@@ -351,12 +351,8 @@ async fn push_invoice(
         remit_core::crdt::update(&mut doc, &invoice)?;
     }
     let (_, row) = invoices::project(&invoice, &facts, None)?;
-    let (kind, verb) = if expected.is_none() { ("invoice.created", "create") } else { ("invoice.updated", "update") };
-    let writes =
-        vec![Write::Document { id, kind: invoices::KIND, bytes: bounded(&mut doc)?, expected, created_by: owner }, row];
-    let audit = vec![event(kind, verb, principal, "invoice", id, device, ctx)];
-    state.store.commit(tenant, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
-    Ok(())
+    let stored = Stored { kind: invoices::KIND, id, expected, owner };
+    commit(state, principal, ctx, device, stored, &mut doc, row).await
 }
 
 async fn push_customer(
@@ -367,7 +363,6 @@ async fn push_customer(
     id: Uuid,
     bytes: &[u8],
 ) -> Result<(), Problem> {
-    let tenant = principal.tenant_id;
     let Some((stored, mut doc)) = incoming(state, principal, customers::KIND, id, bytes).await? else { return Ok(()) };
     let customer: Customer = remit_core::crdt::read(&doc).map_err(|e| invalid(format!("not a customer: {e}")))?;
     if *customer.id.as_uuid() != id {
@@ -387,14 +382,8 @@ async fn push_customer(
     authorize(state, principal, action, Some(&Target::record(owner)), ctx).await?;
     let view = customers::view(&customer, created_at, chrono::Utc::now());
     let row = customers::projection(&customer, &view, None)?;
-    let (kind, verb) = if expected.is_none() { ("customer.created", "create") } else { ("customer.updated", "update") };
-    let writes = vec![
-        Write::Document { id, kind: customers::KIND, bytes: bounded(&mut doc)?, expected, created_by: owner },
-        row,
-    ];
-    let audit = vec![event(kind, verb, principal, "customer", id, device, ctx)];
-    state.store.commit(tenant, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
-    Ok(())
+    let stored = Stored { kind: customers::KIND, id, expected, owner };
+    commit(state, principal, ctx, device, stored, &mut doc, row).await
 }
 
 async fn push_product(
@@ -405,7 +394,6 @@ async fn push_product(
     id: Uuid,
     bytes: &[u8],
 ) -> Result<(), Problem> {
-    let tenant = principal.tenant_id;
     let Some((stored, mut doc)) = incoming(state, principal, products::KIND, id, bytes).await? else { return Ok(()) };
     let product: remit_core::Product =
         remit_core::crdt::read(&doc).map_err(|e| invalid(format!("not a product: {e}")))?;
@@ -424,12 +412,8 @@ async fn push_product(
     };
     let view = products::view(&product, created_at, now);
     let row = products::projection(&product, &view, owner, None)?;
-    let (kind, verb) = if expected.is_none() { ("product.created", "create") } else { ("product.updated", "update") };
-    let writes =
-        vec![Write::Document { id, kind: products::KIND, bytes: bounded(&mut doc)?, expected, created_by: owner }, row];
-    let audit = vec![event(kind, verb, principal, "product", id, device, ctx)];
-    state.store.commit(tenant, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
-    Ok(())
+    let stored = Stored { kind: products::KIND, id, expected, owner };
+    commit(state, principal, ctx, device, stored, &mut doc, row).await
 }
 
 /// A delete made on the device, by the REST API's rules (only a draft; not a customer who
@@ -452,6 +436,33 @@ async fn push_delete(
         Err(p) if p.code == "not_found" => Ok(()),
         other => other,
     }
+}
+
+/// A pushed document as it will be stored: the version it replaces (`None`: new) and its owner.
+struct Stored {
+    kind: &'static str,
+    id: Uuid,
+    expected: Option<i64>,
+    owner: remit_core::UserId,
+}
+
+/// Commits a merged, checked document with its projection row and its audit entry
+/// (`<kind>.created` or `<kind>.updated`, source sync).
+async fn commit(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    device: Uuid,
+    stored: Stored,
+    doc: &mut AutoCommit,
+    row: Write,
+) -> Result<(), Problem> {
+    let Stored { kind, id, expected, owner } = stored;
+    let (event_type, verb) = if expected.is_none() { ("created", "create") } else { ("updated", "update") };
+    let writes = vec![Write::Document { id, kind, bytes: bounded(doc)?, expected, created_by: owner }, row];
+    let audit = vec![event(&format!("{kind}.{event_type}"), verb, principal, kind, id, device, ctx)];
+    state.store.commit(principal.tenant_id, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
+    Ok(())
 }
 
 /// An outbox fact. Devices record payments received outside a gateway; every other fact

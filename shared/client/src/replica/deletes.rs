@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{Replica, db, now};
 use crate::error::{Error, Result};
-use crate::remote::{Change, PushResult};
+use crate::remote::{Change, PushDelete, PushResult};
 
 /// The projection table of each kind of document.
 fn table(kind: &str) -> Result<&'static str> {
@@ -100,10 +100,11 @@ pub(super) fn apply_deleted(tx: &Transaction<'_>, change: &Change, user: remit_c
 
 /// The server's answers to the deletes of a push: accepted ones are done; refused ones are
 /// undone and listed.
-pub(super) fn settle(tx: &Transaction<'_>, result: &PushResult, kinds: &[(String, String)]) -> Result<usize> {
+pub(super) fn settle(tx: &Transaction<'_>, result: &PushResult, sent: &[PushDelete]) -> Result<usize> {
     let mut rejected = 0;
-    for o in &result.deletes {
-        let kind = kinds.iter().find(|(id, _)| *id == o.id).map_or("invoice", |(_, k)| k.as_str());
+    // The answers come in the order the deletes were sent.
+    for (o, d) in result.deletes.iter().zip(sent) {
+        let kind = d.kind.as_str();
         if o.status == "accepted" {
             tx.execute("UPDATE documents SET dirty = 0 WHERE id = ?1 AND deleted = 1", params![o.id]).map_err(db)?;
             continue;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{Replica, db, now, save_document};
 use crate::error::{Error, Result};
-use crate::remote::{Change, ChangesPage, PushDelete, PushDocument, PushIssue, PushRequest, PushResult, Remote};
+use crate::remote::{Change, ChangesPage, PushDelete, PushDocument, PushIssue, PushRequest, Remote};
 use remit_core::lifecycle::{Fact, FactKind};
 use remit_core::{Customer, Invoice, InvoiceId, LineItemId, TenantId, UserId};
 
@@ -140,7 +140,19 @@ impl Replica {
 
     /// Keeps the seller block of the tenant's PDFs (the company profile, named after the tenant
     /// unless it names itself), so invoices are rendered offline as the server renders them.
+    /// Fetched again at most hourly: it changes rarely and may hold a logo of hundreds of KB.
     fn remember_seller(&mut self, remote: &Remote) -> Result<()> {
+        let fetched: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM sync_cursors WHERE name = 'seller_at'", [], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        let fresh = fetched
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+            .is_some_and(|t| Utc::now().signed_duration_since(t) < chrono::Duration::hours(1));
+        if fresh {
+            return Ok(());
+        }
         let company = match remote.get_json("/v1/settings/company") {
             Ok(c) => c,
             // A role that cannot read it renders with what it has.
@@ -153,12 +165,14 @@ impl Replica {
         }
         let text = seller.to_string();
         self.write_relaxed(|tx| {
-            tx.execute(
-                "INSERT INTO sync_cursors (name, value) VALUES ('seller', ?1)
-                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                params![text],
-            )
-            .map_err(db)?;
+            for (name, value) in [("seller", text), ("seller_at", now())] {
+                tx.execute(
+                    "INSERT INTO sync_cursors (name, value) VALUES (?1, ?2)
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    params![name, value],
+                )
+                .map_err(db)?;
+            }
             Ok(())
         })
     }
@@ -286,27 +300,22 @@ impl Replica {
                         }
                     }
                 }
-                let kinds: Vec<(String, String)> =
-                    request.deletes.iter().map(|d| (d.id.clone(), d.kind.clone())).collect();
-                report.rejected += super::deletes::settle(tx, &result, &kinds)?;
-                settle_issues(tx, &result, report)?;
-                for o in &result.facts {
-                    if o.status == "accepted" {
-                        report.pushed_facts += 1;
-                        tx.execute("UPDATE facts SET state = 'accepted' WHERE id = ?1", params![o.id]).map_err(db)?;
-                        continue;
-                    }
-                    report.rejected += 1;
-                    let reason = o.reason.as_deref().unwrap_or("rejected");
-                    tx.execute("UPDATE facts SET state = 'rejected', reason = ?2 WHERE id = ?1", params![o.id, reason])
-                        .map_err(db)?;
-                    let invoice: String = tx
-                        .query_row("SELECT invoice_id FROM facts WHERE id = ?1", params![o.id], |r| r.get(0))
-                        .map_err(db)?;
-                    let detail = format!("a payment recorded on this device was refused: {reason}");
-                    conflict(tx, &o.id, "fact_rejected", &invoice, &detail)?;
-                    reproject(tx, &invoice)?;
-                }
+                report.rejected += super::deletes::settle(tx, &result, &request.deletes)?;
+                report.pushed_issues += settle_facts(tx, &result.issues, &mut report.rejected, |f, reason| {
+                    let number = match &f.kind {
+                        FactKind::Issued { number } => number.as_str().to_owned(),
+                        _ => String::new(),
+                    };
+                    let detail = format!(
+                        "issuing invoice {} offline as {number} was refused: {reason}. The invoice is a draft \
+                         again (unless it was issued elsewhere), and {number} is recorded by the server as a gap.",
+                        f.invoice_id
+                    );
+                    ("issue_rejected", detail)
+                })?;
+                report.pushed_facts += settle_facts(tx, &result.facts, &mut report.rejected, |_, reason| {
+                    ("fact_rejected", format!("a payment recorded on this device was refused: {reason}"))
+                })?;
                 Ok(())
             })?;
             if !full {
@@ -369,39 +378,36 @@ impl Replica {
     }
 }
 
-/// Offline issues the server answered: accepted, or refused (the invoice is a draft again, and
-/// the refusal is on the conflict list; its number is recorded by the server as a gap).
-fn settle_issues(tx: &Transaction<'_>, result: &PushResult, report: &mut SyncReport) -> Result<()> {
-    for o in &result.issues {
+/// Pushed facts (payments, offline issues) the server answered: accepted; or refused, when the
+/// fact counts for nothing any more (the invoice's row is rebuilt without it: a refused issue
+/// leaves a draft) and goes on the conflict list as `describe` says. Returns how many were
+/// accepted, counting refusals in `rejected`.
+fn settle_facts(
+    tx: &Transaction<'_>,
+    outcomes: &[crate::remote::Outcome],
+    rejected: &mut usize,
+    describe: impl Fn(&Fact, &str) -> (&'static str, String),
+) -> Result<usize> {
+    let mut accepted = 0;
+    for o in outcomes {
         if o.status == "accepted" {
-            report.pushed_issues += 1;
+            accepted += 1;
             tx.execute("UPDATE facts SET state = 'accepted' WHERE id = ?1", params![o.id]).map_err(db)?;
             continue;
         }
-        report.rejected += 1;
+        *rejected += 1;
         let reason = o.reason.as_deref().unwrap_or("rejected");
         tx.execute("UPDATE facts SET state = 'rejected', reason = ?2 WHERE id = ?1", params![o.id, reason])
             .map_err(db)?;
-        let (invoice, body): (String, String) = tx
-            .query_row("SELECT invoice_id, body FROM facts WHERE id = ?1", params![o.id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .map_err(db)?;
-        let number = serde_json::from_str::<Fact>(&body)
-            .ok()
-            .and_then(|f| match f.kind {
-                FactKind::Issued { number } => Some(number.as_str().to_owned()),
-                _ => None,
-            })
-            .unwrap_or_default();
-        let detail = format!(
-            "issuing invoice {invoice} offline as {number} was refused: {reason}. The invoice is a draft again \
-             (unless it was issued elsewhere), and {number} is recorded by the server as a gap."
-        );
-        conflict(tx, &o.id, "issue_rejected", &invoice, &detail)?;
+        let body: String =
+            tx.query_row("SELECT body FROM facts WHERE id = ?1", params![o.id], |r| r.get(0)).map_err(db)?;
+        let fact: Fact = serde_json::from_str(&body).map_err(store_err)?;
+        let (kind, detail) = describe(&fact, reason);
+        let invoice = fact.invoice_id.to_string();
+        conflict(tx, &o.id, kind, &invoice, &detail)?;
         reproject(tx, &invoice)?;
     }
-    Ok(())
+    Ok(accepted)
 }
 
 fn reproject(tx: &Transaction<'_>, invoice: &str) -> Result<()> {
