@@ -49,6 +49,8 @@ pub struct AppState {
     pub mail_from: String,
     /// Feed pages shared by devices that wake together (`sync::PageMemo`).
     pub sync_pages: Arc<sync::PageMemo>,
+    /// Documents recently merged by pushes, kept loaded (`sync::doc_cache`).
+    pub sync_docs: Arc<sync::doc_cache::DocCache>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             mailer: Arc::new(mail::Mailer::Folder(mail::DEFAULT_OUTBOX.into())),
             mail_from: config::DEFAULT_MAIL_FROM.to_owned(),
             sync_pages: Arc::default(),
+            sync_docs: Arc::default(),
         }
     }
 }

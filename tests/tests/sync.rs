@@ -192,7 +192,8 @@ fn a_team_member_cannot_change_another_users_draft(db: Db) {
         documents: vec![remit_client::remote::PushDocument {
             kind: "invoice".into(),
             id: ids[0].clone(),
-            document: bytes,
+            document: Some(bytes),
+            changes: None,
         }],
         deletes: vec![],
         issues: vec![],
@@ -214,7 +215,64 @@ remit_tests::both_stores!(
     one_device_payment_pushed_twice_at_once_counts_once,
     products_made_offline_reach_the_server_and_other_devices,
     a_member_made_admin_receives_what_was_skipped_before,
+    edits_go_as_changes_and_whole_when_the_server_lacks_their_base,
 );
+
+/// The replica's own record of what the server lacks of a document (`unpushed`), read
+/// beside the running replica.
+fn unpushed(device: &Device, id: &str) -> Option<Vec<u8>> {
+    let conn = rusqlite::Connection::open(device.dir().join("remit.db")).unwrap();
+    conn.query_row("SELECT unpushed FROM documents WHERE id = ?1", [id], |r| r.get(0)).unwrap()
+}
+
+/// An edit goes as only its changes; when the server lacks what they build on it asks for the
+/// whole document and gets it, with nothing lost; an edit made through the REST API between
+/// two pushes is kept (the server's loaded copy of the document is not used once stale).
+fn edits_go_as_changes_and_whole_when_the_server_lacks_their_base(db: Db) {
+    let server = Server::start(db);
+    let mut a = Device::new(&server, &server.owner_key);
+    let id = drafts(&mut a, 1).remove(0);
+    assert_eq!(unpushed(&a, &id), Some(Vec::new()), "pushed: the server has everything");
+    let edit = |a: &mut Device, notes: &str| {
+        a.replica.edit_invoice(&id, InvoiceEdit { notes: Some(notes.into()), ..Default::default() }).unwrap();
+    };
+    edit(&mut a, "one");
+    assert!(unpushed(&a, &id).is_some_and(|c| !c.is_empty()), "the edit's changes wait to be pushed");
+    a.replica.push_pending(&a.remote).unwrap();
+    assert_eq!(server.get(&server.owner_key, &format!("/v1/invoices/{id}"))["notes"], "one");
+    assert_eq!(unpushed(&a, &id), Some(Vec::new()));
+
+    // The office sets a PO number through the REST API (a new version of the document).
+    let view = server.get(&server.owner_key, &format!("/v1/invoices/{id}"));
+    let lines: Vec<Value> = view["line_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            serde_json::json!({"description": l["description"], "quantity": l["quantity"],
+            "unit_price": l["unit_price"], "tax_rate": l["tax_rate"]})
+        })
+        .collect();
+    server.put(
+        &server.owner_key,
+        &format!("/v1/invoices/{id}"),
+        serde_json::json!({"customer_id": view["customer"]["id"], "line_items": lines, "notes": "one", "po_number": "PO-7"}),
+    );
+
+    // The device believes the server has its next edit already; the one after builds on it.
+    edit(&mut a, "two");
+    let conn = rusqlite::Connection::open(a.dir().join("remit.db")).unwrap();
+    conn.execute("UPDATE documents SET unpushed = X'' WHERE id = ?1", [&id]).unwrap();
+    edit(&mut a, "three");
+    let report = a.replica.push_pending(&a.remote).unwrap();
+    assert_eq!((report.pushed_documents, report.rejected), (1, 0), "{report:?}");
+    let on_server = server.get(&server.owner_key, &format!("/v1/invoices/{id}"));
+    assert_eq!((on_server["notes"].as_str(), on_server["po_number"].as_str()), (Some("three"), Some("PO-7")));
+    assert!(a.replica.conflicts().unwrap().is_empty());
+    let mut b = Device::new(&server, &server.owner_key);
+    b.sync();
+    assert_eq!(b.replica.invoice(&id).unwrap()["notes"], "three");
+}
 
 fn a_member_made_admin_receives_what_was_skipped_before(db: Db) {
     let server = Server::start(db);
@@ -328,7 +386,8 @@ fn a_pushed_customer_snapshot_is_taken_from_the_record(db: Db) {
             documents: vec![remit_client::remote::PushDocument {
                 kind: "invoice".into(),
                 id: ids[0].clone(),
-                document: b64.encode(doc.save()),
+                document: Some(b64.encode(doc.save())),
+                changes: None,
             }],
             deletes: vec![],
             issues: vec![],

@@ -42,7 +42,11 @@ pub struct ChangesPage {
 pub struct PushDocument {
     pub kind: String,
     pub id: String,
-    pub document: String,
+    /// The whole document, or only `changes` the server lacks (one of the two).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

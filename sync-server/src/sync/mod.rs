@@ -7,6 +7,7 @@
 //! (schema, permissions, issued invoices read-only) and committed with its projection in one
 //! transaction, or rejected whole.
 
+pub mod doc_cache;
 pub mod leases;
 pub mod live;
 pub mod offline_issue;

@@ -33,9 +33,22 @@ pub struct PushDocument {
     pub kind: String,
     #[schema(format = Uuid)]
     pub id: String,
-    /// The device's whole Automerge document, base64.
+    /// The device's whole Automerge document, base64. One of `document` and `changes`.
+    #[serde(default)]
     #[schema(max_length = 4_000_000)]
-    pub document: String,
+    pub document: Option<String>,
+    /// Only the Automerge changes the server lacks (base64 of change chunks, as
+    /// `save_after` writes them), for a document the server has: much less to send and to
+    /// load. Refused with `need_full_document` when the server lacks what they build on.
+    #[serde(default)]
+    #[schema(max_length = 4_000_000)]
+    pub changes: Option<String>,
+}
+
+/// What a pushed document carries, decoded.
+enum Incoming {
+    Whole(Vec<u8>),
+    Changes(Vec<u8>),
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -211,18 +224,44 @@ async fn fresh_id(state: &AppState, principal: &Principal, id: Uuid, kind: &str)
     Ok(())
 }
 
-/// The server's document with the device's merged in, and whether that added anything.
-fn merged(server: Option<&[u8]>, incoming: &[u8]) -> Result<(AutoCommit, bool), Problem> {
-    let mut theirs =
-        remit_core::crdt::load(incoming).map_err(|e| invalid(format!("not an Automerge document: {e}")))?;
-    let Some(bytes) = server else { return Ok((theirs, true)) };
-    let mut ours = remit_core::crdt::load(bytes)?;
+fn need_full_document() -> Problem {
+    reject(
+        StatusCode::CONFLICT,
+        "need_full_document",
+        "the server lacks changes these build on: push the whole document",
+    )
+}
+
+/// The server's document (owned: loaded for this push, or taken from the cache) with the
+/// device's merged in, and whether that added anything. Nothing is stored until commit.
+fn merged(server: Option<AutoCommit>, incoming: &Incoming) -> Result<(AutoCommit, bool), Problem> {
+    let Some(mut ours) = server else {
+        return match incoming {
+            Incoming::Whole(bytes) => Ok((
+                remit_core::crdt::load(bytes).map_err(|e| invalid(format!("not an Automerge document: {e}")))?,
+                true,
+            )),
+            Incoming::Changes(_) => Err(need_full_document()),
+        };
+    };
     let before = remit_core::crdt::heads(&mut ours);
-    // The fork is what gets checked; the stored document is only replaced on commit.
-    let mut fork = ours.fork();
-    fork.merge(&mut theirs).map_err(|e| invalid(format!("cannot merge: {e}")))?;
-    let changed = remit_core::crdt::heads(&mut fork) != before;
-    Ok((fork, changed))
+    match incoming {
+        Incoming::Whole(bytes) => {
+            let mut theirs =
+                remit_core::crdt::load(bytes).map_err(|e| invalid(format!("not an Automerge document: {e}")))?;
+            ours.merge(&mut theirs).map_err(|e| invalid(format!("cannot merge: {e}")))?;
+        }
+        Incoming::Changes(bytes) => {
+            ours.load_incremental(bytes).map_err(|e| invalid(format!("not Automerge changes: {e}")))?;
+            // Changes whose ancestors the server never saw wait in Automerge's queue; they
+            // would be lost on save, so the device sends everything instead.
+            if !ours.get_missing_deps(&[]).is_empty() {
+                return Err(need_full_document());
+            }
+        }
+    }
+    let changed = remit_core::crdt::heads(&mut ours) != before;
+    Ok((ours, changed))
 }
 
 async fn push_document(
@@ -237,10 +276,16 @@ async fn push_document(
         return Err(invalid(format!("kind {:?}: devices push invoices, customers and products", d.kind)));
     }
     may_write(principal, &d.kind)?;
-    if d.document.len() > MAX_DOCUMENT_BYTES / 3 * 4 + 4 {
+    let (field, text) = match (&d.document, &d.changes) {
+        (Some(doc), None) => ("document", doc),
+        (None, Some(changes)) => ("changes", changes),
+        _ => return Err(invalid("send exactly one of document and changes")),
+    };
+    if text.len() > MAX_DOCUMENT_BYTES / 3 * 4 + 4 {
         return Err(reject(StatusCode::UNPROCESSABLE_ENTITY, "document_too_large", "a document is at most 2 MB"));
     }
-    let bytes = STANDARD.decode(&d.document).map_err(|_| invalid("document: not base64"))?;
+    let bytes = STANDARD.decode(text).map_err(|_| invalid(format!("{field}: not base64")))?;
+    let bytes = if d.document.is_some() { Incoming::Whole(bytes) } else { Incoming::Changes(bytes) };
 
     match d.kind.as_str() {
         invoices::KIND => push_invoice(state, principal, ctx, device, id, &bytes).await,
@@ -256,13 +301,21 @@ async fn incoming(
     principal: &Principal,
     kind: &'static str,
     id: Uuid,
-    bytes: &[u8],
+    bytes: &Incoming,
 ) -> Result<Option<(Option<StoredDoc>, AutoCommit)>, Problem> {
-    let stored = state.store.document(principal.tenant_id, kind, id).await?;
-    if stored.is_none() {
-        fresh_id(state, principal, id, kind).await?;
-    }
-    let (doc, changed) = merged(stored.as_ref().map(|s| s.bytes.as_slice()), bytes)?;
+    let tenant = principal.tenant_id;
+    let stored = state.store.document(tenant, kind, id).await?;
+    let ours = match &stored {
+        None => {
+            fresh_id(state, principal, id, kind).await?;
+            None
+        }
+        Some(s) => match state.sync_docs.take(tenant, id, s.version) {
+            Some(doc) => Some(doc),
+            None => Some(remit_core::crdt::load(&s.bytes)?),
+        },
+    };
+    let (doc, changed) = merged(ours, bytes)?;
     Ok(changed.then_some((stored, doc)))
 }
 
@@ -287,7 +340,7 @@ async fn push_invoice(
     ctx: &RequestContext,
     device: Uuid,
     id: Uuid,
-    bytes: &[u8],
+    bytes: &Incoming,
 ) -> Result<(), Problem> {
     let tenant = principal.tenant_id;
     let Some((stored, mut doc)) = incoming(state, principal, invoices::KIND, id, bytes).await? else { return Ok(()) };
@@ -352,7 +405,7 @@ async fn push_invoice(
     }
     let (_, row) = invoices::project(&invoice, &facts, None)?;
     let stored = Stored { kind: invoices::KIND, id, expected, owner };
-    commit(state, principal, ctx, device, stored, &mut doc, row).await
+    commit(state, principal, ctx, device, stored, doc, row).await
 }
 
 async fn push_customer(
@@ -361,9 +414,9 @@ async fn push_customer(
     ctx: &RequestContext,
     device: Uuid,
     id: Uuid,
-    bytes: &[u8],
+    bytes: &Incoming,
 ) -> Result<(), Problem> {
-    let Some((stored, mut doc)) = incoming(state, principal, customers::KIND, id, bytes).await? else { return Ok(()) };
+    let Some((stored, doc)) = incoming(state, principal, customers::KIND, id, bytes).await? else { return Ok(()) };
     let customer: Customer = remit_core::crdt::read(&doc).map_err(|e| invalid(format!("not a customer: {e}")))?;
     if *customer.id.as_uuid() != id {
         return Err(invalid("the document's id is not the id it was pushed under"));
@@ -383,7 +436,7 @@ async fn push_customer(
     let view = customers::view(&customer, created_at, chrono::Utc::now());
     let row = customers::projection(&customer, &view, None)?;
     let stored = Stored { kind: customers::KIND, id, expected, owner };
-    commit(state, principal, ctx, device, stored, &mut doc, row).await
+    commit(state, principal, ctx, device, stored, doc, row).await
 }
 
 async fn push_product(
@@ -392,9 +445,9 @@ async fn push_product(
     ctx: &RequestContext,
     device: Uuid,
     id: Uuid,
-    bytes: &[u8],
+    bytes: &Incoming,
 ) -> Result<(), Problem> {
-    let Some((stored, mut doc)) = incoming(state, principal, products::KIND, id, bytes).await? else { return Ok(()) };
+    let Some((stored, doc)) = incoming(state, principal, products::KIND, id, bytes).await? else { return Ok(()) };
     let product: remit_core::Product =
         remit_core::crdt::read(&doc).map_err(|e| invalid(format!("not a product: {e}")))?;
     if *product.id.as_uuid() != id {
@@ -413,7 +466,7 @@ async fn push_product(
     let view = products::view(&product, created_at, now);
     let row = products::projection(&product, &view, owner, None)?;
     let stored = Stored { kind: products::KIND, id, expected, owner };
-    commit(state, principal, ctx, device, stored, &mut doc, row).await
+    commit(state, principal, ctx, device, stored, doc, row).await
 }
 
 /// A delete made on the device, by the REST API's rules (only a draft; not a customer who
@@ -454,14 +507,16 @@ async fn commit(
     ctx: &RequestContext,
     device: Uuid,
     stored: Stored,
-    doc: &mut AutoCommit,
+    mut doc: AutoCommit,
     row: Write,
 ) -> Result<(), Problem> {
     let Stored { kind, id, expected, owner } = stored;
     let (event_type, verb) = if expected.is_none() { ("created", "create") } else { ("updated", "update") };
-    let writes = vec![Write::Document { id, kind, bytes: bounded(doc)?, expected, created_by: owner }, row];
+    let writes = vec![Write::Document { id, kind, bytes: bounded(&mut doc)?, expected, created_by: owner }, row];
     let audit = vec![event(&format!("{kind}.{event_type}"), verb, principal, kind, id, device, ctx)];
     state.store.commit(principal.tenant_id, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
+    // The row is now at the next version (a new one starts at 1), holding exactly `doc`.
+    state.sync_docs.put(principal.tenant_id, id, expected.map_or(1, |v| v + 1), doc);
     Ok(())
 }
 

@@ -108,6 +108,11 @@ pub async fn bad_push_items_are_rejected_with_reasons_and_change_nothing(h: Harn
             { "kind": "invoice", "id": uuid::Uuid::now_v7().to_string(), "document": "AAAA" },
             { "kind": "invoice", "id": cid, "document": "AAAA" },
             { "kind": "product", "id": uuid::Uuid::now_v7().to_string(), "document": "AAAA" },
+            // Changes only, for a document the server does not have.
+            { "kind": "invoice", "id": uuid::Uuid::now_v7().to_string(), "changes": "AAAA" },
+            // Both, or neither.
+            { "kind": "invoice", "id": uuid::Uuid::now_v7().to_string(), "document": "AAAA", "changes": "AAAA" },
+            { "kind": "invoice", "id": uuid::Uuid::now_v7().to_string() },
         ],
         "facts": [
             { "id": "x" },
@@ -131,6 +136,9 @@ pub async fn bad_push_items_are_rejected_with_reasons_and_change_nothing(h: Harn
         [
             "\"rejected\":invalid_document",
             "\"rejected\":invalid_document",
+            "\"rejected\":invalid_document",
+            "\"rejected\":invalid_document",
+            "\"rejected\":need_full_document",
             "\"rejected\":invalid_document",
             "\"rejected\":invalid_document"
         ],

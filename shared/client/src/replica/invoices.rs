@@ -243,6 +243,7 @@ impl Replica {
     pub fn edit_invoice(&mut self, id: &str, edit: InvoiceEdit) -> Result<Value> {
         self.write(|tx| {
             let (mut doc, mut invoice) = editable(tx, id)?;
+            let before = doc.get_heads();
             let count = invoice.line_items.len();
             let mut remove = edit.remove.clone();
             remove.sort_unstable();
@@ -261,7 +262,7 @@ impl Replica {
             invoice.updated_at = Utc::now();
             invoice.validate()?;
             remit_core::crdt::update(&mut doc, &invoice)?;
-            save_document(tx, &invoice.id.to_string(), KIND, &doc.save())?;
+            super::save_edit(tx, &invoice.id.to_string(), &mut doc, &before)?;
             project(tx, &invoice)
         })
     }

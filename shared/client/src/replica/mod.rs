@@ -26,11 +26,12 @@ use remit_core::{DeviceId, TenantId, UserId};
 pub use sync::SyncReport;
 
 /// The schema, in order; `PRAGMA user_version` records how many have been applied.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     include_str!("../../../../migrations/client-sqlite/0001_replica.sql"),
     include_str!("../../../../migrations/client-sqlite/0002_number_leases.sql"),
     include_str!("../../../../migrations/client-sqlite/0003_products.sql"),
     include_str!("../../../../migrations/client-sqlite/0004_deletes.sql"),
+    include_str!("../../../../migrations/client-sqlite/0005_unpushed_changes.sql"),
 ];
 /// The migration after which product documents get their rows (`products::backfill`).
 const PRODUCTS_MIGRATION: usize = 3;
@@ -228,12 +229,36 @@ impl Replica {
     }
 }
 
-/// Saves a document's bytes, marking it changed since the last sync.
+/// Saves a document's bytes, marking it changed since the last sync. What the server lacks
+/// of it becomes unknown: the next push sends it whole.
 fn save_document(tx: &rusqlite::Transaction<'_>, id: &str, kind: &str, bytes: &[u8]) -> Result<()> {
     tx.execute(
         "INSERT INTO documents (id, kind, bytes, dirty, updated_at) VALUES (?1, ?2, ?3, 1, ?4)
-         ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, dirty = 1, updated_at = excluded.updated_at",
+         ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, dirty = 1, updated_at = excluded.updated_at,
+             unpushed = NULL",
         params![id, kind, bytes, now()],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Saves an edit of a stored document loaded at `before`: its bytes, and its new changes added
+/// to those the server lacks, so a push sends only those (when they are known).
+fn save_edit(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    doc: &mut automerge::AutoCommit,
+    before: &[automerge::ChangeHash],
+) -> Result<()> {
+    let unpushed: Option<Vec<u8>> =
+        tx.query_row("SELECT unpushed FROM documents WHERE id = ?1", params![id], |r| r.get(0)).map_err(db)?;
+    let unpushed = unpushed.map(|mut known| {
+        known.extend(doc.save_after(before));
+        known
+    });
+    tx.execute(
+        "UPDATE documents SET bytes = ?2, dirty = 1, updated_at = ?3, unpushed = ?4 WHERE id = ?1",
+        params![id, doc.save(), now(), unpushed],
     )
     .map_err(db)?;
     Ok(())

@@ -133,6 +133,7 @@ impl Replica {
         let key = ProductId::parse(id).map_err(|_| unknown(id))?.to_string();
         self.write(|tx| {
             let mut doc = super::load_document(tx, &key, KIND)?.ok_or_else(|| unknown(&key))?;
+            let before = doc.get_heads();
             let mut p: Product = remit_core::crdt::read(&doc)?;
             if let Some(name) = edit.name {
                 p.name = name.trim().to_owned();
@@ -151,7 +152,7 @@ impl Replica {
             }
             p.validate()?;
             remit_core::crdt::update(&mut doc, &p)?;
-            save_document(tx, &key, KIND, &doc.save())?;
+            super::save_edit(tx, &key, &mut doc, &before)?;
             project(tx, &p)
         })
     }

@@ -43,11 +43,12 @@ fn store_err(e: impl std::fmt::Display) -> Error {
     Error::Store(e.to_string())
 }
 
-/// Saves the server's copy of a document, as not changed here.
+/// Saves the server's copy of a document, as not changed here (the server lacks nothing).
 fn save_clean(tx: &Transaction<'_>, id: &str, kind: &str, bytes: &[u8]) -> Result<()> {
     tx.prepare_cached(
-        "INSERT INTO documents (id, kind, bytes, dirty, updated_at) VALUES (?1, ?2, ?3, 0, ?4)
-         ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, dirty = 0, updated_at = excluded.updated_at",
+        "INSERT INTO documents (id, kind, bytes, dirty, updated_at, unpushed) VALUES (?1, ?2, ?3, 0, ?4, X'')
+         ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, dirty = 0, updated_at = excluded.updated_at,
+             unpushed = X''",
     )
     .map_err(db)?
     .execute(params![id, kind, bytes, now()])
@@ -263,6 +264,8 @@ impl Replica {
 
     fn push_all(&mut self, remote: &Remote, report: &mut SyncReport) -> Result<()> {
         loop {
+            // A document the server could not take as changes only goes again, whole.
+            let mut resend = false;
             let (request, stamps) = self.outgoing()?;
             let sizes = [request.documents.len(), request.deletes.len(), request.issues.len(), request.facts.len()];
             if sizes.iter().all(|n| *n == 0) {
@@ -277,10 +280,15 @@ impl Replica {
                             report.pushed_documents += 1;
                             // Only if not edited again meanwhile; that edit goes next time.
                             tx.execute(
-                                "UPDATE documents SET dirty = 0 WHERE id = ?1 AND updated_at = ?2",
+                                "UPDATE documents SET dirty = 0, unpushed = X'' WHERE id = ?1 AND updated_at = ?2",
                                 params![o.id, stamp],
                             )
                             .map_err(db)?;
+                        }
+                        (_, Some("need_full_document")) => {
+                            tx.execute("UPDATE documents SET unpushed = NULL WHERE id = ?1", params![o.id])
+                                .map_err(db)?;
+                            resend = true;
                         }
                         // Issued or deleted elsewhere: the next pull brings it and keeps these
                         // edits (an amendment, a copy) or lists them.
@@ -318,7 +326,7 @@ impl Replica {
                 })?;
                 Ok(())
             })?;
-            if !full {
+            if !full && !resend {
                 return Ok(());
             }
         }
@@ -329,7 +337,7 @@ impl Replica {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, kind, bytes, updated_at FROM documents WHERE dirty = 1 AND deleted = 0
+                "SELECT id, kind, bytes, updated_at, unpushed FROM documents WHERE dirty = 1 AND deleted = 0
                  ORDER BY kind = 'invoice', updated_at LIMIT ?1",
             )
             .map_err(db)?;
@@ -337,13 +345,24 @@ impl Replica {
         let mut stamps = Vec::new();
         let rows = stmt
             .query_map(params![BATCH_SQL], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, String>(3)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<Vec<u8>>>(4)?,
+                ))
             })
             .map_err(db)?;
         for row in rows {
-            let (id, kind, bytes, stamp) = row.map_err(db)?;
+            let (id, kind, bytes, stamp, unpushed) = row.map_err(db)?;
             stamps.push((kind.clone(), stamp));
-            request.documents.push(PushDocument { kind, id, document: STANDARD.encode(bytes) });
+            // Only the changes the server lacks, when they are known.
+            let (document, changes) = match unpushed {
+                Some(changes) if !changes.is_empty() => (None, Some(STANDARD.encode(changes))),
+                _ => (Some(STANDARD.encode(bytes)), None),
+            };
+            request.documents.push(PushDocument { kind, id, document, changes });
         }
         let mut stmt = self
             .conn
