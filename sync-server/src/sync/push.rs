@@ -316,7 +316,14 @@ async fn incoming(
         },
     };
     let (doc, changed) = merged(ours, bytes)?;
-    Ok(changed.then_some((stored, doc)))
+    if !changed {
+        // Nothing new (a push repeated after a lost answer): the copy is still the stored one.
+        if let Some(s) = &stored {
+            state.sync_docs.put(tenant, id, s.version, doc);
+        }
+        return Ok(None);
+    }
+    Ok(Some((stored, doc)))
 }
 
 fn event(
