@@ -248,3 +248,38 @@ fn an_invoice_is_rendered_as_pdf_offline() {
     assert!(!ok && err.contains("not JSON"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An edit continues from the copy this replica kept loaded only while the stored bytes are
+/// the ones it saved: the app and the CLI (two handles on one replica) never undo each other.
+#[test]
+fn edits_from_two_handles_on_one_replica_are_all_kept() {
+    use remit_client::replica::{InvoiceEdit, NewCustomer, NewInvoice};
+    let dir = fresh_dir("two-handles");
+    let (mut app, _) = Replica::init(&dir).unwrap();
+    let mut cli = Replica::open(&dir).unwrap();
+    let customer = app
+        .create_customer(NewCustomer { name: "ACME".into(), currency: Some("USD".into()), ..Default::default() })
+        .unwrap();
+    let input = NewInvoice {
+        customer_id: customer["id"].as_str().unwrap().to_owned(),
+        lines: vec!["Design|1|100.00|0".parse().unwrap()],
+        ..Default::default()
+    };
+    let id = app.create_invoice(input).unwrap()["id"].as_str().unwrap().to_owned();
+    let notes = |n: &str| InvoiceEdit { notes: Some(n.into()), ..Default::default() };
+    app.edit_invoice(&id, notes("first")).unwrap();
+    // The CLI adds a line while the app holds its loaded copy.
+    let line = InvoiceEdit { add: vec!["Hosting|1|20.00|0".parse().unwrap()], ..Default::default() };
+    cli.edit_invoice(&id, line).unwrap();
+    let after = app.edit_invoice(&id, notes("second")).unwrap();
+    assert_eq!(after["notes"], "second");
+    assert_eq!(after["line_items"].as_array().unwrap().len(), 2, "the CLI's line is kept: {after}");
+    assert_eq!(after["total"], "120.00");
+    // A refused edit keeps nothing loaded that was not stored.
+    let bad = InvoiceEdit { remove: vec![9], ..Default::default() };
+    assert!(app.edit_invoice(&id, bad).is_err());
+    let shown = cli.edit_invoice(&id, notes("third")).unwrap();
+    assert_eq!((shown["notes"].as_str(), shown["total"].as_str()), (Some("third"), Some("120.00")));
+    assert_eq!(app.edit_invoice(&id, notes("fourth")).unwrap()["line_items"].as_array().unwrap().len(), 2);
+    assert_eq!(app.invoice(&id).unwrap()["notes"], "fourth");
+}

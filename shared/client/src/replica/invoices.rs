@@ -191,8 +191,17 @@ fn unknown(id: &str) -> Error {
 
 /// Loads a draft for editing; an issued or voided invoice is read-only.
 pub(super) fn editable(tx: &Transaction<'_>, id: &str) -> Result<(automerge::AutoCommit, Invoice)> {
+    editable_from(tx, id, None)
+}
+
+/// `editable`, from the copy `Replica::loaded` kept if it is still what is stored.
+fn editable_from(
+    tx: &Transaction<'_>,
+    id: &str,
+    cached: Option<(Vec<u8>, automerge::AutoCommit)>,
+) -> Result<(automerge::AutoCommit, Invoice)> {
     let id = InvoiceId::parse(id).map_err(|_| unknown(id))?.to_string();
-    let doc = super::load_document(tx, &id, KIND)?.ok_or_else(|| unknown(&id))?;
+    let doc = super::load_document_from(tx, &id, KIND, cached)?.ok_or_else(|| unknown(&id))?;
     let invoice: Invoice = remit_core::crdt::read(&doc)?;
     let frozen = facts_of(tx, &id)?.iter().any(|f| matches!(f.kind, FactKind::Issued { .. } | FactKind::Voided { .. }));
     if frozen || invoice.number.is_some() {
@@ -241,8 +250,10 @@ impl Replica {
     }
 
     pub fn edit_invoice(&mut self, id: &str, edit: InvoiceEdit) -> Result<Value> {
-        self.write(|tx| {
-            let (mut doc, mut invoice) = editable(tx, id)?;
+        let key = InvoiceId::parse(id).map_err(|_| unknown(id))?.to_string();
+        let cached = self.loaded.take(&key);
+        let (view, bytes, doc) = self.write(|tx| {
+            let (mut doc, mut invoice) = editable_from(tx, id, cached)?;
             let before = doc.get_heads();
             let count = invoice.line_items.len();
             let mut remove = edit.remove.clone();
@@ -262,9 +273,12 @@ impl Replica {
             invoice.updated_at = Utc::now();
             invoice.validate()?;
             remit_core::crdt::update(&mut doc, &invoice)?;
-            super::save_edit(tx, &invoice.id.to_string(), &mut doc, &before)?;
-            project(tx, &invoice)
-        })
+            let bytes = super::save_edit(tx, &invoice.id.to_string(), &mut doc, &before)?;
+            Ok((project(tx, &invoice)?, bytes, doc))
+        })?;
+        // Only once committed: a failed edit leaves nothing loaded that was not stored.
+        self.loaded.keep(key, bytes, doc);
+        Ok(view)
     }
 
     /// One invoice in the API's shape, status as of today.

@@ -52,6 +52,38 @@ pub struct Replica {
     conn: Connection,
     dir: PathBuf,
     device: Device,
+    loaded: Loaded,
+}
+
+/// Documents this replica edited last, kept loaded beside the exact bytes they were saved as.
+/// Loading replays a document's whole history, and a document being edited live (a field typed
+/// into, saved on every change) grows with each edit; an edit that finds the stored bytes
+/// unchanged since it saved them (no sync, no other process on this replica wrote meanwhile)
+/// continues from the loaded copy instead.
+#[derive(Default)]
+struct Loaded(std::collections::HashMap<String, (Vec<u8>, automerge::AutoCommit)>);
+
+impl std::fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
+}
+
+impl Loaded {
+    const MAX: usize = 16;
+
+    fn take(&mut self, id: &str) -> Option<(Vec<u8>, automerge::AutoCommit)> {
+        self.0.remove(id)
+    }
+
+    fn keep(&mut self, id: String, bytes: Vec<u8>, doc: automerge::AutoCommit) {
+        if self.0.len() >= Self::MAX
+            && let Some(any) = self.0.keys().next().cloned()
+        {
+            self.0.remove(&any);
+        }
+        self.0.insert(id, (bytes, doc));
+    }
 }
 
 fn db(e: rusqlite::Error) -> Error {
@@ -120,7 +152,7 @@ impl Replica {
         let mut conn = connect(&dir.join(FILE))?;
         migrate(&mut conn)?;
         if let Some(device) = read_device(&conn)? {
-            return Ok((Replica { conn, dir: dir.to_owned(), device }, false));
+            return Ok((Replica { conn, dir: dir.to_owned(), device, loaded: Loaded::default() }, false));
         }
         let id = || Uuid::now_v7().to_string();
         conn.execute(
@@ -129,7 +161,7 @@ impl Replica {
         )
         .map_err(db)?;
         let device = read_device(&conn)?.ok_or_else(|| Error::Store("device row missing after insert".into()))?;
-        Ok((Replica { conn, dir: dir.to_owned(), device }, true))
+        Ok((Replica { conn, dir: dir.to_owned(), device, loaded: Loaded::default() }, true))
     }
 
     /// Opens the replica in `dir`; refuses a folder that was never initialized.
@@ -141,7 +173,7 @@ impl Replica {
         let mut conn = connect(&path)?;
         migrate(&mut conn)?;
         let device = read_device(&conn)?.ok_or_else(|| Error::NotInitialized(dir.to_owned()))?;
-        Ok(Replica { conn, dir: dir.to_owned(), device })
+        Ok(Replica { conn, dir: dir.to_owned(), device, loaded: Loaded::default() })
     }
 
     pub fn device(&self) -> &Device {
@@ -242,36 +274,50 @@ fn save_document(tx: &rusqlite::Transaction<'_>, id: &str, kind: &str, bytes: &[
     Ok(())
 }
 
-/// Saves an edit of a stored document loaded at `before`: its bytes, and its new changes added
-/// to those the server lacks, so a push sends only those (when they are known).
+/// Saves an edit of a stored document loaded at `before`: its bytes (returned), and its new
+/// changes added to those the server lacks, so a push sends only those (when they are known).
 fn save_edit(
     tx: &rusqlite::Transaction<'_>,
     id: &str,
     doc: &mut automerge::AutoCommit,
     before: &[automerge::ChangeHash],
-) -> Result<()> {
+) -> Result<Vec<u8>> {
     let unpushed: Option<Vec<u8>> =
         tx.query_row("SELECT unpushed FROM documents WHERE id = ?1", params![id], |r| r.get(0)).map_err(db)?;
     let unpushed = unpushed.map(|mut known| {
         known.extend(doc.save_after(before));
         known
     });
+    let bytes = doc.save();
     tx.execute(
         "UPDATE documents SET bytes = ?2, dirty = 1, updated_at = ?3, unpushed = ?4 WHERE id = ?1",
-        params![id, doc.save(), now(), unpushed],
+        params![id, bytes, now(), unpushed],
     )
     .map_err(db)?;
-    Ok(())
+    Ok(bytes)
 }
 
 fn load_document(conn: &Connection, id: &str, kind: &str) -> Result<Option<automerge::AutoCommit>> {
+    load_document_from(conn, id, kind, None)
+}
+
+/// The stored document: `cached` (from `Loaded`) when it was saved as exactly the stored bytes.
+fn load_document_from(
+    conn: &Connection,
+    id: &str,
+    kind: &str,
+    cached: Option<(Vec<u8>, automerge::AutoCommit)>,
+) -> Result<Option<automerge::AutoCommit>> {
     let bytes: Option<Vec<u8>> = conn
         .query_row("SELECT bytes FROM documents WHERE id = ?1 AND kind = ?2 AND deleted = 0", params![id, kind], |r| {
             r.get(0)
         })
         .optional()
         .map_err(db)?;
-    bytes.map(|b| remit_core::crdt::load(&b).map_err(Error::from)).transpose()
+    match (bytes, cached) {
+        (Some(stored), Some((saved, doc))) if stored == saved => Ok(Some(doc)),
+        (bytes, _) => bytes.map(|b| remit_core::crdt::load(&b).map_err(Error::from)).transpose(),
+    }
 }
 
 /// Lower-cased words for `LIKE` search.
