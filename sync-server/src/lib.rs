@@ -51,6 +51,8 @@ pub struct AppState {
     pub sync_pages: Arc<sync::PageMemo>,
     /// Documents recently merged by pushes, kept loaded (`sync::doc_cache`).
     pub sync_docs: Arc<sync::doc_cache::DocCache>,
+    /// What each pushed document gained in its last commit, for the live channel.
+    pub sync_deltas: Arc<sync::deltas::Deltas>,
 }
 
 impl AppState {
@@ -71,6 +73,7 @@ impl AppState {
             mail_from: config::DEFAULT_MAIL_FROM.to_owned(),
             sync_pages: Arc::default(),
             sync_docs: Arc::default(),
+            sync_deltas: Arc::default(),
         }
     }
 }

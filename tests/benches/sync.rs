@@ -158,22 +158,22 @@ fn idle_watchers(base: &str, key: &str, n: usize, stop: &Arc<AtomicBool>) -> Vec
 }
 
 /// A device on the live channel that reports each new value of the invoice's notes with the
-/// time it saw it.
+/// time it saw it and the size of the message that brought it.
 fn watcher(
     mut d: Device,
     id: String,
     stop: Arc<AtomicBool>,
-    seen: mpsc::Sender<(String, Instant)>,
+    seen: mpsc::Sender<(String, Instant, usize)>,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut live = d.remote.live(&d.replica.cursor().unwrap()).unwrap().unwrap();
         let mut last = String::new();
         while !stop.load(Ordering::Relaxed) {
             let Some(page) = live.next(Duration::from_millis(200)).unwrap() else { continue };
-            d.replica.apply_page(&page, &mut SyncReport::default()).unwrap();
+            d.replica.apply_live(&page, &d.remote, &mut SyncReport::default()).unwrap();
             let notes = d.replica.invoice(&id).unwrap()["notes"].as_str().unwrap_or_default().to_owned();
             if notes != last {
-                let _ = seen.send((notes.clone(), Instant::now()));
+                let _ = seen.send((notes.clone(), Instant::now(), page.received_bytes));
                 last = notes;
             }
         }
@@ -243,7 +243,7 @@ fn main() {
     let bw = watcher(b, id.clone(), stop.clone(), tx);
     std::thread::sleep(Duration::from_millis(500));
     let mut latencies = Vec::new();
-    let (mut local, mut pushed) = (Vec::new(), Vec::new());
+    let (mut local, mut pushed, mut sizes) = (Vec::new(), Vec::new(), Vec::new());
     for n in 0..200 {
         let text = format!("edit {n}");
         let t0 = Instant::now();
@@ -252,14 +252,21 @@ fn main() {
         a.replica.push_pending(&a.remote).unwrap();
         pushed.push(t0.elapsed());
         loop {
-            let (notes, at) = rx.recv_timeout(Duration::from_secs(10)).expect("B saw the edit");
+            let (notes, at, bytes) = rx.recv_timeout(Duration::from_secs(10)).expect("B saw the edit");
             if notes == text {
                 latencies.push(at - t0);
+                sizes.push(bytes);
                 break;
             }
         }
     }
     latencies.sort();
+    sizes.sort_unstable();
+    eprintln!(
+        "B: live message per edit p50 {} bytes, largest {} (the first whole, then only the changes)",
+        sizes[sizes.len() / 2],
+        sizes.last().unwrap()
+    );
     local.sort();
     pushed.sort();
     // The server's own time per push (its latency histogram), to tell it from the devices'.
@@ -300,7 +307,7 @@ fn main() {
         a.replica.push_pending(&a.remote).unwrap();
         let mut got = 0;
         while got < 50 {
-            let (notes, at) = rx.recv_timeout(Duration::from_secs(10)).expect("every watcher saw the edit");
+            let (notes, at, _) = rx.recv_timeout(Duration::from_secs(10)).expect("every watcher saw the edit");
             if notes == text {
                 fanout.push(at - t0);
                 got += 1;

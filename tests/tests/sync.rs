@@ -216,7 +216,80 @@ remit_tests::both_stores!(
     products_made_offline_reach_the_server_and_other_devices,
     a_member_made_admin_receives_what_was_skipped_before,
     edits_go_as_changes_and_whole_when_the_server_lacks_their_base,
+    the_live_channel_sends_later_versions_as_their_changes,
 );
+
+/// The live channel as a device that does not send `changes=true` opens it.
+fn older_live_socket(
+    server: &Server,
+    device: &Device,
+) -> tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>> {
+    use tungstenite::client::IntoClientRequest;
+    let url = format!("ws://{}/v1/sync/live?cursor=", server.base.trim_start_matches("http://"));
+    let mut request = url.into_client_request().unwrap();
+    let headers = request.headers_mut();
+    headers.insert("authorization", format!("Bearer {}", server.owner_key).parse().unwrap());
+    headers.insert("remit-device", device.replica.device().device_id.to_string().parse().unwrap());
+    tungstenite::connect(request).unwrap().0
+}
+
+fn older_text(socket: &mut tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>) -> Value {
+    loop {
+        if let tungstenite::Message::Text(t) = socket.read().unwrap() {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
+
+/// Once a socket delivered a document, its next versions go as only their changes; a device
+/// with edits of its own that cannot simply add them pulls the whole document instead, and
+/// nothing of either side is lost.
+fn the_live_channel_sends_later_versions_as_their_changes(db: Db) {
+    use remit_client::replica::SyncReport;
+    use std::time::Duration;
+    let server = Server::start(db);
+    let mut a = Device::new(&server, &server.owner_key);
+    let mut b = Device::new(&server, &server.owner_key);
+    let id = drafts(&mut a, 1).remove(0);
+    let mut live = b.remote.live("").unwrap().expect("a plain-HTTP server has the live channel");
+    // A device that did not ask for changes only (an older one) gets every version whole.
+    let mut older = older_live_socket(&server, &b);
+    let mut report = SyncReport::default();
+    while let Some(page) = live.next(Duration::from_millis(500)).unwrap() {
+        assert!(page.changes.iter().all(|c| c.changes.is_none() && !c.document.is_empty()), "first sent whole");
+        b.replica.apply_live(&page, &b.remote, &mut report).unwrap();
+    }
+    let edit = |a: &mut Device, notes: &str| {
+        a.replica.edit_invoice(&id, InvoiceEdit { notes: Some(notes.into()), ..Default::default() }).unwrap();
+        a.replica.push_pending(&a.remote).unwrap();
+    };
+    edit(&mut a, "second");
+    let page = live.next(Duration::from_secs(5)).unwrap().expect("the edit arrives");
+    let whole = a.replica.document_bytes(&id).unwrap().unwrap();
+    let change = &page.changes[0];
+    assert!(change.document.is_empty(), "not sent whole: {change:?}");
+    assert!(change.changes.as_ref().is_some_and(|c| c.len() < whole.len()), "{change:?}");
+    b.replica.apply_live(&page, &b.remote, &mut report).unwrap();
+    assert_eq!(b.replica.invoice(&id).unwrap()["notes"], "second");
+    let older_pages: Vec<Value> = (0..2).map(|_| older_text(&mut older)).collect();
+    for c in older_pages.iter().flat_map(|p| p["changes"].as_array().unwrap()) {
+        assert!(c["document"].as_str().is_some_and(|d| !d.is_empty()) && c.get("changes").is_none(), "{c}");
+    }
+    assert_eq!(b.replica.heads(&id, "invoice").unwrap(), server.runtime_block_on_document(&id), "B holds it all");
+
+    // B adds a line offline; A's next edit arrives as changes B cannot just add: B pulls.
+    let line = InvoiceEdit { add: vec![line("Extra|1|5.00|0")], ..Default::default() };
+    b.replica.edit_invoice(&id, line).unwrap();
+    edit(&mut a, "third");
+    let page = live.next(Duration::from_secs(5)).unwrap().expect("the edit arrives");
+    assert!(page.changes[0].changes.is_some());
+    b.replica.apply_live(&page, &b.remote, &mut report).unwrap();
+    let mine = b.replica.invoice(&id).unwrap();
+    assert_eq!((mine["notes"].as_str(), mine["line_items"].as_array().unwrap().len()), (Some("third"), 2), "{mine}");
+    b.sync();
+    let on_server = server.get(&server.owner_key, &format!("/v1/invoices/{id}"));
+    assert_eq!((on_server["notes"].as_str(), on_server["line_items"].as_array().unwrap().len()), (Some("third"), 2));
+}
 
 /// The replica's own record of what the server lacks of a document (`unpushed`), read
 /// beside the running replica.

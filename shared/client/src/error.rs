@@ -26,6 +26,10 @@ pub enum Error {
         "invoice {0} was not issued: issuing takes the next number of the series, and {1}; issue it when the server is reachable"
     )]
     IssueNeedsServer(String, String),
+    /// The live channel sent only the changes of a document, and this device cannot add them
+    /// to its copy as it is: a pull brings the whole document (`Replica::apply_live` does it).
+    #[error("document {0}: the live channel's changes need the whole document; pull again")]
+    NeedWholeDocument(String),
     #[error("cannot reach the server: {0}")]
     Network(String),
     #[error("the server answered {status}: {detail}")]
@@ -49,6 +53,7 @@ impl Error {
             Error::NotEditable(_) => "invoice_not_editable",
             Error::NotIssued(_) => "invoice_not_issued",
             Error::IssueNeedsServer(..) => "issue_needs_server",
+            Error::NeedWholeDocument(_) => "need_full_document",
             Error::Network(_) => "offline",
             // The server's problem code, as the REST API gives it.
             Error::Server { code, .. } => code,

@@ -16,8 +16,12 @@ pub const PROTOCOL_VERSION: &str = "1";
 pub struct Change {
     pub kind: String,
     pub id: String,
-    /// The whole Automerge document, base64.
+    /// The whole Automerge document, base64; empty when `changes` carries the version.
+    #[serde(default)]
     pub document: String,
+    /// Live channel: only the Automerge changes from the version this socket sent before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<String>,
     #[serde(default)]
     pub facts: Vec<Value>,
     /// Deleted on the server: the device removes it.
@@ -310,7 +314,9 @@ impl Remote {
     pub fn live(&self, cursor: &str) -> Result<Option<Live>> {
         use tungstenite::client::IntoClientRequest;
         let Some(rest) = self.base.strip_prefix("http://") else { return Ok(None) };
-        let url = format!("ws://{rest}/v1/sync/live?cursor={cursor}");
+        // `changes=true`: later versions of a document come as only their changes, which
+        // `Replica::apply_live` adds (or answers with a pull).
+        let url = format!("ws://{rest}/v1/sync/live?cursor={cursor}&changes=true");
         let mut request = url.into_client_request().map_err(|e| Error::Network(e.to_string()))?;
         let headers = request.headers_mut();
         for (name, value) in [

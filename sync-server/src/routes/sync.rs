@@ -97,6 +97,9 @@ pub async fn push(
 #[derive(Debug, Deserialize)]
 pub struct LiveQuery {
     cursor: Option<String>,
+    /// `true`: the device takes later versions as changes only (docs/sync-protocol.md).
+    #[serde(default)]
+    changes: bool,
 }
 
 /// The live channel as a WebSocket (docs/sync-protocol.md). Not in the OpenAPI document, which
@@ -118,5 +121,5 @@ pub async fn live(
     // The device sends nothing but control frames: a message over 4 KB ends the socket.
     let upgrade =
         upgrade.read_buffer_size(4096).write_buffer_size(16 * 1024).max_message_size(4096).max_frame_size(4096);
-    Ok(upgrade.on_upgrade(move |socket| sync::live::serve(socket, state, principal, after)))
+    Ok(upgrade.on_upgrade(move |socket| sync::live::serve(socket, state, principal, after, q.changes)))
 }

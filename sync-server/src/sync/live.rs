@@ -17,11 +17,15 @@ pub const LIFETIME: Duration = Duration::from_secs(300);
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 const PAGE: i64 = 500;
 
-pub async fn serve(mut socket: WebSocket, state: AppState, principal: Principal, mut after: (i64, Uuid)) {
+/// `deltas`: the device asked for later versions as changes only (`?changes=true`).
+pub async fn serve(mut socket: WebSocket, state: AppState, principal: Principal, mut after: (i64, Uuid), deltas: bool) {
     let mut events = state.store.feed_signal().subscribe();
     let deadline = tokio::time::Instant::now() + LIFETIME;
+    // What this socket delivered of each document (a fingerprint of its bytes): the next
+    // version of one goes as only its changes from that (`read_page_text`).
+    let mut sent = std::collections::HashMap::new();
     loop {
-        let (text, next_cursor, more) = match read_page_text(&state, &principal, after, PAGE).await {
+        let (text, next_cursor, more) = match read_page_text(&state, &principal, after, PAGE, &mut sent, deltas).await {
             Ok(page) => page,
             Err(problem) => {
                 tracing::warn!(code = problem.code, "sync live: reading the feed failed; closing");

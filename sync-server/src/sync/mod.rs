@@ -7,6 +7,7 @@
 //! (schema, permissions, issued invoices read-only) and committed with its projection in one
 //! transaction, or rejected whole.
 
+pub mod deltas;
 pub mod doc_cache;
 pub mod leases;
 pub mod live;
@@ -67,8 +68,14 @@ pub struct Change {
     pub kind: String,
     #[schema(format = Uuid)]
     pub id: String,
-    /// The whole Automerge document, base64.
+    /// The whole Automerge document, base64. Left out (empty) on the live channel when
+    /// `changes` carries the version instead.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub document: String,
+    /// Live channel only: the Automerge changes (base64 change chunks) that make this version
+    /// from the version this socket delivered before. The device adds them to its copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<String>,
     /// For an invoice: all its facts, oldest first (issued, payments, voided, ...).
     #[schema(value_type = Vec<Object>)]
     pub facts: Vec<Value>,
@@ -258,6 +265,11 @@ struct RawPage {
     /// Invoices of the page that are issued (what read permissions depend on).
     issued: std::collections::HashSet<Uuid>,
     whole: std::sync::OnceLock<Utf8Bytes>,
+    /// Each row's bytes' fingerprint (`deltas::fingerprint`), for the live channel.
+    prints: std::sync::OnceLock<Vec<u64>>,
+    /// The page with every row as its delta, for every socket that delivered all their
+    /// previous versions (the usual live wake-up).
+    as_deltas: std::sync::OnceLock<Utf8Bytes>,
 }
 
 impl RawPage {
@@ -272,14 +284,30 @@ impl RawPage {
             }
             facts.entry(invoice).or_default().push(value);
         }
-        RawPage { rows, facts, issued, whole: std::sync::OnceLock::new() }
+        RawPage {
+            rows,
+            facts,
+            issued,
+            whole: std::sync::OnceLock::new(),
+            prints: std::sync::OnceLock::new(),
+            as_deltas: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn prints(&self) -> &[u64] {
+        self.prints.get_or_init(|| self.rows.iter().map(|r| deltas::fingerprint(&r.bytes)).collect())
     }
 
     fn change(&self, row: &FeedRow) -> Change {
+        Change { document: STANDARD.encode(&row.bytes), ..self.change_without_document(row) }
+    }
+
+    fn change_without_document(&self, row: &FeedRow) -> Change {
         Change {
             kind: row.kind.clone(),
             id: row.id.to_string(),
-            document: STANDARD.encode(&row.bytes),
+            document: String::new(),
+            changes: None,
             facts: self.facts.get(&row.id).cloned().unwrap_or_default(),
             deleted: row.deleted,
             view: row.view.as_deref().and_then(|v| serde_json::value::RawValue::from_string(v.to_owned()).ok()),
@@ -365,36 +393,72 @@ fn position(raw: &RawPage, after: (i64, Uuid), limit: i64, scope: &str) -> (Stri
 /// The read scope of those who read everything: the one page text shared among them.
 const READS_ALL: &str = "111";
 
-/// `read_page` as the JSON the live channel sends, with its cursor and `more`. A reader who
-/// may read every change of the page gets the text made once for all of them.
+/// `read_page` as the JSON the live channel sends, with its cursor and `more`. `sent` holds
+/// the fingerprint of each document's bytes this socket delivered (updated here, for a device
+/// that takes `deltas`; for others it stays empty and everything goes whole): a document
+/// whose new version is known as a delta from exactly those bytes goes as that delta
+/// (`Change::changes`), the rest whole. A reader who may read every change of the page gets
+/// a text made once for all of them: the page whole, or the page as deltas when it has one
+/// for every row from what this socket delivered (the usual live wake-up).
 async fn read_page_text(
     state: &AppState,
     principal: &Principal,
     after: (i64, Uuid),
     limit: i64,
+    sent: &mut HashMap<Uuid, u64>,
+    takes_deltas: bool,
 ) -> Result<(Utf8Bytes, String, bool), Problem> {
-    let raw = raw_page(state, principal.tenant_id, after, limit).await?;
+    let tenant = principal.tenant_id;
+    let raw = raw_page(state, tenant, after, limit).await?;
     let scope = read_scope(principal);
     let (next_cursor, more) = position(&raw, after, limit, &scope);
-    // The shared text holds the cursor, and with it the scope: only those who read everything.
-    let all = scope == READS_ALL;
+    let prints = raw.prints();
+    let rows: Vec<(&FeedRow, u64)> = raw
+        .rows
+        .iter()
+        .zip(prints.iter().copied())
+        .filter(|(r, _)| readable(principal, r, raw.issued.contains(&r.id)))
+        .collect();
+    let delta_of = |row: &FeedRow, print: u64| {
+        let held = sent.get(&row.id)?;
+        (!row.deleted).then(|| state.sync_deltas.to(tenant, row.id, print)).flatten().filter(|d| d.from == *held)
+    };
+    let deltas: Vec<Option<deltas::Delta>> = rows.iter().map(|(r, p)| delta_of(r, *p)).collect();
+    let change = |row: &FeedRow, delta: Option<deltas::Delta>| match delta {
+        Some(d) => Change { document: String::new(), changes: Some(d.changes), ..raw.change_without_document(row) },
+        None => raw.change(row),
+    };
     let serialize = |changes: Vec<Change>| -> Result<Utf8Bytes, Problem> {
         let page = ChangesPage { changes, next_cursor: next_cursor.clone(), more };
         let text =
             serde_json::to_string(&page).map_err(|e| Problem::from(crate::error::Error::Internal(e.to_string())))?;
         Ok(Utf8Bytes::from(text))
     };
-    let text = if all {
-        match raw.whole.get() {
-            Some(t) => t.clone(),
-            None => {
-                let t = serialize(raw.rows.iter().map(|r| raw.change(r)).collect())?;
-                raw.whole.get_or_init(|| t).clone()
-            }
+    // The shared texts hold the cursor, and with it the scope: only those who read everything.
+    let all = scope == READS_ALL && rows.len() == raw.rows.len();
+    let shared = |cell: &std::sync::OnceLock<Utf8Bytes>, make: &dyn Fn() -> Result<Utf8Bytes, Problem>| match cell.get()
+    {
+        Some(t) => Ok(t.clone()),
+        None => {
+            let t = make()?;
+            Ok::<_, Problem>(cell.get_or_init(|| t).clone())
         }
-    } else {
-        let changes = raw.rows.iter().filter(|r| readable(principal, r, raw.issued.contains(&r.id)));
-        serialize(changes.map(|r| raw.change(r)).collect())?
     };
+    let text = if all && !rows.is_empty() && deltas.iter().all(Option::is_some) {
+        shared(&raw.as_deltas, &|| {
+            serialize(rows.iter().zip(&deltas).map(|((r, _), d)| change(r, d.clone())).collect())
+        })?
+    } else if all && deltas.iter().all(Option::is_none) {
+        shared(&raw.whole, &|| serialize(raw.rows.iter().map(|r| raw.change(r)).collect()))?
+    } else {
+        serialize(rows.iter().zip(&deltas).map(|((r, _), d)| change(r, d.clone())).collect())?
+    };
+    for (row, print) in rows.iter().filter(|_| takes_deltas) {
+        if row.deleted {
+            sent.remove(&row.id);
+        } else {
+            sent.insert(row.id, *print);
+        }
+    }
     Ok((text, next_cursor, more))
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::deltas::{self, Delta};
 use crate::AppState;
 use crate::audit::{AuditEvent, RequestContext};
 use crate::auth::authorize;
@@ -233,18 +234,22 @@ fn need_full_document() -> Problem {
 }
 
 /// The server's document (owned: loaded for this push, or taken from the cache) with the
-/// device's merged in, and whether that added anything. Nothing is stored until commit.
-fn merged(server: Option<AutoCommit>, incoming: &Incoming) -> Result<(AutoCommit, bool), Problem> {
+/// device's merged in, and its heads before (none for a new document) when that added
+/// anything; `None` when it added nothing. Nothing is stored until commit.
+fn merged(
+    server: Option<AutoCommit>,
+    incoming: &Incoming,
+) -> Result<(AutoCommit, Option<Vec<automerge::ChangeHash>>), Problem> {
     let Some(mut ours) = server else {
         return match incoming {
             Incoming::Whole(bytes) => Ok((
                 remit_core::crdt::load(bytes).map_err(|e| invalid(format!("not an Automerge document: {e}")))?,
-                true,
+                Some(Vec::new()),
             )),
             Incoming::Changes(_) => Err(need_full_document()),
         };
     };
-    let before = remit_core::crdt::heads(&mut ours);
+    let before = ours.get_heads();
     match incoming {
         Incoming::Whole(bytes) => {
             let mut theirs =
@@ -260,8 +265,8 @@ fn merged(server: Option<AutoCommit>, incoming: &Incoming) -> Result<(AutoCommit
             }
         }
     }
-    let changed = remit_core::crdt::heads(&mut ours) != before;
-    Ok((ours, changed))
+    let changed = ours.get_heads() != before;
+    Ok((ours, changed.then_some(before)))
 }
 
 async fn push_document(
@@ -302,7 +307,7 @@ async fn incoming(
     kind: &'static str,
     id: Uuid,
     bytes: &Incoming,
-) -> Result<Option<(Option<StoredDoc>, AutoCommit)>, Problem> {
+) -> Result<Option<(Option<StoredDoc>, AutoCommit, Option<Base>)>, Problem> {
     let tenant = principal.tenant_id;
     let stored = state.store.document(tenant, kind, id).await?;
     let ours = match &stored {
@@ -315,15 +320,22 @@ async fn incoming(
             None => Some(remit_core::crdt::load(&s.bytes)?),
         },
     };
-    let (doc, changed) = merged(ours, bytes)?;
-    if !changed {
+    let (doc, before) = merged(ours, bytes)?;
+    let Some(before) = before else {
         // Nothing new (a push repeated after a lost answer): the copy is still the stored one.
         if let Some(s) = &stored {
             state.sync_docs.put(tenant, id, s.version, doc);
         }
         return Ok(None);
-    }
-    Ok(Some((stored, doc)))
+    };
+    let base = stored.as_ref().map(|s| Base { bytes: deltas::fingerprint(&s.bytes), heads: before });
+    Ok(Some((stored, doc, base)))
+}
+
+/// What a pushed document changed from: the stored bytes (their fingerprint) and heads.
+struct Base {
+    bytes: u64,
+    heads: Vec<automerge::ChangeHash>,
 }
 
 fn event(
@@ -350,7 +362,9 @@ async fn push_invoice(
     bytes: &Incoming,
 ) -> Result<(), Problem> {
     let tenant = principal.tenant_id;
-    let Some((stored, mut doc)) = incoming(state, principal, invoices::KIND, id, bytes).await? else { return Ok(()) };
+    let Some((stored, mut doc, base)) = incoming(state, principal, invoices::KIND, id, bytes).await? else {
+        return Ok(());
+    };
     if stored.is_some() && state.store.view(tenant, crate::store::records::Table::Invoices, id).await?.is_none() {
         return Err(deleted("invoice"));
     }
@@ -411,7 +425,7 @@ async fn push_invoice(
         remit_core::crdt::update(&mut doc, &invoice)?;
     }
     let (_, row) = invoices::project(&invoice, &facts, None)?;
-    let stored = Stored { kind: invoices::KIND, id, expected, owner };
+    let stored = Stored { kind: invoices::KIND, id, expected, owner, base };
     commit(state, principal, ctx, device, stored, doc, row).await
 }
 
@@ -423,7 +437,9 @@ async fn push_customer(
     id: Uuid,
     bytes: &Incoming,
 ) -> Result<(), Problem> {
-    let Some((stored, doc)) = incoming(state, principal, customers::KIND, id, bytes).await? else { return Ok(()) };
+    let Some((stored, doc, base)) = incoming(state, principal, customers::KIND, id, bytes).await? else {
+        return Ok(());
+    };
     let customer: Customer = remit_core::crdt::read(&doc).map_err(|e| invalid(format!("not a customer: {e}")))?;
     if *customer.id.as_uuid() != id {
         return Err(invalid("the document's id is not the id it was pushed under"));
@@ -442,7 +458,7 @@ async fn push_customer(
     authorize(state, principal, action, Some(&Target::record(owner)), ctx).await?;
     let view = customers::view(&customer, created_at, chrono::Utc::now());
     let row = customers::projection(&customer, &view, None)?;
-    let stored = Stored { kind: customers::KIND, id, expected, owner };
+    let stored = Stored { kind: customers::KIND, id, expected, owner, base };
     commit(state, principal, ctx, device, stored, doc, row).await
 }
 
@@ -454,7 +470,7 @@ async fn push_product(
     id: Uuid,
     bytes: &Incoming,
 ) -> Result<(), Problem> {
-    let Some((stored, doc)) = incoming(state, principal, products::KIND, id, bytes).await? else { return Ok(()) };
+    let Some((stored, doc, base)) = incoming(state, principal, products::KIND, id, bytes).await? else { return Ok(()) };
     let product: remit_core::Product =
         remit_core::crdt::read(&doc).map_err(|e| invalid(format!("not a product: {e}")))?;
     if *product.id.as_uuid() != id {
@@ -472,7 +488,7 @@ async fn push_product(
     };
     let view = products::view(&product, created_at, now);
     let row = products::projection(&product, &view, owner, None)?;
-    let stored = Stored { kind: products::KIND, id, expected, owner };
+    let stored = Stored { kind: products::KIND, id, expected, owner, base };
     commit(state, principal, ctx, device, stored, doc, row).await
 }
 
@@ -498,12 +514,14 @@ async fn push_delete(
     }
 }
 
-/// A pushed document as it will be stored: the version it replaces (`None`: new) and its owner.
+/// A pushed document as it will be stored: the version it replaces (`None`: new), its owner,
+/// and what it changed from.
 struct Stored {
     kind: &'static str,
     id: Uuid,
     expected: Option<i64>,
     owner: remit_core::UserId,
+    base: Option<Base>,
 }
 
 /// Commits a merged, checked document with its projection row and its audit entry
@@ -517,13 +535,26 @@ async fn commit(
     mut doc: AutoCommit,
     row: Write,
 ) -> Result<(), Problem> {
-    let Stored { kind, id, expected, owner } = stored;
+    let Stored { kind, id, expected, owner, base } = stored;
     let (event_type, verb) = if expected.is_none() { ("created", "create") } else { ("updated", "update") };
-    let writes = vec![Write::Document { id, kind, bytes: bounded(&mut doc)?, expected, created_by: owner }, row];
+    let bytes = bounded(&mut doc)?;
+    // What this version adds, the server's own changes (a customer snapshot) included.
+    let delta = base.map(|b| Delta {
+        from: b.bytes,
+        to: deltas::fingerprint(&bytes),
+        changes: STANDARD.encode(doc.save_after(&b.heads)),
+    });
+    let writes = vec![Write::Document { id, kind, bytes, expected, created_by: owner }, row];
     let audit = vec![event(&format!("{kind}.{event_type}"), verb, principal, kind, id, device, ctx)];
-    state.store.commit(principal.tenant_id, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
+    let tenant = principal.tenant_id;
+    // Kept before the commit wakes the live sockets. Should the commit fail, no stored bytes
+    // have its fingerprint and it is never used.
+    if let Some(delta) = delta {
+        state.sync_deltas.put(tenant, id, delta);
+    }
+    state.store.commit(tenant, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
     // The row is now at the next version (a new one starts at 1), holding exactly `doc`.
-    state.sync_docs.put(principal.tenant_id, id, expected.map_or(1, |v| v + 1), doc);
+    state.sync_docs.put(tenant, id, expected.map_or(1, |v| v + 1), doc);
     Ok(())
 }
 

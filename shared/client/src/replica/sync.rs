@@ -255,6 +255,16 @@ impl Replica {
         }
     }
 
+    /// Saves a page from the live channel. Should one of its changes need the whole document
+    /// (it came as changes only, and this device has edits of its own to merge), nothing of
+    /// the page is saved and a pull from the stored cursor brings everything whole instead.
+    pub fn apply_live(&mut self, page: &ChangesPage, remote: &Remote, report: &mut SyncReport) -> Result<()> {
+        match self.apply_page(page, report) {
+            Err(Error::NeedWholeDocument(_)) => self.pull_all(remote, 0, report),
+            other => other,
+        }
+    }
+
     /// Pushes what changed here, if anything (the live loop's half of a sync).
     pub fn push_pending(&mut self, remote: &Remote) -> Result<SyncReport> {
         let mut report = SyncReport::default();
@@ -461,10 +471,36 @@ fn nothing_local(tx: &Transaction<'_>, id: &str) -> Result<bool> {
     Ok(!changed && !queued && !refused)
 }
 
+/// A live change sent as only the Automerge changes from the version this device was sent
+/// before: added to the stored bytes (a document followed by change chunks is still a
+/// document) without loading them, for an invoice with nothing here the server lacks, with its
+/// view as the server built it. Anything else needs the whole document.
+fn apply_changes(tx: &Transaction<'_>, change: &Change, changes: &str) -> Result<()> {
+    let need_whole = || Error::NeedWholeDocument(change.id.clone());
+    let Some(view) = &change.view else { return Err(need_whole()) };
+    if super::deletes::pending(tx, &change.id)? || !nothing_local(tx, &change.id)? {
+        return Err(need_whole());
+    }
+    let stored: Option<Vec<u8>> = tx
+        .query_row("SELECT bytes FROM documents WHERE id = ?1 AND kind = ?2", params![change.id, change.kind], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(db)?;
+    let mut bytes = stored.ok_or_else(need_whole)?;
+    bytes.extend(STANDARD.decode(changes).map_err(store_err)?);
+    save_clean(tx, &change.id, &change.kind, &bytes)?;
+    accept_facts(tx, &change.id, &change.facts)?;
+    super::invoices::project_view(tx, &change.id, view)
+}
+
 /// Saves one pulled change; returns how many amendment drafts it made (0 or 1).
 fn apply(tx: &Transaction<'_>, change: &Change, user: UserId) -> Result<usize> {
     if change.deleted {
         return super::deletes::apply_deleted(tx, change, user);
+    }
+    if let Some(changes) = &change.changes {
+        return apply_changes(tx, change, changes).map(|()| 0);
     }
     let bytes = STANDARD.decode(&change.document).map_err(store_err)?;
     if super::deletes::pending(tx, &change.id)? {

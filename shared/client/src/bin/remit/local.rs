@@ -474,7 +474,7 @@ fn watch_once(
         say(&replica.push_pending(remote)?)?;
         if let Some(page) = live.next(std::time::Duration::from_secs(1))? {
             let mut report = SyncReport::default();
-            replica.apply_page(&page, &mut report)?;
+            replica.apply_live(&page, remote, &mut report)?;
             if report.amendments > 0 {
                 // Edits concurrent with an issue became drafts: send them now.
                 let pushed = replica.push_pending(remote)?;
