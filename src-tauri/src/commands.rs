@@ -1,7 +1,13 @@
-//! Tauri commands: thin adapters over remit-client.
+//! Tauri commands: thin adapters over remit-client. Records cross as the API's JSON shapes
+//! (money as decimal strings); errors as `{code, message}`.
 
+use remit_client::replica::{InvoiceFilter, LineArg, NewCustomer, NewInvoice};
 use remit_core::Totals;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tauri::State;
+
+use crate::engine::Engine;
 
 /// What the UI receives when a command fails.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,6 +29,106 @@ pub fn quote(request: serde_json::Value) -> Result<Totals, CommandError> {
     Ok(remit_client::quote::quote_value(request)?)
 }
 
+#[derive(Debug, Deserialize)]
+pub struct CustomerInput {
+    pub name: String,
+    pub email: Option<String>,
+    pub currency: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LineInput {
+    pub description: String,
+    pub quantity: String,
+    pub unit_price: String,
+    pub tax_rate: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InvoiceInput {
+    pub customer_id: String,
+    pub currency: Option<String>,
+    pub due_date: Option<chrono::NaiveDate>,
+    pub lines: Vec<LineInput>,
+    pub notes: Option<String>,
+}
+
+pub fn customers(engine: &Engine, search: Option<String>) -> Result<Vec<Value>, CommandError> {
+    engine.with(|r| r.customers(search.as_deref()))
+}
+
+pub fn create_customer(engine: &Engine, input: CustomerInput) -> Result<Value, CommandError> {
+    let input =
+        NewCustomer { name: input.name, email: input.email, currency: input.currency, payment_terms_days: None };
+    engine.with(|r| r.create_customer(input))
+}
+
+pub fn invoices(engine: &Engine, search: Option<String>, status: Option<String>) -> Result<Vec<Value>, CommandError> {
+    engine.with(|r| r.invoices(&InvoiceFilter { status, search }))
+}
+
+pub fn create_invoice(engine: &Engine, input: InvoiceInput) -> Result<Value, CommandError> {
+    let lines = input
+        .lines
+        .iter()
+        .map(|l| LineArg::new(&l.description, &l.quantity, &l.unit_price, &l.tax_rate))
+        .collect::<remit_client::Result<Vec<_>>>()?;
+    let input = NewInvoice {
+        customer_id: input.customer_id,
+        currency: input.currency,
+        issue_date: None,
+        due_date: input.due_date,
+        lines,
+        notes: input.notes,
+    };
+    engine.with(|r| r.create_invoice(input))
+}
+
+/// The Tauri commands: each a one-line call of the function of the same name above, which
+/// the tests call without a window.
+pub mod ipc {
+    use super::*;
+
+    #[tauri::command]
+    pub fn customers(engine: State<'_, Engine>, search: Option<String>) -> Result<Vec<Value>, CommandError> {
+        super::customers(&engine, search)
+    }
+
+    #[tauri::command]
+    pub fn create_customer(engine: State<'_, Engine>, input: CustomerInput) -> Result<Value, CommandError> {
+        super::create_customer(&engine, input)
+    }
+
+    #[tauri::command]
+    pub fn invoices(
+        engine: State<'_, Engine>,
+        search: Option<String>,
+        status: Option<String>,
+    ) -> Result<Vec<Value>, CommandError> {
+        super::invoices(&engine, search, status)
+    }
+
+    #[tauri::command]
+    pub fn invoice(engine: State<'_, Engine>, id: String) -> Result<Value, CommandError> {
+        engine.with(|r| r.invoice(&id))
+    }
+
+    #[tauri::command]
+    pub fn create_invoice(engine: State<'_, Engine>, input: InvoiceInput) -> Result<Value, CommandError> {
+        super::create_invoice(&engine, input)
+    }
+
+    #[tauri::command]
+    pub fn record_payment(
+        engine: State<'_, Engine>,
+        invoice_id: String,
+        amount: String,
+        method: String,
+    ) -> Result<Value, CommandError> {
+        engine.with(|r| r.record_payment(&invoice_id, &amount, &method))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +148,60 @@ mod tests {
         assert!(err["message"].as_str().unwrap().contains("tax_rate"));
         let err = quote(serde_json::json!({"currency": "XYZ", "line_items": []})).unwrap_err();
         assert_eq!((err.code.as_str(), err.message.contains("XYZ")), ("invalid_request", true));
+    }
+
+    fn engine() -> Engine {
+        let dir = std::env::temp_dir().join(format!("remit-desktop-{}", uuid::Uuid::now_v7().simple()));
+        Engine::open(&dir).unwrap()
+    }
+
+    fn line(price: &str) -> LineInput {
+        LineInput {
+            description: "Web Development".into(),
+            quantity: "40".into(),
+            unit_price: price.into(),
+            tax_rate: "10".into(),
+        }
+    }
+
+    #[test]
+    fn customers_and_invoices_are_made_and_listed_offline() {
+        let engine = engine();
+        let input = CustomerInput { name: "ACME Corporation".into(), email: None, currency: Some("USD".into()) };
+        let customer = create_customer(&engine, input).unwrap();
+        assert_eq!(customers(&engine, Some("acme".into())).unwrap().len(), 1);
+        let input = InvoiceInput {
+            customer_id: customer["id"].as_str().unwrap().into(),
+            currency: None,
+            due_date: None,
+            lines: vec![line("150.00")],
+            notes: Some("first".into()),
+        };
+        let invoice = create_invoice(&engine, input).unwrap();
+        assert_eq!((invoice["total"].as_str(), invoice["status"].as_str()), (Some("6600.00"), Some("draft")));
+        let listed = invoices(&engine, None, Some("draft".into())).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert!(invoices(&engine, None, Some("paid".into())).unwrap().is_empty());
+    }
+
+    #[test]
+    fn bad_input_comes_back_as_code_and_message_and_stores_nothing() {
+        let engine = engine();
+        let input = CustomerInput { name: "ACME".into(), email: None, currency: Some("USD".into()) };
+        let customer = create_customer(&engine, input).unwrap();
+        let input = InvoiceInput {
+            customer_id: customer["id"].as_str().unwrap().into(),
+            currency: None,
+            due_date: None,
+            lines: vec![line("1,50")],
+            notes: None,
+        };
+        let err = create_invoice(&engine, input).unwrap_err();
+        assert_eq!(err.code, "invalid_request", "{err:?}");
+        assert!(err.message.contains("unit price"), "{err:?}");
+        let input = CustomerInput { name: " ".into(), email: None, currency: None };
+        assert_eq!(create_customer(&engine, input).unwrap_err().code, "validation_failed");
+        assert!(invoices(&engine, None, None).unwrap().is_empty());
+        assert_eq!(customers(&engine, None).unwrap().len(), 1);
     }
 }

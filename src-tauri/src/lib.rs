@@ -2,14 +2,40 @@
 //! errors cross IPC as `{code, message}`. No business rule lives here.
 
 mod commands;
+mod engine;
 
 pub use commands::CommandError;
+use tauri::Manager;
+
+/// Where the replica lives: `$REMIT_DATA_DIR`, else `remit` in the platform's data folder
+/// (on Linux `$XDG_DATA_HOME/remit`, the `remit` CLI's default too, so both see one replica).
+fn data_dir(app: &tauri::App) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
+    if let Some(dir) = std::env::var_os("REMIT_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Ok(dir.into());
+    }
+    Ok(app.path().data_dir()?.join("remit"))
+}
 
 /// Starts the app: desktop `main` and the mobile entry point both come here.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let result = tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![commands::quote])
+        .setup(|app| {
+            let dir = data_dir(app)?;
+            let engine =
+                engine::Engine::open(&dir).map_err(|e| format!("{}: {} ({})", dir.display(), e.message, e.code))?;
+            app.manage(engine);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::quote,
+            commands::ipc::customers,
+            commands::ipc::create_customer,
+            commands::ipc::invoices,
+            commands::ipc::invoice,
+            commands::ipc::create_invoice,
+            commands::ipc::record_payment,
+        ])
         .run(tauri::generate_context!());
     if let Err(err) = result {
         eprintln!("remit-desktop: {err}");

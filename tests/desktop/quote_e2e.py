@@ -1,121 +1,16 @@
 #!/usr/bin/env python3
-"""The desktop app end to end: the real Tauri binary under Xvfb, driven through WebDriver
-(tauri-driver in front of WebKitWebDriver). Types into the UI, reads what the Rust engine
-answered. Standard library only.
+"""The quote calculator end to end: types into the UI, reads what the Rust engine answered.
 
 Usage: quote_e2e.py PATH_TO_REMIT_DESKTOP   (run under xvfb-run; tauri-driver on PATH)
 """
-import json
-import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 
-W3C_ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Dropped(RuntimeError):
-    """The driver dropped the connection before answering.
-
-    tauri-driver keeps connections to WebKitWebDriver alive, and one that WebKitWebDriver has
-    just closed fails the next request ("client error (SendRequest)"). Every step below is
-    idempotent (find, read, clear-then-type), so such a step is simply tried again.
-    """
-
-
-def retried(step, attempts=4):
-    for attempt in range(attempts):
-        try:
-            return step()
-        except Dropped as e:
-            if attempt == attempts - 1:
-                raise
-            print(f"note: trying again after a dropped connection: {e}", file=sys.stderr)
-            time.sleep(0.5)
-
-
-class Driver:
-    def __init__(self, base):
-        self.base = base
-        self.session = None
-
-    def call(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=60) as res:
-                return json.loads(res.read() or b"{}").get("value")
-        except urllib.error.HTTPError as e:
-            raise RuntimeError(f"{method} {path}: {e.code} {e.read()[:500]!r}") from None
-        except OSError as e:
-            raise Dropped(f"{method} {path}: {e!r}") from None
-
-    def start(self, application):
-        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": application}}}}
-        self.session = self.call("POST", "/session", caps)["sessionId"]
-
-    def find(self, css):
-        body = {"using": "css selector", "value": css}
-        found = retried(lambda: self.call("POST", f"/session/{self.session}/elements", body))
-        return [e[W3C_ELEMENT] for e in found]
-
-    def text(self, element):
-        return retried(lambda: self.call("GET", f"/session/{self.session}/element/{element}/text"))
-
-    def retype(self, css, text):
-        # Clear, then type (typing fires the input events the UI listens to); as one step, so
-        # trying it again after a dropped connection leaves the same text.
-        def step():
-            element = self.find(css)[0]
-            self.call("POST", f"/session/{self.session}/element/{element}/clear", {})
-            self.call("POST", f"/session/{self.session}/element/{element}/value", {"text": text})
-        retried(step)
-
-    def stop(self):
-        if self.session:
-            self.call("DELETE", f"/session/{self.session}")
-
-
-def wait_for_text(driver, css, predicate, what, timeout=20):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        elements = driver.find(css)
-        if elements:
-            last = driver.text(elements[0])
-            if predicate(last):
-                return last
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: {css} showed {last!r} after {timeout} s")
+from webdriver import App, wait_for_text
 
 
 def main():
-    app = os.path.abspath(sys.argv[1])
-    port = free_port()
-    # The driver's output goes to a file: an unread pipe fills up and stalls the driver.
-    driver_log = tempfile.NamedTemporaryFile(prefix="tauri-driver-", suffix=".log", delete=False)
-    driver_proc = subprocess.Popen(["tauri-driver", "--port", str(port)],
-                                   stdout=driver_log, stderr=subprocess.STDOUT)
-    driver = Driver(f"http://127.0.0.1:{port}")
-    try:
-        for _ in range(100):
-            try:
-                driver.call("GET", "/status")
-                break
-            except (OSError, RuntimeError):
-                time.sleep(0.1)
-        driver.start(app)
+    with App(sys.argv[1], tempfile.mkdtemp(prefix="remit-desktop-")) as driver:
         # The spec's example is the starting line: 40 × 150.00 at 10 %.
         wait_for_text(driver, '[data-testid="total"]', lambda t: t == "6600.00 USD", "initial total")
         print("ok: the engine totals the spec example to 6600.00 USD")
@@ -142,22 +37,6 @@ def main():
         assert "validation_failed" in error, error
         assert not driver.find('[data-testid="total"]'), "no total is shown for invalid lines"
         print(f"ok: a bad tax rate is refused with a clear error: {error}")
-    except Exception:
-        driver_log.flush()
-        with open(driver_log.name, errors="replace") as f:
-            tail = f.read()[-4000:]
-        print(f"--- tauri-driver log (last 4000 characters) ---\n{tail}", file=sys.stderr)
-        raise
-    finally:
-        try:
-            driver.stop()
-        except Exception as e:  # the app may already be gone; report, do not mask the test result
-            print(f"note: closing the session failed: {e}", file=sys.stderr)
-        driver_proc.terminate()
-        try:
-            driver_proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            driver_proc.kill()
 
 
 if __name__ == "__main__":

@@ -48,3 +48,69 @@ export function asEngineError(e: unknown): EngineError {
   }
   return { code: 'unexpected', message: String(e) };
 }
+
+// Records as the engine (and the REST API) shows them: money as decimal strings in the
+// record's currency.
+export interface CustomerView {
+  id: string;
+  name: string;
+  email: string | null;
+  currency: string | null;
+}
+
+export interface PaymentLineView {
+  payment_id: string;
+  amount: string;
+  method: string;
+  recorded_at: string;
+  voided: boolean;
+  refunded: string;
+}
+
+export interface InvoiceView {
+  id: string;
+  number: string | null;
+  status: string;
+  customer: { id: string; name: string; email: string | null };
+  issue_date: string;
+  due_date: string;
+  currency: string;
+  subtotal: string;
+  tax: string;
+  total: string;
+  amount_paid: string;
+  amount_due: string;
+  notes: string | null;
+  payments: PaymentLineView[];
+}
+
+export interface LineInput {
+  description: string;
+  quantity: string;
+  unit_price: string;
+  tax_rate: string;
+}
+
+export function customers(search: string | null = null): Promise<CustomerView[]> {
+  return invoke<CustomerView[]>('customers', { search });
+}
+
+export function createCustomer(name: string, currency: string | null, email: string | null = null): Promise<CustomerView> {
+  return invoke<CustomerView>('create_customer', { input: { name, currency, email } });
+}
+
+export function invoices(search: string | null, status: string | null): Promise<InvoiceView[]> {
+  return invoke<InvoiceView[]>('invoices', { search, status });
+}
+
+export function invoice(id: string): Promise<InvoiceView> {
+  return invoke<InvoiceView>('invoice', { id });
+}
+
+export function createInvoice(customerId: string, lines: LineInput[], notes: string | null = null): Promise<InvoiceView> {
+  return invoke<InvoiceView>('create_invoice', { input: { customer_id: customerId, lines, notes } });
+}
+
+export function recordPayment(invoiceId: string, amount: string, method: string): Promise<InvoiceView> {
+  return invoke<InvoiceView>('record_payment', { invoiceId, amount, method });
+}

@@ -53,6 +53,16 @@ impl std::str::FromStr for LineArg {
 }
 
 impl LineArg {
+    /// A line from its fields as a form gives them (decimals as text, by the API's rule).
+    pub fn new(description: &str, quantity: &str, unit_price: &str, tax_rate: &str) -> Result<Self> {
+        Ok(LineArg {
+            description: description.trim().to_owned(),
+            quantity: parse_decimal("quantity", quantity)?,
+            unit_price: parse_decimal("unit price", unit_price)?,
+            tax_rate: parse_decimal("tax rate", tax_rate)?,
+        })
+    }
+
     fn item(&self) -> LineItem {
         LineItem {
             id: Some(LineItemId::from_uuid(Uuid::now_v7())),
