@@ -53,80 +53,69 @@ pub struct InvoiceInput {
     pub notes: Option<String>,
 }
 
-pub fn customers(engine: &Engine, search: Option<String>) -> Result<Vec<Value>, CommandError> {
+impl From<CustomerInput> for NewCustomer {
+    fn from(c: CustomerInput) -> Self {
+        NewCustomer { name: c.name, email: c.email, currency: c.currency, payment_terms_days: None }
+    }
+}
+
+impl TryFrom<InvoiceInput> for NewInvoice {
+    type Error = remit_client::Error;
+
+    fn try_from(i: InvoiceInput) -> remit_client::Result<Self> {
+        let lines = i
+            .lines
+            .iter()
+            .map(|l| LineArg::new(&l.description, &l.quantity, &l.unit_price, &l.tax_rate))
+            .collect::<remit_client::Result<Vec<_>>>()?;
+        Ok(NewInvoice {
+            customer_id: i.customer_id,
+            currency: i.currency,
+            issue_date: None,
+            due_date: i.due_date,
+            lines,
+            notes: i.notes,
+        })
+    }
+}
+
+#[tauri::command]
+pub fn customers(engine: State<'_, Engine>, search: Option<String>) -> Result<Vec<Value>, CommandError> {
     engine.with(|r| r.customers(search.as_deref()))
 }
 
-pub fn create_customer(engine: &Engine, input: CustomerInput) -> Result<Value, CommandError> {
-    let input =
-        NewCustomer { name: input.name, email: input.email, currency: input.currency, payment_terms_days: None };
-    engine.with(|r| r.create_customer(input))
+#[tauri::command]
+pub fn create_customer(engine: State<'_, Engine>, input: CustomerInput) -> Result<Value, CommandError> {
+    engine.with(|r| r.create_customer(input.into()))
 }
 
-pub fn invoices(engine: &Engine, search: Option<String>, status: Option<String>) -> Result<Vec<Value>, CommandError> {
+#[tauri::command]
+pub fn invoices(
+    engine: State<'_, Engine>,
+    search: Option<String>,
+    status: Option<String>,
+) -> Result<Vec<Value>, CommandError> {
     engine.with(|r| r.invoices(&InvoiceFilter { status, search }))
 }
 
-pub fn create_invoice(engine: &Engine, input: InvoiceInput) -> Result<Value, CommandError> {
-    let lines = input
-        .lines
-        .iter()
-        .map(|l| LineArg::new(&l.description, &l.quantity, &l.unit_price, &l.tax_rate))
-        .collect::<remit_client::Result<Vec<_>>>()?;
-    let input = NewInvoice {
-        customer_id: input.customer_id,
-        currency: input.currency,
-        issue_date: None,
-        due_date: input.due_date,
-        lines,
-        notes: input.notes,
-    };
-    engine.with(|r| r.create_invoice(input))
+#[tauri::command]
+pub fn invoice(engine: State<'_, Engine>, id: String) -> Result<Value, CommandError> {
+    engine.with(|r| r.invoice(&id))
 }
 
-/// The Tauri commands: each a one-line call of the function of the same name above, which
-/// the tests call without a window.
-pub mod ipc {
-    use super::*;
+#[tauri::command]
+pub fn create_invoice(engine: State<'_, Engine>, input: InvoiceInput) -> Result<Value, CommandError> {
+    engine.with(|r| r.create_invoice(input.try_into()?))
+}
 
-    #[tauri::command]
-    pub fn customers(engine: State<'_, Engine>, search: Option<String>) -> Result<Vec<Value>, CommandError> {
-        super::customers(&engine, search)
-    }
-
-    #[tauri::command]
-    pub fn create_customer(engine: State<'_, Engine>, input: CustomerInput) -> Result<Value, CommandError> {
-        super::create_customer(&engine, input)
-    }
-
-    #[tauri::command]
-    pub fn invoices(
-        engine: State<'_, Engine>,
-        search: Option<String>,
-        status: Option<String>,
-    ) -> Result<Vec<Value>, CommandError> {
-        super::invoices(&engine, search, status)
-    }
-
-    #[tauri::command]
-    pub fn invoice(engine: State<'_, Engine>, id: String) -> Result<Value, CommandError> {
-        engine.with(|r| r.invoice(&id))
-    }
-
-    #[tauri::command]
-    pub fn create_invoice(engine: State<'_, Engine>, input: InvoiceInput) -> Result<Value, CommandError> {
-        super::create_invoice(&engine, input)
-    }
-
-    #[tauri::command]
-    pub fn record_payment(
-        engine: State<'_, Engine>,
-        invoice_id: String,
-        amount: String,
-        method: String,
-    ) -> Result<Value, CommandError> {
-        engine.with(|r| r.record_payment(&invoice_id, &amount, &method))
-    }
+#[tauri::command]
+pub fn record_payment(
+    engine: State<'_, Engine>,
+    invoice_id: String,
+    amount: String,
+    method: String,
+) -> Result<Value, CommandError> {
+    engine.with(|r| r.record_payment(&invoice_id, &amount, &method))
 }
 
 #[cfg(test)]
@@ -155,6 +144,10 @@ mod tests {
         Engine::open(&dir).unwrap()
     }
 
+    fn filter(status: &str) -> InvoiceFilter {
+        InvoiceFilter { status: Some(status.into()), search: None }
+    }
+
     fn line(price: &str) -> LineInput {
         LineInput {
             description: "Web Development".into(),
@@ -168,8 +161,8 @@ mod tests {
     fn customers_and_invoices_are_made_and_listed_offline() {
         let engine = engine();
         let input = CustomerInput { name: "ACME Corporation".into(), email: None, currency: Some("USD".into()) };
-        let customer = create_customer(&engine, input).unwrap();
-        assert_eq!(customers(&engine, Some("acme".into())).unwrap().len(), 1);
+        let customer = engine.with(|r| r.create_customer(input.into())).unwrap();
+        assert_eq!(engine.with(|r| r.customers(Some("acme"))).unwrap().len(), 1);
         let input = InvoiceInput {
             customer_id: customer["id"].as_str().unwrap().into(),
             currency: None,
@@ -177,18 +170,18 @@ mod tests {
             lines: vec![line("150.00")],
             notes: Some("first".into()),
         };
-        let invoice = create_invoice(&engine, input).unwrap();
+        let invoice = engine.with(|r| r.create_invoice(input.try_into()?)).unwrap();
         assert_eq!((invoice["total"].as_str(), invoice["status"].as_str()), (Some("6600.00"), Some("draft")));
-        let listed = invoices(&engine, None, Some("draft".into())).unwrap();
+        let listed = engine.with(|r| r.invoices(&filter("draft"))).unwrap();
         assert_eq!(listed.len(), 1);
-        assert!(invoices(&engine, None, Some("paid".into())).unwrap().is_empty());
+        assert!(engine.with(|r| r.invoices(&filter("paid"))).unwrap().is_empty());
     }
 
     #[test]
     fn bad_input_comes_back_as_code_and_message_and_stores_nothing() {
         let engine = engine();
         let input = CustomerInput { name: "ACME".into(), email: None, currency: Some("USD".into()) };
-        let customer = create_customer(&engine, input).unwrap();
+        let customer = engine.with(|r| r.create_customer(input.into())).unwrap();
         let input = InvoiceInput {
             customer_id: customer["id"].as_str().unwrap().into(),
             currency: None,
@@ -196,12 +189,12 @@ mod tests {
             lines: vec![line("1,50")],
             notes: None,
         };
-        let err = create_invoice(&engine, input).unwrap_err();
+        let err = engine.with(|r| r.create_invoice(input.try_into()?)).unwrap_err();
         assert_eq!(err.code, "invalid_request", "{err:?}");
         assert!(err.message.contains("unit price"), "{err:?}");
         let input = CustomerInput { name: " ".into(), email: None, currency: None };
-        assert_eq!(create_customer(&engine, input).unwrap_err().code, "validation_failed");
-        assert!(invoices(&engine, None, None).unwrap().is_empty());
-        assert_eq!(customers(&engine, None).unwrap().len(), 1);
+        assert_eq!(engine.with(|r| r.create_customer(input.into())).unwrap_err().code, "validation_failed");
+        assert!(engine.with(|r| r.invoices(&InvoiceFilter::default())).unwrap().is_empty());
+        assert_eq!(engine.with(|r| r.customers(None)).unwrap().len(), 1);
     }
 }

@@ -29,12 +29,12 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::quote,
-            commands::ipc::customers,
-            commands::ipc::create_customer,
-            commands::ipc::invoices,
-            commands::ipc::invoice,
-            commands::ipc::create_invoice,
-            commands::ipc::record_payment,
+            commands::customers,
+            commands::create_customer,
+            commands::invoices,
+            commands::invoice,
+            commands::create_invoice,
+            commands::record_payment,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

@@ -419,9 +419,12 @@ async fn read_page_text(
         .zip(prints.iter().copied())
         .filter(|(r, _)| readable(principal, r, raw.issued.contains(&r.id)))
         .collect();
+    // Only where a device can add them as they are: a live invoice, which comes with its view
+    // (a customer or product would have to be loaded to be projected, so it goes whole).
     let delta_of = |row: &FeedRow, print: u64| {
         let held = sent.get(&row.id)?;
-        (!row.deleted).then(|| state.sync_deltas.to(tenant, row.id, print)).flatten().filter(|d| d.from == *held)
+        let usable = !row.deleted && row.view.is_some();
+        usable.then(|| state.sync_deltas.to(tenant, row.id, print)).flatten().filter(|d| d.from == *held)
     };
     let deltas: Vec<Option<deltas::Delta>> = rows.iter().map(|(r, p)| delta_of(r, *p)).collect();
     let change = |row: &FeedRow, delta: Option<deltas::Delta>| match delta {
