@@ -108,6 +108,14 @@ pub fn create_invoice(engine: State<'_, Engine>, input: InvoiceInput) -> Result<
     engine.with(|r| r.create_invoice(input.try_into()?))
 }
 
+/// Numbers the draft: from the device's own series before it ever connected, else from its
+/// leased block, else by the server when it can be reached (`issue_needs_server` otherwise,
+/// saying why). Waits on the network when connected, so off the window's thread.
+#[tauri::command]
+pub async fn issue_invoice(engine: State<'_, Engine>, id: String) -> Result<Value, CommandError> {
+    engine.network(move |dir, r| remit_client::session::issue(dir, r, &id)).await
+}
+
 #[tauri::command]
 pub fn record_payment(
     engine: State<'_, Engine>,

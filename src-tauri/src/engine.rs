@@ -2,21 +2,22 @@
 //! (`$REMIT_DATA_DIR`, else `remit` under the platform's data folder), made on first run,
 //! one handle behind a mutex that every command shares.
 
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use remit_client::replica::Replica;
 
 use crate::CommandError;
 
 pub struct Engine {
-    replica: Mutex<Replica>,
+    replica: Arc<Mutex<Replica>>,
+    dir: PathBuf,
 }
 
 impl Engine {
     pub fn open(dir: &Path) -> Result<Self, CommandError> {
         let (replica, _) = Replica::init(dir)?;
-        Ok(Engine { replica: Mutex::new(replica) })
+        Ok(Engine { replica: Arc::new(Mutex::new(replica)), dir: dir.to_owned() })
     }
 
     /// Runs one engine operation; its error crosses to the UI as `{code, message}`.
@@ -24,5 +25,24 @@ impl Engine {
         // A panic in another command left the replica as SQLite left it: consistent.
         let mut replica = self.replica.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Ok(f(&mut replica)?)
+    }
+
+    /// Runs an operation that waits on the network (login, sync) on a worker thread, so the
+    /// window stays responsive; it gets the replica's folder, where the session is kept.
+    pub async fn network<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Path, &mut Replica) -> remit_client::Result<T> + Send + 'static,
+    ) -> Result<T, CommandError> {
+        let replica = self.replica.clone();
+        let dir = self.dir.clone();
+        let joined = tauri::async_runtime::spawn_blocking(move || {
+            let mut replica = replica.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            f(&dir, &mut replica)
+        })
+        .await;
+        match joined {
+            Ok(result) => Ok(result?),
+            Err(e) => Err(CommandError { code: "internal".into(), message: format!("the operation stopped: {e}") }),
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! errors cross IPC as `{code, message}`. No business rule lives here.
 
 mod commands;
+mod connection;
 mod engine;
 
 pub use commands::CommandError;
@@ -34,7 +35,13 @@ pub fn run() {
             commands::invoices,
             commands::invoice,
             commands::create_invoice,
+            commands::issue_invoice,
             commands::record_payment,
+            connection::company_profile,
+            connection::set_company_profile,
+            connection::connect,
+            connection::sync_now,
+            connection::connection,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

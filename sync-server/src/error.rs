@@ -19,6 +19,9 @@ pub enum Error {
     Conflict(String),
     #[error("{0}")]
     PlanLimit(String),
+    /// A number the tenant's series already handed out (claimed by a standalone device).
+    #[error("{0}")]
+    NumberTaken(String),
     /// A document changed between reading it and committing a change to it.
     #[error("the record was changed by someone else at the same time: read it again and retry")]
     Stale,

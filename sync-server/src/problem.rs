@@ -74,6 +74,7 @@ impl From<Error> for Problem {
             Error::NotFound(what) => Problem::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")),
             Error::Conflict(m) => Problem::new(StatusCode::CONFLICT, "conflict", m),
             Error::PlanLimit(m) => Problem::new(StatusCode::FORBIDDEN, "plan_limit", m),
+            Error::NumberTaken(m) => Problem::new(StatusCode::CONFLICT, "number_already_used", m),
             Error::Mail(m) => {
                 tracing::warn!(error = %m, "mail relay failed");
                 Problem::new(

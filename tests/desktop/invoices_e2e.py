@@ -1,43 +1,59 @@
 #!/usr/bin/env python3
-"""Invoices in the desktop app, offline, end to end: a customer and a draft made through the UI
-land in the device's replica (the `remit` CLI reads the same one), the list shows the draft's
-badge, the detail its running balance, and a payment on a draft is refused with the engine's
-reason.
+"""The desktop app's acceptance story, end to end: a first run with no server (the company
+profile, then work), a customer and an invoice made offline, issued on the device, a partial
+payment showing "Partially paid" and the progress bar; then connecting to a running sync
+server in Settings, syncing, and finding the invoice over the REST API. The `remit` CLI reads
+the same replica meanwhile; the session's token goes to the OS keyring, not to a file.
 
-Usage: invoices_e2e.py PATH_TO_REMIT_DESKTOP   (run under xvfb-run; tauri-driver on PATH; the
-`remit` CLI beside the app binary)
+Usage: invoices_e2e.py PATH_TO_REMIT_DESKTOP   (run under xvfb-run in a D-Bus session with an
+unlocked Secret Service; tauri-driver on PATH; `remit` and `remit-server` beside the app binary)
 """
+import datetime
 import json
 import os
 import subprocess
 import sys
 import tempfile
 
-from webdriver import App, wait_for_text
+from webdriver import App, SyncServer, first_run, wait_for_text
+
+BIN_DIR = os.path.dirname(os.path.abspath(sys.argv[1]))
+
+
+def cli(data_dir, *args):
+    out = subprocess.run([os.path.join(BIN_DIR, "remit"), "--data-dir", data_dir, *args, "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    listed = json.loads(out)
+    return listed["data"] if isinstance(listed, dict) and "data" in listed else listed
+
+
+def make_draft(driver):
+    wait_for_text(driver, '[data-testid="invoice-list"] .empty', lambda t: "No invoices yet" in t, "empty list")
+    driver.click("details summary")
+    driver.retype('[data-testid="customer-name"]', "ACME Corporation")
+    driver.click('[data-testid="add-customer"]')
+    wait_for_text(driver, '[data-testid="invoice-customer"] option:nth-child(2)', lambda t: t == "ACME Corporation",
+                  "the new customer in the picker")
+    driver.click('[data-testid="invoice-customer"] option:nth-child(2)')
+    driver.retype('[data-testid="invoice-description"]', "Web Development")
+    driver.retype('[data-testid="invoice-price"]', "6000.00")
+    driver.retype('[data-testid="invoice-tax"]', "10")
+    driver.click('[data-testid="create-invoice"]')
+    paid = wait_for_text(driver, '[data-testid="paid-line"]', lambda t: t.startswith("Paid"), "the running balance")
+    assert paid == "Paid $0 of $6,600 (0%)", paid
+    status = wait_for_text(driver, '[data-testid="detail-status"]', lambda t: t != "", "the status badge")
+    assert status == "Draft", status
+    print(f"ok: a draft made offline shows {paid!r}")
 
 
 def main():
     data_dir = tempfile.mkdtemp(prefix="remit-desktop-")
+    number = f"INV-{datetime.date.today().year}-0001"
     with App(sys.argv[1], data_dir) as driver:
-        driver.click('[data-testid="nav-invoices"]')
-        wait_for_text(driver, '[data-testid="invoice-list"] .empty', lambda t: "No invoices yet" in t, "empty list")
-        driver.click("details summary")
-        driver.retype('[data-testid="customer-name"]', "ACME Corporation")
-        driver.click('[data-testid="add-customer"]')
-        wait_for_text(driver, '[data-testid="invoice-customer"] option:nth-child(2)', lambda t: t == "ACME Corporation",
-                      "the new customer in the picker")
-        driver.click('[data-testid="invoice-customer"] option:nth-child(2)')
-        driver.retype('[data-testid="invoice-description"]', "Web Development")
-        driver.retype('[data-testid="invoice-price"]', "6000.00")
-        driver.retype('[data-testid="invoice-tax"]', "10")
-        driver.click('[data-testid="create-invoice"]')
-        paid = wait_for_text(driver, '[data-testid="paid-line"]', lambda t: t.startswith("Paid"), "the running balance")
-        assert paid == "Paid $0 of $6,600 (0%)", paid
-        status = wait_for_text(driver, '[data-testid="detail-status"]', lambda t: t != "", "the status badge")
-        assert status == "Draft", status
-        row = wait_for_text(driver, '[data-testid="invoice-list"] tbody tr', lambda t: "ACME" in t, "the list row")
-        assert "Draft" in row and "$6,600.00" in row, row
-        print(f"ok: a draft made in the app is listed ({row!r}) and shows {paid!r}")
+        first_run(driver, "Field Services Co")
+        state = wait_for_text(driver, '[data-testid="sync-state"]', lambda t: "Not connected" in t, "standalone state")
+        print(f"ok: first run with no server: profile, then straight to work ({state!r})")
+        make_draft(driver)
 
         driver.retype('[data-testid="pay-amount"]', "100.00")
         driver.click('[data-testid="pay"]')
@@ -45,14 +61,53 @@ def main():
                               "the refusal of a payment on a draft")
         print(f"ok: a payment on a draft is refused with the engine's reason: {error}")
 
-    # The app wrote the device's replica, which the CLI reads as well.
-    remit = os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "remit")
-    out = subprocess.run([remit, "--data-dir", data_dir, "invoice", "list", "--json"],
-                         check=True, capture_output=True, text=True).stdout
-    listed = json.loads(out)
-    rows = listed["data"] if isinstance(listed, dict) else listed
-    assert [(r["customer"]["name"], r["total"], r["status"]) for r in rows] == [("ACME Corporation", "6600.00", "draft")], rows
-    print("ok: the remit CLI lists the same draft from the same replica")
+        driver.click('[data-testid="issue"]')
+        status = wait_for_text(driver, '[data-testid="detail-status"]', lambda t: t == "Issued", "issued")
+        title = wait_for_text(driver, '[data-testid="invoice-detail"] h2', lambda t: number in t, "the number")
+        print(f"ok: issued on a device that never connected, numbered {number} ({title!r})")
+
+        driver.retype('[data-testid="pay-amount"]', "1000.00")
+        driver.click('[data-testid="pay"]')
+        status = wait_for_text(driver, '[data-testid="detail-status"]', lambda t: t == "Partially paid", "partially paid")
+        paid = wait_for_text(driver, '[data-testid="paid-line"]', lambda t: "1,000" in t, "the paid line")
+        assert paid == "Paid $1,000 of $6,600 (15%)", paid
+        bar = driver.find('[data-testid="invoice-detail"] progress')
+        value = driver.call("GET", f"/session/{driver.session}/element/{bar[0]}/attribute/value")
+        assert value == "15", value
+        badge = driver.find('[data-testid="detail-status"]')[0]
+        tone = driver.call("GET", f"/session/{driver.session}/element/{badge}/attribute/class")
+        assert "yellow" in tone, tone
+        print(f"ok: a partial payment shows {status!r} in yellow, {paid!r} and the bar at {value}%")
+
+        rows = cli(data_dir, "invoice", "list")
+        assert [(r["number"], r["status"], r["amount_paid"]) for r in rows] == [(number, "partially_paid", "1000.00")], rows
+        print("ok: the remit CLI reads the same invoice from the same replica")
+
+        with SyncServer(BIN_DIR) as server:
+            driver.click('[data-testid="nav-settings"]')
+            driver.retype('[data-testid="server-url"]', server.base)
+            driver.retype('[data-testid="api-key"]', "rk_wrong_key")
+            driver.click('[data-testid="connect"]')
+            error = wait_for_text(driver, '[data-testid="sync-error"]', lambda t: t != "", "a refused key")
+            assert "unauthenticated" in error, error
+            print(f"ok: a wrong API key is refused and nothing connects: {error!r}")
+
+            driver.retype('[data-testid="api-key"]', server.api_key)
+            driver.click('[data-testid="connect"]')
+            report = wait_for_text(driver, '[data-testid="sync-report"]', lambda t: t.startswith("Synced"), "the sync")
+            wait_for_text(driver, '[data-testid="connected-to"]', lambda t: server.base in t, "connected")
+            print(f"ok: connected in Settings and synced: {report!r}")
+
+            invoices = server.get("/v1/invoices")["data"]
+            got = [(i["number"], i["status"], i["total"], i["amount_paid"], i["customer"]["name"]) for i in invoices]
+            assert got == [(number, "partially_paid", "6600.00", "1000.00", "ACME Corporation")], got
+            company = server.get("/v1/settings/company")
+            assert company["name"] == "Field Services Co", company
+            print(f"ok: the REST API shows the invoice made offline: {got[0]}, and the company profile")
+
+    saved = open(os.path.join(data_dir, "credentials.json")).read()
+    assert server.api_key not in saved, "the key is in the OS keyring, not in the file"
+    print("ok: the API key went to the OS keyring; credentials.json holds only its name")
 
 
 if __name__ == "__main__":

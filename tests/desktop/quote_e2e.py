@@ -6,11 +6,13 @@ Usage: quote_e2e.py PATH_TO_REMIT_DESKTOP   (run under xvfb-run; tauri-driver on
 import sys
 import tempfile
 
-from webdriver import App, wait_for_text
+from webdriver import App, first_run, wait_for_text
 
 
 def main():
     with App(sys.argv[1], tempfile.mkdtemp(prefix="remit-desktop-")) as driver:
+        first_run(driver)
+        driver.click('[data-testid="nav-quote"]')
         # The spec's example is the starting line: 40 × 150.00 at 10 %.
         wait_for_text(driver, '[data-testid="total"]', lambda t: t == "6600.00 USD", "initial total")
         print("ok: the engine totals the spec example to 6600.00 USD")

@@ -141,3 +141,53 @@ class App:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         return False
+
+
+def first_run(driver, company="Field Services Co"):
+    """The first-run screen: the company profile, then the app proper."""
+    wait_for_text(driver, 'section[aria-label="Welcome"] h2', lambda t: "Welcome" in t, "the first-run screen")
+    driver.retype('[data-testid="profile-name"]', company)
+    driver.click('[data-testid="profile-save"]')
+    wait_for_text(driver, '[data-testid="nav-invoices"]', lambda t: t == "Invoices", "the app after the first run")
+
+
+class SyncServer:
+    """remit-server on loopback with its embedded SQLite, one tenant; `api_key` is its owner's."""
+
+    def __init__(self, binary_dir):
+        self.binary = os.path.join(binary_dir, "remit-server")
+        self.dir = tempfile.mkdtemp(prefix="remit-server-")
+        self.db = f"sqlite:{os.path.join(self.dir, 'remit.db')}"
+        self.base = f"http://127.0.0.1:{free_port()}"
+        self.proc = None
+        self.api_key = None
+
+    def __enter__(self):
+        made = subprocess.run([self.binary, "admin", "create-tenant", "--name", "Field Services Co",
+                               "--plan", "professional", "--owner-email", "owner@field.example",
+                               "--database-url", self.db], check=True, capture_output=True, text=True)
+        self.api_key = json.loads(made.stdout)["owner"]["api_key"]
+        self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.proc = subprocess.Popen([self.binary, "serve", "--database-url", self.db, "--listen",
+                                      self.base.removeprefix("http://"), "--outbox", os.path.join(self.dir, "outbox")],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(100):
+            try:
+                self.get("/v1/me")
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"remit-server did not answer at {self.base}")
+
+    def get(self, path):
+        req = urllib.request.Request(self.base + path, headers={"Authorization": f"Bearer {self.api_key}"})
+        with urllib.request.urlopen(req, timeout=10) as res:
+            return json.loads(res.read())
+
+    def __exit__(self, kind, value, tb):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.log.close()
+        if kind is not None:
+            with open(os.path.join(self.dir, "server.log"), errors="replace") as f:
+                print(f"--- remit-server log ---\n{f.read()[-4000:]}", file=sys.stderr)

@@ -158,10 +158,51 @@ pub struct Device {
     dir: PathBuf,
 }
 
+/// A device that has never connected to a server: a replica alone, as on a first run.
+#[derive(Debug)]
+pub struct Standalone {
+    pub replica: Replica,
+    dir: PathBuf,
+}
+
+impl Standalone {
+    pub fn new() -> Standalone {
+        let dir = std::env::temp_dir().join(format!("remit-device-{}", Uuid::now_v7().simple()));
+        let (replica, _) = Replica::init(&dir).unwrap();
+        Standalone { replica, dir }
+    }
+
+    /// Logs in to `server` with `key`, as `remit login` does.
+    pub fn connect(mut self, server: &Server, key: &str) -> Device {
+        // The folder goes to the Device (which removes it); the replica is opened again there.
+        let dir = std::mem::take(&mut self.dir);
+        drop(self);
+        Device::login(Replica::open(&dir).unwrap(), dir, server, key)
+    }
+}
+
+impl Default for Standalone {
+    fn default() -> Self {
+        Standalone::new()
+    }
+}
+
+impl Drop for Standalone {
+    fn drop(&mut self) {
+        if !self.dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
 impl Device {
     pub fn new(server: &Server, key: &str) -> Device {
         let dir = std::env::temp_dir().join(format!("remit-device-{}", Uuid::now_v7().simple()));
-        let (mut replica, _) = Replica::init(&dir).unwrap();
+        let (replica, _) = Replica::init(&dir).unwrap();
+        Device::login(replica, dir, server, key)
+    }
+
+    fn login(mut replica: Replica, dir: PathBuf, server: &Server, key: &str) -> Device {
         let remote = Remote::new(&server.base, key, &replica.device().device_id.to_string()).unwrap();
         let me = remote.me().unwrap();
         remote.register_device("e2e device").unwrap();
@@ -198,22 +239,27 @@ macro_rules! both_stores {
 
 /// A customer and `n` drafts (one line of 100.00 at 10 % each) made on `device`, synced up.
 pub fn drafts(device: &mut Device, n: usize) -> Vec<String> {
-    let c = device.replica.create_customer(remit_client::replica::NewCustomer {
+    let ids = drafts_in(&mut device.replica, n);
+    device.sync();
+    ids
+}
+
+/// A customer and `n` drafts (one line of 100.00 at 10 % each) made in `replica`.
+pub fn drafts_in(replica: &mut Replica, n: usize) -> Vec<String> {
+    let c = replica.create_customer(remit_client::replica::NewCustomer {
         name: "ACME".into(),
         currency: Some("USD".into()),
         ..Default::default()
     });
     let customer = c.unwrap()["id"].as_str().unwrap().to_owned();
-    let ids = (0..n)
+    (0..n)
         .map(|i| {
             let input = remit_client::replica::NewInvoice {
                 customer_id: customer.clone(),
                 lines: vec![format!("Work {i}|1|100.00|10").parse().unwrap()],
                 ..Default::default()
             };
-            device.replica.create_invoice(input).unwrap()["id"].as_str().unwrap().to_owned()
+            replica.create_invoice(input).unwrap()["id"].as_str().unwrap().to_owned()
         })
-        .collect();
-    device.sync();
-    ids
+        .collect()
 }

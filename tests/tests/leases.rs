@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code: a panic is a failed test")]
 
 use remit_client::replica::InvoiceEdit;
-use remit_tests::{Db, Device, Server, drafts};
+use remit_tests::{Db, Device, Server, Standalone, drafts, drafts_in};
 use serde_json::{Value, json};
 
 remit_tests::both_stores!(
@@ -13,6 +13,7 @@ remit_tests::both_stores!(
     an_edit_elsewhere_refuses_an_offline_issue_and_loses_nothing,
     an_expired_lease_leaves_explained_gaps,
     turning_leasing_off_returns_the_blocks,
+    a_device_that_never_connected_numbers_alone_and_the_server_adopts_what_it_can,
 );
 
 fn allow_leases(server: &Server, block_size: u64) {
@@ -196,4 +197,47 @@ fn turning_leasing_off_returns_the_blocks(db: Db) {
     let bad =
         remote.put_json("/v1/settings/number-leases", &json!({ "enabled": true, "block_size": 0, "lifetime_days": 1 }));
     assert!(matches!(bad, Err(remit_client::Error::Server { status: 422, .. })), "{bad:?}");
+}
+
+fn a_device_that_never_connected_numbers_alone_and_the_server_adopts_what_it_can(db: Db) {
+    let server = Server::start(db);
+    // The office issues one invoice first: the tenant's series has handed out 0001.
+    let mut office = Device::new(&server, &server.owner_key);
+    let office_ids = drafts(&mut office, 1);
+    assert_eq!(seq(&number(&office.remote.issue(&office_ids[0]).unwrap())), 1);
+
+    // A first run with no server at all: the device numbers from its own series.
+    let mut alone = Standalone::new();
+    let ids = drafts_in(&mut alone.replica, 3);
+    let n1 = number(&alone.replica.issue_invoice(&ids[0]).unwrap());
+    let n2 = number(&alone.replica.issue_invoice(&ids[1]).unwrap());
+    assert_eq!((seq(&n1), seq(&n2)), (1, 2), "{n1} {n2}");
+    assert_eq!(alone.replica.invoice(&ids[1]).unwrap()["status"], "issued");
+    alone.replica.record_payment(&ids[1], "50.00", "cash").unwrap();
+
+    let mut device = alone.connect(&server, &server.owner_key);
+    let rep = device.sync();
+    assert_eq!((rep.pushed_issues, rep.pushed_facts, rep.rejected), (1, 1, 1), "{rep:?}");
+    // 0002 was never handed out by the tenant's series: adopted, with its payment.
+    let adopted = server.get(&server.owner_key, &format!("/v1/invoices/{}", ids[1]));
+    assert_eq!((adopted["number"].as_str(), adopted["status"].as_str()), (Some(n2.as_str()), Some("partially_paid")));
+    assert_eq!(adopted["amount_paid"], "50.00");
+    // 0001 was the office's: refused, a draft again everywhere, explained on the conflict list.
+    let refused = server.get(&server.owner_key, &format!("/v1/invoices/{}", ids[0]));
+    assert_eq!((refused["status"].as_str(), refused["number"].as_str()), (Some("draft"), None), "{refused}");
+    assert_eq!(device.replica.invoice(&ids[0]).unwrap()["status"], "draft");
+    let conflicts = device.replica.conflicts().unwrap();
+    let entry = conflicts.iter().find(|c| c["kind"] == "issue_rejected").expect("the refusal is listed");
+    let detail = entry["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&n1) && detail.contains("number_already_used") || detail.contains("already handed out"),
+        "{detail}"
+    );
+    assert!(detail.contains("before it ever connected"), "{detail}");
+
+    // The series moved past the adopted number; nothing is numbered twice.
+    assert_eq!(seq(&number(&device.remote.issue(&ids[0]).unwrap())), 3);
+    // Connected, the device no longer numbers alone: without a lease, issuing waits.
+    let waits = device.replica.issue_invoice(&ids[2]).unwrap_err();
+    assert_eq!(waits.code(), "issue_needs_server", "{waits}");
 }

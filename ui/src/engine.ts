@@ -114,3 +114,70 @@ export function createInvoice(customerId: string, lines: LineInput[], notes: str
 export function recordPayment(invoiceId: string, amount: string, method: string): Promise<InvoiceView> {
   return invoke<InvoiceView>('record_payment', { invoiceId, amount, method });
 }
+
+export function issueInvoice(id: string): Promise<InvoiceView> {
+  return invoke<InvoiceView>('issue_invoice', { id });
+}
+
+// The company profile: the seller named on every invoice.
+export interface CompanyProfile {
+  name: string;
+  address: string[];
+  email: string | null;
+  phone: string | null;
+  website: string | null;
+  tax_id: string | null;
+  payment_instructions: string | null;
+  logo_png_base64: string | null;
+}
+
+export function companyProfile(): Promise<CompanyProfile | null> {
+  return invoke<CompanyProfile | null>('company_profile');
+}
+
+export function setCompanyProfile(profile: CompanyProfile): Promise<CompanyProfile> {
+  return invoke<CompanyProfile>('set_company_profile', { profile });
+}
+
+export interface SyncReport {
+  pulled: number;
+  pulled_bytes: number;
+  pushed_documents: number;
+  pushed_issues: number;
+  pushed_facts: number;
+  rejected: number;
+  amendments: number;
+}
+
+export interface ConnectInput {
+  server: string;
+  api_key: string | null;
+  tenant: string | null;
+  email: string | null;
+  password: string | null;
+}
+
+export interface ConflictView {
+  id: string;
+  kind: string;
+  document_id: string | null;
+  detail: string;
+  created_at: string;
+}
+
+export interface Connection {
+  device: { device_id: string; tenant_id: string; user_id: string; server_url: string | null };
+  conflicts: ConflictView[];
+}
+
+export function connect(input: ConnectInput): Promise<SyncReport> {
+  return invoke<SyncReport>('connect', { input });
+}
+
+export function syncNow(): Promise<SyncReport> {
+  return invoke<SyncReport>('sync_now');
+}
+
+export function connection(): Promise<Connection> {
+  return invoke<Connection>('connection');
+}

@@ -12,5 +12,6 @@ pub mod pdf;
 pub mod quote;
 pub mod remote;
 pub mod replica;
+pub mod session;
 
 pub use error::{Error, Result};

@@ -71,7 +71,9 @@ pub struct PushDelete {
 /// An invoice issued offline with a number of the device's lease.
 #[derive(Debug, Clone, Serialize)]
 pub struct PushIssue {
-    pub lease_id: String,
+    /// None for a number of the device's standalone series (it had never connected).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_id: Option<String>,
     pub fact: Value,
     pub heads: Vec<String>,
 }

@@ -203,6 +203,11 @@ impl<'de> Deserialize<'de> for NumberPattern {
     }
 }
 
+/// The tenant's series until per-tenant patterns exist: the server numbers with it, and so does
+/// a device that has never connected to one (its numbers are adopted on its first sync).
+pub const DEFAULT_SERIES: &str = "default";
+pub const DEFAULT_PATTERN: &str = "INV-{YYYY}-{SEQ:4}";
+
 /// The server's counter for one period of one series: the next sequence it has not handed out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeriesCounter {

@@ -24,8 +24,7 @@ use crate::store::records::{Commit, Cond, NumberRequest, Op, Sql, Table, Write};
 
 pub const KIND: &str = "invoice";
 /// The tenant's one number series for now; per-tenant patterns come with tenant settings.
-pub const SERIES: &str = "default";
-pub const DEFAULT_PATTERN: &str = "INV-{YYYY}-{SEQ:4}";
+pub use remit_core::numbering::{DEFAULT_PATTERN, DEFAULT_SERIES as SERIES};
 /// Days to pay when neither the request nor the customer says.
 pub const DEFAULT_TERMS_DAYS: i64 = 30;
 pub use remit_core::view::{InvoiceView, OVERDUE_ELIGIBLE, adjust};

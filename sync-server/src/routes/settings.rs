@@ -47,24 +47,24 @@ fn invalid(detail: String) -> Problem {
 }
 
 fn check(c: &Company) -> Result<(), Problem> {
-    let too_long = |field: &str, v: &Option<String>, max: usize| match v {
-        Some(s) if s.chars().count() > max => Err(invalid(format!("{field} must be at most {max} characters"))),
-        _ => Ok(()),
+    // The same limits as a device's profile; the name is optional here (the tenant's name).
+    let seller = remit_core::pdf::Seller {
+        name: c.name.clone().unwrap_or_default(),
+        address: c.address.clone(),
+        email: c.email.clone(),
+        phone: c.phone.clone(),
+        website: c.website.clone(),
+        tax_id: c.tax_id.clone(),
+        payment_instructions: c.payment_instructions.clone(),
+        logo_png_base64: c.logo_png_base64.clone(),
     };
-    too_long("name", &c.name, 255)?;
-    too_long("email", &c.email, 255)?;
-    too_long("phone", &c.phone, 64)?;
-    too_long("website", &c.website, 255)?;
-    too_long("tax_id", &c.tax_id, 64)?;
-    too_long("payment_instructions", &c.payment_instructions, 2000)?;
-    too_long("logo_png_base64", &c.logo_png_base64, 700_000)?;
-    if c.address.len() > 6 || c.address.iter().any(|l| l.chars().count() > 255) {
-        return Err(invalid("address: at most 6 lines of 255 characters".into()));
-    }
-    if let Some(logo) = &c.logo_png_base64 {
-        remit_core::pdf::check_logo(logo)?;
-    }
-    Ok(())
+    seller.check().map_err(|e| match e {
+        // The limits; a bad logo keeps its own code (`invalid_field`).
+        remit_core::Error::Invalid { field, message } if field != "pdf" => {
+            invalid(format!("{field} must be {message}"))
+        }
+        other => Problem::from(other),
+    })
 }
 
 /// The profile, or an empty one; the seller block of PDFs and emails comes from it.

@@ -159,6 +159,32 @@ pub(super) async fn apply(
                 .await
                 .map_err(db_error)?;
         }
+        Write::ClaimNumber { series, period, seq, printed } => {
+            sqlx::query(
+                "INSERT INTO number_counters (tenant_id, series, period, next_value) VALUES ($1, $2, $3, 1)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(tenant.as_uuid())
+            .bind(&series)
+            .bind(&period)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+            let done = sqlx::query(
+                "UPDATE number_counters SET next_value = $4 + 1
+                 WHERE tenant_id = $1 AND series = $2 AND period = $3 AND next_value <= $4",
+            )
+            .bind(tenant.as_uuid())
+            .bind(&series)
+            .bind(&period)
+            .bind(seq)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+            if done.rows_affected() != 1 {
+                return Err(records::number_taken(&printed));
+            }
+        }
     }
     Ok(())
 }

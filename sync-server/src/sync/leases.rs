@@ -113,8 +113,11 @@ pub struct LeaseView {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PushIssue {
+    /// The lease the number is of; absent for a number of the device's standalone series
+    /// (issued before the device ever connected; see "Standalone numbering").
     #[schema(format = Uuid)]
-    pub lease_id: String,
+    #[serde(default)]
+    pub lease_id: Option<String>,
     /// The `issued` fact the device made (its id, invoice, time and number).
     #[schema(value_type = Object)]
     pub fact: Value,

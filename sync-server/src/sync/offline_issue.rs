@@ -3,10 +3,10 @@
 //! recorded as an explained gap.
 
 use axum::http::StatusCode;
-use chrono::Utc;
-use remit_core::InvoiceId;
+use chrono::{DateTime, Utc};
 use remit_core::lifecycle::{Fact, FactKind};
 use remit_core::rbac::Action;
+use remit_core::{InvoiceId, NumberPattern};
 use uuid::Uuid;
 
 use super::leases::{PushIssue, gap, int, pattern_of, unprocessable, update};
@@ -16,7 +16,7 @@ use crate::auth::authorize;
 use crate::invoicing::{invoices, with_retry};
 use crate::problem::Problem;
 use crate::store::Principal;
-use crate::store::leases::{LeaseRecord, LeaseSelect};
+use crate::store::leases::LeaseSelect;
 use crate::store::records::{Commit, Sql, Table, Write};
 
 /// An offline issue pushed by a device. Refusals after the number was found to be this
@@ -31,7 +31,7 @@ pub async fn issue(
     with_retry(|| issue_once(state, principal, ctx, device, item)).await
 }
 
-fn invalid_fact(detail: impl Into<String>) -> Problem {
+pub(super) fn invalid_fact(detail: impl Into<String>) -> Problem {
     unprocessable("invalid_fact", detail)
 }
 
@@ -47,7 +47,10 @@ async fn issue_once(
     let FactKind::Issued { number } = &fact.kind else {
         return Err(invalid_fact("an offline issue carries an `issued` fact"));
     };
-    let lease_id = Uuid::try_parse(&item.lease_id).map_err(|_| invalid_fact("lease_id: not a UUID"))?;
+    let Some(lease_id) = &item.lease_id else {
+        return super::standalone_issue::adopt(state, principal, ctx, device, item, &fact, number).await;
+    };
+    let lease_id = Uuid::try_parse(lease_id).map_err(|_| invalid_fact("lease_id: not a UUID"))?;
     let lease = state
         .store
         .number_leases(tenant, LeaseSelect::One(lease_id))
@@ -85,7 +88,10 @@ async fn issue_once(
         ));
     }
     let checked = match loaded {
-        Ok(loaded) => check(state, principal, ctx, &lease, &fact, item, loaded, seq).await,
+        Ok(loaded) => {
+            let numbered = Numbered { pattern: pattern_of(&lease)?, seq, expires_at: Some(lease.expires_at), device };
+            check(state, principal, ctx, &numbered, &fact, item, loaded).await
+        }
         Err(p) => Err(p),
     };
     let (loaded, issued) = match checked {
@@ -126,17 +132,24 @@ async fn issue_once(
     Ok(())
 }
 
+/// Where an offline issue's number comes from: its series' pattern and sequence, when it
+/// stops being usable (a lease's expiry; never for a standalone series), the device.
+pub(super) struct Numbered {
+    pub pattern: NumberPattern,
+    pub seq: u64,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub device: Uuid,
+}
+
 /// The checks of an offline issue; the `issued` fact to record when they pass.
-#[allow(clippy::too_many_arguments)]
-async fn check(
+pub(super) async fn check(
     state: &AppState,
     principal: &Principal,
     ctx: &RequestContext,
-    lease: &LeaseRecord,
+    numbered: &Numbered,
     fact: &Fact,
     item: &PushIssue,
     mut loaded: invoices::Loaded,
-    seq: u64,
 ) -> Result<(invoices::Loaded, Fact), Problem> {
     authorize(state, principal, Action::SendInvoice, Some(&loaded.target()?), ctx).await?;
     if let Some(existing) = loaded.facts.iter().find_map(|f| match &f.kind {
@@ -169,7 +182,7 @@ async fn check(
     }
     loaded.invoice.validate_for_issue()?;
     let FactKind::Issued { number } = &fact.kind else { return Err(invalid_fact("not an issue")) };
-    let expected = pattern_of(lease)?.format(loaded.invoice.issue_date, seq)?;
+    let expected = numbered.pattern.format(loaded.invoice.issue_date, numbered.seq)?;
     if expected != *number {
         return Err(invalid_fact(format!(
             "{} does not match the invoice's issue date {}: expected {}",
@@ -178,16 +191,16 @@ async fn check(
             expected.as_str()
         )));
     }
-    if fact.at > lease.expires_at {
+    if let Some(expires_at) = numbered.expires_at.filter(|e| fact.at > *e) {
         return Err(Problem::new(
             StatusCode::CONFLICT,
             "number_lease_expired",
-            format!("issued at {} after the lease expired at {}", fact.at, lease.expires_at),
+            format!("issued at {} after the lease expired at {expires_at}", fact.at),
         ));
     }
     let mut issued = invoices::fact(principal, InvoiceId::from_uuid(*fact.invoice_id.as_uuid()), fact.kind.clone());
     issued.id = fact.id;
     issued.at = fact.at;
-    issued.device_id = Some(remit_core::DeviceId::from_uuid(lease.device_id));
+    issued.device_id = Some(remit_core::DeviceId::from_uuid(numbered.device));
     Ok((loaded, issued))
 }

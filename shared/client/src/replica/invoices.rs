@@ -326,16 +326,19 @@ impl Replica {
     }
 
     /// Issuing takes the next number of the tenant's series: offline, the next of the block
-    /// leased to this device, queued for the server with the document heads it issued. Without
-    /// a usable lease the server has to do it (`IssueNeedsServer`, saying why).
+    /// leased to this device, queued for the server with the document heads it issued. A device
+    /// that has never connected numbers from its own standalone series, adopted by the server
+    /// on its first sync. Without a usable lease the server has to do it (`IssueNeedsServer`,
+    /// saying why).
     pub fn issue_invoice(&mut self, id: &str) -> Result<Value> {
         let device = self.device.clone();
+        let connected = device.server_url.is_some();
         self.write(|tx| {
             let (mut doc, invoice) = editable(tx, id)?;
             invoice.validate_for_issue()?;
             let key = invoice.id.to_string();
-            let (lease, number) =
-                super::leases::take_number(tx, &invoice).map_err(|why| Error::IssueNeedsServer(key.clone(), why))?;
+            let (lease, number) = super::leases::take_number(tx, &invoice, connected)
+                .map_err(|why| Error::IssueNeedsServer(key.clone(), why))?;
             let fact = Fact {
                 id: FactId::from_uuid(Uuid::now_v7()),
                 tenant_id: device.tenant_id,

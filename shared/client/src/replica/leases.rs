@@ -31,14 +31,19 @@ fn int(v: u64) -> Result<i64> {
     i64::try_from(v).map_err(|_| Error::Store(format!("sequence {v} out of range")))
 }
 
-/// The next number of the lease for this invoice, taken (the lease moves on in `tx`); or why
-/// the device cannot issue it offline.
+/// The next number for this invoice, taken in `tx`, with the lease it comes from: of the block
+/// leased to this device; or, on a device that has never connected to a server, of its own
+/// standalone series (no lease). Or why the device cannot issue it offline.
 pub(super) fn take_number(
     tx: &Transaction<'_>,
     invoice: &Invoice,
-) -> std::result::Result<(String, InvoiceNumber), String> {
+    connected: bool,
+) -> std::result::Result<(Option<String>, InvoiceNumber), String> {
     let store = |e: Error| format!("the device's number block could not be read ({e})");
     let Some(lease) = read(tx).map_err(store)? else {
+        if !connected {
+            return take_standalone(tx, invoice).map(|n| (None, n)).map_err(store);
+        }
         return Err("this device holds no number block (the tenant may not allow offline issuing)".into());
     };
     let expires = DateTime::parse_from_rfc3339(&lease.expires_at).map_err(|e| format!("bad lease expiry: {e}"))?;
@@ -58,7 +63,24 @@ pub(super) fn take_number(
     let number = pattern.format(invoice.issue_date, lease.next).map_err(|e| e.to_string())?;
     let next = int(lease.next + 1).map_err(store)?;
     tx.execute("UPDATE number_lease SET next = ?1", params![next]).map_err(|e| store(db(e)))?;
-    Ok((lease.id, number))
+    Ok((Some(lease.id), number))
+}
+
+/// The next number of the standalone series (a device that has never connected is the whole
+/// business: nobody else numbers), counted per period like the server's.
+fn take_standalone(tx: &Transaction<'_>, invoice: &Invoice) -> Result<InvoiceNumber> {
+    let pattern = NumberPattern::parse(remit_core::numbering::DEFAULT_PATTERN)?;
+    let period = pattern.period(invoice.issue_date);
+    let seq: i64 = tx
+        .query_row(
+            "INSERT INTO standalone_counters (period, next) VALUES (?1, 2)
+             ON CONFLICT (period) DO UPDATE SET next = next + 1 RETURNING next - 1",
+            params![period],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    let seq = u64::try_from(seq).map_err(|_| Error::Store(format!("standalone counter {seq} out of range")))?;
+    Ok(pattern.format(invoice.issue_date, seq)?)
 }
 
 impl Replica {

@@ -5,6 +5,7 @@
 //! Every change is written as one transaction of document + projection (+ fact), so a crash at
 //! any point leaves either the whole change or none of it, never a document without its row.
 
+mod company;
 mod customers;
 mod deletes;
 mod invoices;
@@ -26,12 +27,13 @@ use remit_core::{DeviceId, TenantId, UserId};
 pub use sync::SyncReport;
 
 /// The schema, in order; `PRAGMA user_version` records how many have been applied.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     include_str!("../../../../migrations/client-sqlite/0001_replica.sql"),
     include_str!("../../../../migrations/client-sqlite/0002_number_leases.sql"),
     include_str!("../../../../migrations/client-sqlite/0003_products.sql"),
     include_str!("../../../../migrations/client-sqlite/0004_deletes.sql"),
     include_str!("../../../../migrations/client-sqlite/0005_unpushed_changes.sql"),
+    include_str!("../../../../migrations/client-sqlite/0006_standalone_series.sql"),
 ];
 /// The migration after which product documents get their rows (`products::backfill`).
 const PRODUCTS_MIGRATION: usize = 3;

@@ -39,7 +39,7 @@ pub struct SyncReport {
     pub amendments: usize,
 }
 
-fn store_err(e: impl std::fmt::Display) -> Error {
+pub(super) fn store_err(e: impl std::fmt::Display) -> Error {
     Error::Store(e.to_string())
 }
 
@@ -151,15 +151,25 @@ impl Replica {
         let fresh = fetched
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
             .is_some_and(|t| Utc::now().signed_duration_since(t) < chrono::Duration::hours(1));
-        if fresh {
+        let local = self.profile_is_local()?;
+        if fresh && !local {
             return Ok(());
         }
-        let company = match remote.get_json("/v1/settings/company") {
-            Ok(c) => c,
+        let read = |remote: &Remote| match remote.get_json("/v1/settings/company") {
+            Ok(c) => Ok(Some(c)),
             // A role that cannot read it renders with what it has.
-            Err(Error::Server { status: 403, .. }) => return Ok(()),
-            Err(e) => return Err(e),
+            Err(Error::Server { status: 403, .. }) => Ok(None),
+            Err(e) => Err(e),
         };
+        let Some(mut company) = read(remote)? else { return Ok(()) };
+        if local {
+            self.settle_local_profile(remote, &company)?;
+            if self.profile_is_local()? {
+                return Ok(()); // not sent (a role that may not): the device keeps its own
+            }
+            let Some(now_there) = read(remote)? else { return Ok(()) };
+            company = now_there;
+        }
         let mut seller = company;
         if seller["name"].as_str().is_none_or(|n| n.trim().is_empty()) {
             seller["name"] = remote.get_json("/v1/me")?["tenant"]["name"].clone();
@@ -283,6 +293,12 @@ impl Replica {
             }
             let full = sizes.iter().any(|n| *n >= BATCH);
             let result = remote.push(&request)?;
+            let standalone: Vec<String> = request
+                .issues
+                .iter()
+                .filter(|i| i.lease_id.is_none())
+                .filter_map(|i| i.fact["id"].as_str().map(str::to_owned))
+                .collect();
             self.write(|tx| {
                 for (o, (kind, stamp)) in result.documents.iter().zip(&stamps) {
                     match (o.status.as_str(), o.code.as_deref()) {
@@ -326,8 +342,13 @@ impl Replica {
                     };
                     let detail = format!(
                         "issuing invoice {} offline as {number} was refused: {reason}. The invoice is a draft \
-                         again (unless it was issued elsewhere), and {number} is recorded by the server as a gap.",
-                        f.invoice_id
+                         again (unless it was issued elsewhere); {number} is {}.",
+                        f.invoice_id,
+                        if standalone.contains(&f.id.to_string()) {
+                            "not used by the tenant's series (this device numbered it before it ever connected)"
+                        } else {
+                            "recorded by the server as a gap"
+                        }
                     );
                     ("issue_rejected", detail)
                 })?;
@@ -395,10 +416,11 @@ impl Replica {
         for row in rows {
             let (body, lease, heads) = row.map_err(db)?;
             let fact: Value = serde_json::from_str(&body).map_err(store_err)?;
-            match lease {
-                Some(lease_id) => {
-                    let heads = serde_json::from_str(heads.as_deref().unwrap_or("[]")).map_err(store_err)?;
-                    request.issues.push(PushIssue { lease_id, fact, heads });
+            // Issues carry the heads they issued; a standalone issue has no lease.
+            match heads {
+                Some(heads) => {
+                    let heads = serde_json::from_str(&heads).map_err(store_err)?;
+                    request.issues.push(PushIssue { lease_id: lease, fact, heads });
                 }
                 None => request.facts.push(fact),
             }
@@ -605,6 +627,14 @@ fn adopt(tx: &Transaction<'_>, placeholder: UserId, tenant: TenantId, user: User
                 inv.created_by = user;
                 remit_core::crdt::update(&mut doc, &inv)?;
                 save_document(tx, &id, &kind, &doc.save())?;
+                // An invoice issued here before the first login was issued as it is now, with
+                // its author named: the server checks the issue against these heads.
+                let heads = serde_json::to_string(&remit_core::crdt::heads(&mut doc)).map_err(store_err)?;
+                tx.execute(
+                    "UPDATE facts SET heads = ?2 WHERE invoice_id = ?1 AND state = 'queued' AND heads IS NOT NULL",
+                    params![id, heads],
+                )
+                .map_err(db)?;
             }
         }
     }

@@ -18,8 +18,8 @@ use crate::currency::Currency;
 use crate::error::{Error, Result};
 use crate::money::Money;
 
-/// Who issues the invoice, as printed at its top.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Who issues the invoice, as printed at its top (the company profile).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Seller {
     pub name: String,
@@ -192,6 +192,33 @@ pub fn format_money(amount: &str, c: Currency) -> Result<String> {
 /// Checks a base64 PNG logo the way rendering will read it.
 pub fn check_logo(base64_png: &str) -> Result<()> {
     layout::decode_logo(base64_png).map(|_| ())
+}
+
+impl Seller {
+    /// The profile's limits (what fits the page): the same on the server and on a device.
+    pub fn check(&self) -> Result<()> {
+        let too_long = |v: Option<&str>, max: usize| v.is_some_and(|s| s.chars().count() > max);
+        for (field, value, max) in [
+            ("name", Some(self.name.as_str()), 255),
+            ("email", self.email.as_deref(), 255),
+            ("phone", self.phone.as_deref(), 64),
+            ("website", self.website.as_deref(), 255),
+            ("tax_id", self.tax_id.as_deref(), 64),
+            ("payment_instructions", self.payment_instructions.as_deref(), 2000),
+            ("logo_png_base64", self.logo_png_base64.as_deref(), 700_000),
+        ] {
+            if too_long(value, max) {
+                return Err(Error::invalid(field, format!("at most {max} characters")));
+            }
+        }
+        if self.address.len() > 6 || self.address.iter().any(|l| l.chars().count() > 255) {
+            return Err(Error::invalid("address", "at most 6 lines of 255 characters"));
+        }
+        if let Some(logo) = &self.logo_png_base64 {
+            check_logo(logo)?;
+        }
+        Ok(())
+    }
 }
 
 /// Renders one invoice.

@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Subcommand;
-use remit_client::credentials::{self, Credential, TokenStore};
+use remit_client::credentials::TokenStore;
 use remit_client::remote::Remote;
 use remit_client::replica::{InvoiceEdit, InvoiceFilter, LineArg, NewCustomer, NewInvoice, Replica, SyncReport};
-use remit_core::{TenantId, UserId};
 use serde_json::Value;
 
 #[derive(Subcommand)]
@@ -290,57 +289,18 @@ pub fn conflicts(dir: &Path, json: bool) -> anyhow::Result<String> {
 /// The server connection of a logged-in replica. A session renews itself when it expires,
 /// and the renewed tokens are kept where the old ones were.
 fn remote(dir: &Path, replica: &Replica) -> anyhow::Result<Remote> {
-    let (c, store) = credentials::load_with_store(dir)?;
-    let device = replica.device().device_id.to_string();
-    let Some(refresh) = c.refresh_token.clone() else { return Ok(Remote::new(&c.server, &c.token, &device)?) };
-    let tokens = remit_client::remote::Tokens { access_token: c.token.clone(), refresh_token: refresh };
-    let dir = dir.to_owned();
-    let server = c.server.clone();
-    let keep: remit_client::remote::KeepTokens = std::sync::Arc::new(move |t: &remit_client::remote::Tokens| {
-        let renewed = Credential {
-            server: server.clone(),
-            token: t.access_token.clone(),
-            refresh_token: Some(t.refresh_token.clone()),
-        };
-        credentials::save(&dir, store, &renewed)
-    });
-    Ok(Remote::with_session(&c.server, &tokens, &device, keep)?)
+    Ok(remit_client::session::remote(dir, replica)?)
 }
 
 /// Issuing takes the next number of the series: from this device's leased block when it holds
 /// one (offline too; pushed at once when the server is reachable), else from the server (the
 /// draft is pushed, issued there, and pulled back).
 fn issue(dir: &Path, replica: &mut Replica, id: &str) -> anyhow::Result<Value> {
-    let logged_in = credentials::load(dir).is_ok();
-    match replica.issue_invoice(id) {
-        Ok(view) if !logged_in => Ok(view),
-        Ok(_) => {
-            let remote = remote(dir, replica)?;
-            match replica.sync_once(&remote, 0) {
-                // Issued here; the number goes to the server with the next sync.
-                Ok(_) | Err(remit_client::Error::Network(_)) => Ok(replica.invoice(id)?),
-                Err(e) => Err(e.into()),
-            }
-        }
-        Err(needs @ remit_client::Error::IssueNeedsServer(..)) if logged_in => {
-            let remote = remote(dir, replica)?;
-            match replica.sync_once(&remote, 0) {
-                Err(remit_client::Error::Network(_)) => return Err(needs.into()),
-                other => other?,
-            };
-            remote.issue(id)?;
-            replica.sync_once(&remote, 0)?;
-            Ok(replica.invoice(id)?)
-        }
-        Err(e) => Err(e.into()),
-    }
+    Ok(remit_client::session::issue(dir, replica, id)?)
 }
 
 /// How `remit login` proves who it is.
-pub enum Secret {
-    ApiKey(String),
-    Password { tenant: String, email: String, password: String },
-}
+pub use remit_client::session::Secret;
 
 fn pdf(replica: &Replica, id: &str, out_dir: &Path, seller: Option<&Path>) -> anyhow::Result<String> {
     let view = replica.invoice(id)?;
@@ -372,42 +332,19 @@ pub struct Login {
 
 pub fn login(dir: &Path, l: Login) -> anyhow::Result<String> {
     let mut replica = Replica::open(dir)?;
-    // What can be checked here first: a bad URL or an unusable keyring opens no session.
-    remit_client::remote::base_url(&l.server)?;
-    credentials::available(l.token_store)?;
-    let device_id = replica.device().device_id.to_string();
-    let (remote, credential) = match l.secret {
-        Secret::ApiKey(key) => {
-            let c = Credential { server: l.server.clone(), token: key, refresh_token: None };
-            (Remote::new(&l.server, &c.token, &device_id)?, c)
-        }
-        Secret::Password { tenant, email, password } => {
-            let tokens = remit_client::remote::sign_in(&l.server, &tenant, &email, &password)?;
-            let c = Credential {
-                server: l.server.clone(),
-                token: tokens.access_token.clone(),
-                refresh_token: Some(tokens.refresh_token.clone()),
-            };
-            // Until the credential is saved below, a refresh has nowhere to go; none is due.
-            (Remote::new(&l.server, &c.token, &device_id)?, c)
-        }
-    };
-    let me = remote.me()?;
-    let name = l.device_name.unwrap_or_else(|| {
+    let device_name = l.device_name.unwrap_or_else(|| {
         std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "remit CLI".into())
     });
-    remote.register_device(&name)?;
-    // The replica first: it refuses another tenant's account, and only then is the credential
-    // kept, so a refused login never leaves this replica syncing with the other tenant's key.
-    replica.login(&l.server, TenantId::parse(&me.tenant.id)?, UserId::parse(&me.user.id)?)?;
-    credentials::save(dir, l.token_store, &credential)?;
-    let device = replica.device();
+    let server = l.server.clone();
+    let login =
+        remit_client::session::Login { server: l.server, secret: l.secret, token_store: l.token_store, device_name };
+    let device = remit_client::session::login(dir, &mut replica, login)?;
     if l.json {
-        return pretty(&serde_json::json!({ "server": l.server, "device": device }));
+        return pretty(&serde_json::json!({ "server": server, "device": device }));
     }
     Ok(format!(
         "Logged in to {} as user {} of tenant {}; this device ({}) is registered. Run `remit sync`.",
-        l.server, device.user_id, device.tenant_id, device.device_id
+        server, device.user_id, device.tenant_id, device.device_id
     ))
 }
 

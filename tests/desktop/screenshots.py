@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Screenshots of the main screens from the running app, at desktop and phone sizes, into
+docs/screenshots/ (scripts/screenshots runs this under Xvfb). The replica is seeded through
+the `remit` CLI beside the app binary, so the pictures show what the engine really computes.
+
+Usage: screenshots.py PATH_TO_REMIT_DESKTOP OUT_DIR
+"""
+import base64
+import os
+import subprocess
+import sys
+import tempfile
+
+from webdriver import App, first_run, wait_for_text
+
+BIN_DIR = os.path.dirname(os.path.abspath(sys.argv[1]))
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+INVOICES = [
+    # customer, lines, issue?, payments
+    ("ACME Corporation", ["Web Development|40|150.00|10"], True, ["3300.00"]),
+    ("Globex Ltd", ["Design sprint|1|4800.00|20", "Hosting (12 months)|12|25.00|20"], True, ["6120.00"]),
+    ("Initech GmbH", ["Consulting day|3|950.00|19"], True, []),
+    ("Umbrella Health", ["Support retainer|1|1200.00|0"], False, []),
+    ("Stark Industries", ["Field survey|2|780.00|10", "Travel|1|145.50|0"], True, ["500.00"]),
+]
+
+
+def remit(data_dir, *args):
+    out = subprocess.run([os.path.join(BIN_DIR, "remit"), "--data-dir", data_dir, *args],
+                         check=True, capture_output=True, text=True).stdout
+    return out
+
+
+def seed(data_dir):
+    import json
+    for name, lines, issue, payments in INVOICES:
+        customer = json.loads(remit(data_dir, "customer", "create", "--name", name, "--json"))["id"]
+        args = ["invoice", "create", "--customer", customer, "--currency", "USD", "--json"]
+        for line in lines:
+            args += ["--line", line]
+        invoice = json.loads(remit(data_dir, *args))["id"]
+        if issue:
+            remit(data_dir, "invoice", "issue", invoice)
+        for amount in payments:
+            remit(data_dir, "payment", "record", "--invoice", invoice, "--amount", amount, "--method", "bank_transfer")
+
+
+def shoot(driver, out_dir, name):
+    png = base64.b64decode(driver.call("GET", f"/session/{driver.session}/screenshot"))
+    path = os.path.join(out_dir, f"{name}.png")
+    with open(path, "wb") as f:
+        f.write(png)
+    print(f"wrote {path} ({len(png)} bytes)")
+
+
+def resize(driver, size):
+    width, height = SIZES[size]
+    driver.call("POST", f"/session/{driver.session}/window/rect", {"width": width, "height": height})
+
+
+def main():
+    out_dir = os.path.abspath(sys.argv[2])
+    os.makedirs(out_dir, exist_ok=True)
+    for size in SIZES:
+        fresh = tempfile.mkdtemp(prefix="remit-shots-")
+        with App(sys.argv[1], fresh) as driver:
+            resize(driver, size)
+            wait_for_text(driver, 'section[aria-label="Welcome"] h2', lambda t: "Welcome" in t, "first run")
+            shoot(driver, out_dir, f"first-run-{size}")
+
+        data_dir = tempfile.mkdtemp(prefix="remit-shots-")
+        remit(data_dir, "init")
+        seed(data_dir)
+        with App(sys.argv[1], data_dir) as driver:
+            resize(driver, size)
+            first_run(driver, "Field Services Co")
+            wait_for_text(driver, '[data-testid="invoice-list"] tbody tr', lambda t: "ACME" in t or "Stark" in t, "list")
+            shoot(driver, out_dir, f"invoices-{size}")
+            driver.click('[data-testid="invoice-list"] tbody tr:last-child button')
+            wait_for_text(driver, '[data-testid="paid-line"]', lambda t: t.startswith("Paid"), "detail")
+            shoot(driver, out_dir, f"invoice-detail-{size}")
+            driver.click('[data-testid="nav-settings"]')
+            wait_for_text(driver, 'section[aria-label="Settings"] h2', lambda t: t != "", "settings")
+            shoot(driver, out_dir, f"settings-{size}")
+            driver.click('[data-testid="nav-quote"]')
+            wait_for_text(driver, '[data-testid="total"]', lambda t: "USD" in t, "quote")
+            shoot(driver, out_dir, f"quote-{size}")
+
+
+if __name__ == "__main__":
+    main()

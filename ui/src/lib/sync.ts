@@ -1,0 +1,17 @@
+// What a sync did, in words for the status line.
+import type { SyncReport } from '../engine';
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function syncSummary(r: SyncReport): string {
+  const parts: string[] = [];
+  if (r.pushed_documents) parts.push(`sent ${count(r.pushed_documents, 'record', 'records')}`);
+  if (r.pushed_issues) parts.push(`${count(r.pushed_issues, 'invoice number', 'invoice numbers')} accepted`);
+  if (r.pushed_facts) parts.push(`${count(r.pushed_facts, 'payment', 'payments')} sent`);
+  if (r.pulled) parts.push(`received ${count(r.pulled, 'change', 'changes')}`);
+  if (r.rejected) parts.push(`${count(r.rejected, 'item needs', 'items need')} your attention`);
+  if (r.amendments) parts.push(`${count(r.amendments, 'amendment draft', 'amendment drafts')} made`);
+  return parts.length ? `Synced: ${parts.join(', ')}.` : 'Synced: nothing to exchange.';
+}
