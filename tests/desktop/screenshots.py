@@ -10,8 +10,9 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
-from webdriver import App, first_run, wait_for_text
+from webdriver import App, first_run, retried, wait_for_text
 
 BIN_DIR = os.path.dirname(os.path.abspath(sys.argv[1]))
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
@@ -46,6 +47,8 @@ def seed(data_dir):
 
 
 def shoot(driver, out_dir, name):
+    # WebKit hands back the last painted frame: give the one just rendered time to paint.
+    time.sleep(0.8)
     png = base64.b64decode(driver.call("GET", f"/session/{driver.session}/screenshot"))
     path = os.path.join(out_dir, f"{name}.png")
     with open(path, "wb") as f:
@@ -55,7 +58,7 @@ def shoot(driver, out_dir, name):
 
 def resize(driver, size):
     width, height = SIZES[size]
-    driver.call("POST", f"/session/{driver.session}/window/rect", {"width": width, "height": height})
+    retried(lambda: driver.call("POST", f"/session/{driver.session}/window/rect", {"width": width, "height": height}))
 
 
 def main():

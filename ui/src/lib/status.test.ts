@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { badge, FILTERABLE } from './status';
+import { badge, FILTERABLE, methodLabel } from './status';
 
 describe('status badges', () => {
   it('shows partially paid in yellow and paid in green (spec 4.3)', () => {
@@ -14,5 +14,13 @@ describe('status badges', () => {
 
   it('offers only statuses it has badges for', () => {
     for (const s of FILTERABLE) expect(badge(s).label).not.toContain('_');
+  });
+});
+
+describe('methodLabel', () => {
+  it('names the methods a device records, and keeps unknown ones readable', () => {
+    expect(methodLabel('bank_transfer')).toBe('Bank transfer');
+    expect(methodLabel('cash')).toBe('Cash');
+    expect(methodLabel('direct_debit')).toBe('direct debit');
   });
 });

@@ -34,3 +34,15 @@ export function badge(status: string): Badge {
 
 /** Statuses a user filters the list by, in the order the filter shows them. */
 export const FILTERABLE = ['draft', 'issued', 'sent', 'viewed', 'partially_paid', 'paid', 'overdue', 'voided'];
+
+const METHODS: Record<string, string> = {
+  cash: 'Cash',
+  check: 'Check',
+  bank_transfer: 'Bank transfer',
+  card: 'Card',
+};
+
+/** A payment method as people say it; an unknown one as the engine names it, made readable. */
+export function methodLabel(method: string): string {
+  return METHODS[method] ?? method.replaceAll('_', ' ');
+}
