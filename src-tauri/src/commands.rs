@@ -1,7 +1,7 @@
 //! Tauri commands: thin adapters over remit-client. Records cross as the API's JSON shapes
 //! (money as decimal strings); errors as `{code, message}`.
 
-use remit_client::replica::{InvoiceFilter, LineArg, NewCustomer, NewInvoice};
+use remit_client::replica::{InvoiceFilter, InvoicePage, InvoiceSort, LineArg, NewCustomer, NewInvoice};
 use remit_core::Totals;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -89,13 +89,18 @@ pub fn create_customer(engine: State<'_, Engine>, input: CustomerInput) -> Resul
     engine.with(|r| r.create_customer(input.into()))
 }
 
+/// A page of the invoice list (filtered, sorted and counted in the replica), for lists of any
+/// length: the screen asks for the next page as it scrolls.
 #[tauri::command]
-pub fn invoices(
+pub fn invoice_page(
     engine: State<'_, Engine>,
     search: Option<String>,
     status: Option<String>,
-) -> Result<Vec<Value>, CommandError> {
-    engine.with(|r| r.invoices(&InvoiceFilter { status, search }))
+    sort: Option<InvoiceSort>,
+    offset: u32,
+    limit: u32,
+) -> Result<InvoicePage, CommandError> {
+    engine.with(|r| r.invoice_page(&InvoiceFilter { status, search }, sort.unwrap_or_default(), offset, limit))
 }
 
 #[tauri::command]

@@ -17,6 +17,27 @@ fn data_dir(app: &tauri::App) -> Result<std::path::PathBuf, Box<dyn std::error::
     Ok(app.path().data_dir()?.join("remit"))
 }
 
+/// Lists and forms gain nothing from WebKit's accelerated compositing, and where there is no
+/// GPU (virtual machines, remote desktops, this project's CI) its software fallback costs the
+/// web process about 110 MB (bench/RESULTS.md, desktop). `REMIT_COMPOSITING=1` keeps it.
+#[cfg(target_os = "linux")]
+fn without_compositing(app: &tauri::App) {
+    if std::env::var_os("REMIT_COMPOSITING").is_some_and(|v| v == "1") {
+        return;
+    }
+    for window in app.webview_windows().values() {
+        let done = window.with_webview(|webview| {
+            use webkit2gtk::{SettingsExt, WebViewExt};
+            if let Some(settings) = webview.inner().settings() {
+                settings.set_hardware_acceleration_policy(webkit2gtk::HardwareAccelerationPolicy::Never);
+            }
+        });
+        if let Err(e) = done {
+            eprintln!("remit-desktop: compositing stays on: {e}");
+        }
+    }
+}
+
 /// Starts the app: desktop `main` and the mobile entry point both come here.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
@@ -26,13 +47,15 @@ pub fn run() {
             let engine =
                 engine::Engine::open(&dir).map_err(|e| format!("{}: {} ({})", dir.display(), e.message, e.code))?;
             app.manage(engine);
+            #[cfg(target_os = "linux")]
+            without_compositing(app);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::quote,
             commands::customers,
             commands::create_customer,
-            commands::invoices,
+            commands::invoice_page,
             commands::invoice,
             commands::create_invoice,
             commands::issue_invoice,

@@ -99,10 +99,6 @@ export function createCustomer(name: string, currency: string | null, email: str
   return invoke<CustomerView>('create_customer', { input: { name, currency, email } });
 }
 
-export function invoices(search: string | null, status: string | null): Promise<InvoiceView[]> {
-  return invoke<InvoiceView[]>('invoices', { search, status });
-}
-
 export function invoice(id: string): Promise<InvoiceView> {
   return invoke<InvoiceView>('invoice', { id });
 }
@@ -180,4 +176,34 @@ export function syncNow(): Promise<SyncReport> {
 
 export function connection(): Promise<Connection> {
   return invoke<Connection>('connection');
+}
+
+// The list's rows: read from the replica's columns a page at a time (lists of any length).
+export interface InvoiceRow {
+  id: string;
+  number: string | null;
+  customer_name: string;
+  status: string;
+  currency: string;
+  total: string;
+  amount_due: string;
+  issue_date: string;
+  due_date: string;
+}
+
+export interface InvoicePage {
+  rows: InvoiceRow[];
+  matching: number;
+}
+
+export type InvoiceSort = 'newest' | 'due_date' | 'number' | 'customer' | 'total_desc' | 'due_desc';
+
+export function invoicePage(
+  search: string | null,
+  status: string | null,
+  sort: InvoiceSort,
+  offset: number,
+  limit: number,
+): Promise<InvoicePage> {
+  return invoke<InvoicePage>('invoice_page', { search, status, sort, offset, limit });
 }

@@ -8,6 +8,7 @@
 mod company;
 mod customers;
 mod deletes;
+mod invoice_list;
 mod invoices;
 mod leases;
 mod products;
@@ -21,19 +22,21 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 pub use customers::NewCustomer;
+pub use invoice_list::{InvoicePage, InvoiceRow, InvoiceSort, MAX_PAGE};
 pub use invoices::{InvoiceEdit, InvoiceFilter, LineArg, NewInvoice};
 pub use products::{NewProduct, ProductEdit};
 use remit_core::{DeviceId, TenantId, UserId};
 pub use sync::SyncReport;
 
 /// The schema, in order; `PRAGMA user_version` records how many have been applied.
-const MIGRATIONS: [&str; 6] = [
+const MIGRATIONS: [&str; 7] = [
     include_str!("../../../../migrations/client-sqlite/0001_replica.sql"),
     include_str!("../../../../migrations/client-sqlite/0002_number_leases.sql"),
     include_str!("../../../../migrations/client-sqlite/0003_products.sql"),
     include_str!("../../../../migrations/client-sqlite/0004_deletes.sql"),
     include_str!("../../../../migrations/client-sqlite/0005_unpushed_changes.sql"),
     include_str!("../../../../migrations/client-sqlite/0006_standalone_series.sql"),
+    include_str!("../../../../migrations/client-sqlite/0007_invoice_list.sql"),
 ];
 /// The migration after which product documents get their rows (`products::backfill`).
 const PRODUCTS_MIGRATION: usize = 3;

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""The desktop app on a replica of 50,000 invoices (issue 6's targets): cold start to the
+first interactive screen (the list showing its first rows), filtering through the app's own
+IPC, and resident memory. Prints Markdown table rows; scripts/bench-desktop appends them to
+bench/RESULTS.md.
+
+Usage: bench_desktop.py PATH_TO_REMIT_DESKTOP SEEDED_REPLICA_DIR
+"""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from webdriver import App, first_run, retried
+
+STARTS = 5
+FILTERS = 20
+ROWS = '[data-testid="invoice-list"] tbody tr button'
+# The app's own IPC from inside its window, timed there: the engine's answer as the screen gets it.
+INVOKE = """
+const done = arguments[arguments.length - 1];
+const t = performance.now();
+window.__TAURI_INTERNALS__.invoke('invoice_page', {search: arguments[0], status: arguments[1],
+    sort: 'newest', offset: 0, limit: 200})
+  .then(p => done([performance.now() - t, p.matching, p.rows.length]), e => done(['error', String(e)]));
+"""
+
+
+def copy_of(replica):
+    dir = tempfile.mkdtemp(prefix="remit-bench-app-")
+    shutil.copytree(replica, dir, dirs_exist_ok=True)
+    return dir
+
+
+def memory_kib(pid):
+    """(resident, proportional) set size: RSS counts every shared library page in every
+    process that maps it; PSS shares such a page among them, so PSS sums to the real total."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            fields = {line.split(":")[0]: int(line.split()[1]) for line in f if line.split()[-1:] == ["kB"]}
+        return fields.get("Rss", 0), fields.get("Pss", 0)
+    except (FileNotFoundError, PermissionError):
+        return 0, 0
+
+
+def name_of(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return "?"
+
+
+def family(root):
+    """The app's process and every process under it (WebKit's web and network processes)."""
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        todo.extend(int(k) for k in kids)
+    return out
+
+
+def app_pid(binary):
+    pids = subprocess.run(["pgrep", "-f", "-n", binary], capture_output=True, text=True).stdout.split()
+    return int(pids[0]) if pids else None
+
+
+def first_rows(driver, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if driver.find(ROWS):
+            return
+        time.sleep(0.01)
+    raise AssertionError("the list never showed its rows")
+
+
+def execute(driver, script, *args):
+    return retried(lambda: driver.call("POST", f"/session/{driver.session}/execute/async",
+                                       {"script": script, "args": list(args)}))
+
+
+def main():
+    binary, replica = os.path.abspath(sys.argv[1]), sys.argv[2]
+    starts = []
+    for i in range(STARTS):
+        app = App(binary, copy_of(replica))
+        for _ in range(100):  # tauri-driver up, before the clock starts
+            try:
+                app.driver.call("GET", "/status")
+                break
+            except (OSError, RuntimeError):
+                time.sleep(0.1)
+        t0 = time.perf_counter()
+        app.driver.start(app.application)
+        first_rows(app.driver)
+        starts.append((time.perf_counter() - t0) * 1000)
+        if i < STARTS - 1:
+            app.__exit__(None, None, None)
+    driver = app.driver
+    timings = {}
+    for name, search, status in [("search \"acme\"", "acme", None), ("status overdue", None, "overdue"),
+                                 ("no filter", None, None)]:
+        runs = [execute(driver, INVOKE, search, status) for _ in range(FILTERS)]
+        assert all(r[0] != "error" for r in runs), runs
+        times = sorted(r[0] for r in runs)
+        timings[name] = (runs[0][1], statistics.median(times), times[-1])
+    # Memory after the work above: the list loaded, filtered, a detail opened.
+    driver.click(ROWS)
+    time.sleep(1)
+    pid = app_pid(binary)
+    processes = [(name_of(p), *memory_kib(p)) for p in family(pid)]
+    app.__exit__(None, None, None)
+
+    print(f"| cold start to the list's first rows (WebDriver session start included), {STARTS} starts "
+          f"| median {statistics.median(starts):.0f} ms, slowest {max(starts):.0f} ms | 1500 ms |")
+    for name, (matching, p50, worst) in timings.items():
+        print(f"| filter through the app's IPC, {name} ({matching} match, 200 rows), {FILTERS} runs "
+              f"| median {p50:.1f} ms, slowest {worst:.1f} ms | 50 ms |")
+    # The same app on an empty replica: what the 50,000 invoices add to the footprint.
+    with App(binary, tempfile.mkdtemp(prefix="remit-bench-empty-")) as empty:
+        first_run(empty, "Field Services Co")
+        time.sleep(1)
+        baseline = [(name_of(p), *memory_kib(p)) for p in family(app_pid(binary))]
+
+    for name, rss, pss in processes:
+        print(f"| memory of {name}: resident (RSS) / proportional (PSS) | {rss / 1024:.0f} / {pss / 1024:.0f} MiB | |")
+    total_rss = sum(p[1] for p in processes)
+    total_pss = sum(p[2] for p in processes)
+    print(f"| memory of the app with its WebKit processes: RSS summed / PSS summed "
+          f"| {total_rss / 1024:.0f} / {total_pss / 1024:.0f} MiB | 200 MB |")
+    print(f"| the same on an empty replica (WebKit's and the app's own baseline): RSS summed / PSS summed "
+          f"| {sum(p[1] for p in baseline) / 1024:.0f} / {sum(p[2] for p in baseline) / 1024:.0f} MiB | |")
+
+
+if __name__ == "__main__":
+    main()
