@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "benchmark: a panic is a failed run")]
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration as Elapsed, Instant};
 
 use chrono::{Duration, Utc};
 use remit_client::replica::{InvoiceFilter, InvoiceSort, NewCustomer, NewInvoice, Replica};
@@ -47,7 +47,7 @@ fn seed(replica: &mut Replica, n: usize) {
             // Older invoices are mostly paid; recent ones are paid, part paid or still open.
             let old = i % 700 > 60;
             match (old, i % 10) {
-                (true, 3) | (false, 0 | 1 | 2) => {}
+                (true, 3) | (false, 0..=2) => {}
                 (_, 4) => drop(replica.record_payment(&id, "40.00", "cash").unwrap()),
                 _ => {
                     let total = replica.invoice(&id).unwrap()["total"].as_str().unwrap().to_owned();
@@ -56,14 +56,19 @@ fn seed(replica: &mut Replica, n: usize) {
             }
         }
         if (i + 1) % 5000 == 0 {
-            eprintln!("seeded {} of {n} invoices ({:.0} s)", i + 1, started.elapsed().as_secs_f64());
+            eprintln!("seeded {} of {n} invoices ({} s)", i + 1, started.elapsed().as_secs());
         }
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
+fn percentile(sorted: &[Elapsed], p: usize) -> Elapsed {
+    sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
+}
+
+/// Milliseconds with one decimal, in integers (no float anywhere, benchmarks included).
+fn ms(d: Elapsed) -> String {
+    let tenths = d.as_micros() / 100;
+    format!("{}.{}", tenths / 10, tenths % 10)
 }
 
 fn main() {
@@ -100,9 +105,9 @@ fn main() {
         for _ in 0..RUNS {
             let t = Instant::now();
             matching = replica.invoice_page(&filter, sort, 0, 200).unwrap().matching;
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            times.push(t.elapsed());
         }
-        times.sort_by(f64::total_cmp);
-        println!("| {name} | {matching} | {:.1} | {:.1} |", percentile(&times, 50.0), percentile(&times, 99.0));
+        times.sort();
+        println!("| {name} | {matching} | {} | {} |", ms(percentile(&times, 50)), ms(percentile(&times, 99)));
     }
 }
