@@ -6,11 +6,12 @@ use remit_core::Totals;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tauri::State;
+use ts_rs::TS;
 
 use crate::engine::Engine;
 
 /// What the UI receives when a command fails.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct CommandError {
     pub code: String,
     pub message: String,
@@ -29,14 +30,14 @@ pub fn quote(request: serde_json::Value) -> Result<Totals, CommandError> {
     Ok(remit_client::quote::quote_value(request)?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
 pub struct CustomerInput {
     pub name: String,
     pub email: Option<String>,
     pub currency: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
 pub struct LineInput {
     pub description: String,
     pub quantity: String,
@@ -44,7 +45,7 @@ pub struct LineInput {
     pub tax_rate: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
 pub struct InvoiceInput {
     pub customer_id: String,
     pub currency: Option<String>,

@@ -3,15 +3,16 @@
 //! private file where `REMIT_TOKEN_STORE=file` says so (a headless machine with no keyring).
 
 use remit_client::credentials::TokenStore;
-use remit_client::replica::{Device, SyncReport};
+use remit_client::replica::{Conflict, Device, SyncReport};
 use remit_client::session::{self, Login, Secret};
 use remit_core::pdf::Seller;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use tauri::State;
+use tauri::{AppHandle, Emitter, State};
+use ts_rs::TS;
 
 use crate::CommandError;
 use crate::engine::Engine;
+use crate::events;
 
 #[tauri::command]
 pub fn company_profile(engine: State<'_, Engine>) -> Result<Option<Seller>, CommandError> {
@@ -24,7 +25,7 @@ pub fn set_company_profile(engine: State<'_, Engine>, profile: Seller) -> Result
 }
 
 /// The login form: an API key, or the tenant, e-mail and password of a user.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
 pub struct ConnectInput {
     pub server: String,
     pub api_key: Option<String>,
@@ -61,31 +62,41 @@ impl TryFrom<ConnectInput> for Login {
 
 /// Logs in, registers this device and syncs once: what was made here before goes up.
 #[tauri::command]
-pub async fn connect(engine: State<'_, Engine>, input: ConnectInput) -> Result<SyncReport, CommandError> {
+pub async fn connect(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    input: ConnectInput,
+) -> Result<SyncReport, CommandError> {
     let login = Login::try_from(input)?;
-    engine
+    let _ = app.emit(events::SYNCING, ());
+    let result = engine
         .network(move |dir, r| {
             session::login(dir, r, login)?;
             r.sync_once(&session::remote(dir, r)?, 0)
         })
-        .await
+        .await;
+    events::announce(&app, &result);
+    result
 }
 
 #[tauri::command]
-pub async fn sync_now(engine: State<'_, Engine>) -> Result<SyncReport, CommandError> {
-    engine.network(|dir, r| r.sync_once(&session::remote(dir, r)?, 0)).await
+pub async fn sync_now(app: AppHandle, engine: State<'_, Engine>) -> Result<SyncReport, CommandError> {
+    let _ = app.emit(events::SYNCING, ());
+    let result = engine.network(|dir, r| r.sync_once(&session::remote(dir, r)?, 0)).await;
+    events::announce(&app, &result);
+    result
 }
 
 /// Who this device is and which server it syncs with (none on a standalone device).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct Connection {
     pub device: Device,
-    pub conflicts: Vec<Value>,
+    pub conflicts: Vec<Conflict>,
 }
 
 #[tauri::command]
 pub fn connection(engine: State<'_, Engine>) -> Result<Connection, CommandError> {
-    engine.with(|r| Ok(Connection { device: r.device().clone(), conflicts: r.conflicts()? }))
+    engine.with(|r| Ok(Connection { device: r.device().clone(), conflicts: r.conflict_list()? }))
 }
 
 #[cfg(test)]

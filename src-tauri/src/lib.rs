@@ -1,9 +1,11 @@
 //! remit-desktop: the Tauri 2 shell. Each command is a one-line adapter over remit-client;
 //! errors cross IPC as `{code, message}`. No business rule lives here.
 
+pub mod bindings;
 mod commands;
 mod connection;
 mod engine;
+mod events;
 
 pub use commands::CommandError;
 use tauri::Manager;
@@ -42,6 +44,7 @@ fn without_compositing(app: &tauri::App) {
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let dir = data_dir(app)?;
             let engine =

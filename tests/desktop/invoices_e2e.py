@@ -2,7 +2,8 @@
 """The desktop app's acceptance story, end to end: a first run with no server (the company
 profile, then work), a customer and an invoice made offline, issued on the device, a partial
 payment showing "Partially paid" and the progress bar; then connecting to a running sync
-server in Settings, syncing, and finding the invoice over the REST API. The `remit` CLI reads
+server in Settings, syncing, and finding the invoice over the REST API; the rest paid at the
+office arrives with the next sync as news (the engine's event) and the invoice shows Paid. The `remit` CLI reads
 the same replica meanwhile; the session's token goes to the OS keyring, not to a file.
 
 Usage: invoices_e2e.py PATH_TO_REMIT_DESKTOP   (run under xvfb-run in a D-Bus session with an
@@ -104,6 +105,20 @@ def main():
             company = server.get("/v1/settings/company")
             assert company["name"] == "Field Services Co", company
             print(f"ok: the REST API shows the invoice made offline: {got[0]}, and the company profile")
+
+            # The customer pays the rest by bank transfer, recorded at the office (REST API).
+            server.post("/v1/payments", {"invoice_id": invoices[0]["id"], "amount": "5600.00", "currency": "USD",
+                                         "method": "bank_transfer"})
+            driver.click('[data-testid="sync-now"]')
+            news = wait_for_text(driver, '[data-testid="activity"] li', lambda t: "Payment received" in t,
+                                 "the payment received, as news")
+            assert news == f"Payment received: $5,600.00 from ACME Corporation for {number}", news
+            driver.click('[data-testid="nav-invoices"]')
+            driver.click('[data-testid="invoice-list"] tbody tr button')
+            paid = wait_for_text(driver, '[data-testid="paid-line"]', lambda t: "6,600 of" in t, "paid in full")
+            assert paid == "Paid $6,600 of $6,600 (100%)", paid
+            status = wait_for_text(driver, '[data-testid="detail-status"]', lambda t: t == "Paid", "the paid badge")
+            print(f"ok: a payment recorded elsewhere arrives with the sync as news ({news!r}); the invoice is {status}")
 
     saved = open(os.path.join(data_dir, "credentials.json")).read()
     assert server.api_key not in saved, "the key is in the OS keyring, not in the file"

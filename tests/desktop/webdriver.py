@@ -180,7 +180,16 @@ class SyncServer:
         raise RuntimeError(f"remit-server did not answer at {self.base}")
 
     def get(self, path):
-        req = urllib.request.Request(self.base + path, headers={"Authorization": f"Bearer {self.api_key}"})
+        return self.call("GET", path)
+
+    def post(self, path, body):
+        return self.call("POST", path, body)
+
+    def call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Authorization": f"Bearer {self.api_key}",
+                                              "Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=10) as res:
             return json.loads(res.read())
 

@@ -120,6 +120,12 @@ impl Server {
         remote.put_json(path, &body).unwrap()
     }
 
+    /// `POST path` with `key` and a JSON body, as JSON.
+    pub fn post(&self, key: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let remote = Remote::new(&self.base, key, &Uuid::nil().to_string()).unwrap();
+        remote.post_json(path, &body).unwrap()
+    }
+
     /// `GET path` with `key`, as JSON.
     pub fn get(&self, key: &str, path: &str) -> serde_json::Value {
         let remote = Remote::new(&self.base, key, &Uuid::nil().to_string()).unwrap();

@@ -2,39 +2,42 @@
 // {amount, currency} objects: the UI never does arithmetic on money.
 import { invoke, isTauri } from '@tauri-apps/api/core';
 
-export interface Money {
-  amount: string;
-  currency: string;
-}
+import type {
+  CommandError,
+  Connection,
+  ConnectInput,
+  CustomerInput,
+  CustomerView,
+  InvoiceInput,
+  InvoicePage,
+  InvoiceSort,
+  InvoiceView,
+  LineInput,
+  Seller,
+  SyncReport,
+  Totals,
+} from './bindings';
 
-export interface QuoteLine {
-  description: string;
-  quantity: string;
-  unit_price: string;
-  tax_rate: string;
-}
-
-export interface TaxSubtotal {
-  category: string;
-  rate: string;
-  taxable: Money;
-  tax: Money;
-}
-
-export interface Totals {
-  currency: string;
-  lines: { amount: Money; net: Money }[];
-  subtotal: Money;
-  discount: Money;
-  tax_breakdown: TaxSubtotal[];
-  tax: Money;
-  total: Money;
-}
-
-export interface EngineError {
-  code: string;
-  message: string;
-}
+// The types come from the Rust ones (bindings.ts, generated; a test fails when it is stale).
+export type {
+  Conflict,
+  Connection,
+  ConnectInput,
+  CustomerView,
+  InvoicePage,
+  InvoiceRow,
+  InvoiceSort,
+  InvoiceView,
+  LineInput,
+  Money,
+  News,
+  PaymentLine,
+  SyncReport,
+  Totals,
+} from './bindings';
+export type QuoteLine = LineInput;
+export type EngineError = CommandError;
+export type CompanyProfile = Seller;
 
 export const inApp = isTauri();
 
@@ -49,54 +52,13 @@ export function asEngineError(e: unknown): EngineError {
   return { code: 'unexpected', message: String(e) };
 }
 
-// Records as the engine (and the REST API) shows them: money as decimal strings in the
-// record's currency.
-export interface CustomerView {
-  id: string;
-  name: string;
-  email: string | null;
-  currency: string | null;
-}
-
-export interface PaymentLineView {
-  payment_id: string;
-  amount: string;
-  method: string;
-  recorded_at: string;
-  voided: boolean;
-  refunded: string;
-}
-
-export interface InvoiceView {
-  id: string;
-  number: string | null;
-  status: string;
-  customer: { id: string; name: string; email: string | null };
-  issue_date: string;
-  due_date: string;
-  currency: string;
-  subtotal: string;
-  tax: string;
-  total: string;
-  amount_paid: string;
-  amount_due: string;
-  notes: string | null;
-  payments: PaymentLineView[];
-}
-
-export interface LineInput {
-  description: string;
-  quantity: string;
-  unit_price: string;
-  tax_rate: string;
-}
-
 export function customers(search: string | null = null): Promise<CustomerView[]> {
   return invoke<CustomerView[]>('customers', { search });
 }
 
 export function createCustomer(name: string, currency: string | null, email: string | null = null): Promise<CustomerView> {
-  return invoke<CustomerView>('create_customer', { input: { name, currency, email } });
+  const input: CustomerInput = { name, currency, email };
+  return invoke<CustomerView>('create_customer', { input });
 }
 
 export function invoice(id: string): Promise<InvoiceView> {
@@ -104,7 +66,8 @@ export function invoice(id: string): Promise<InvoiceView> {
 }
 
 export function createInvoice(customerId: string, lines: LineInput[], notes: string | null = null): Promise<InvoiceView> {
-  return invoke<InvoiceView>('create_invoice', { input: { customer_id: customerId, lines, notes } });
+  const input: InvoiceInput = { customer_id: customerId, currency: null, due_date: null, lines, notes };
+  return invoke<InvoiceView>('create_invoice', { input });
 }
 
 export function recordPayment(invoiceId: string, amount: string, method: string): Promise<InvoiceView> {
@@ -115,55 +78,12 @@ export function issueInvoice(id: string): Promise<InvoiceView> {
   return invoke<InvoiceView>('issue_invoice', { id });
 }
 
-// The company profile: the seller named on every invoice.
-export interface CompanyProfile {
-  name: string;
-  address: string[];
-  email: string | null;
-  phone: string | null;
-  website: string | null;
-  tax_id: string | null;
-  payment_instructions: string | null;
-  logo_png_base64: string | null;
-}
-
 export function companyProfile(): Promise<CompanyProfile | null> {
   return invoke<CompanyProfile | null>('company_profile');
 }
 
 export function setCompanyProfile(profile: CompanyProfile): Promise<CompanyProfile> {
   return invoke<CompanyProfile>('set_company_profile', { profile });
-}
-
-export interface SyncReport {
-  pulled: number;
-  pulled_bytes: number;
-  pushed_documents: number;
-  pushed_issues: number;
-  pushed_facts: number;
-  rejected: number;
-  amendments: number;
-}
-
-export interface ConnectInput {
-  server: string;
-  api_key: string | null;
-  tenant: string | null;
-  email: string | null;
-  password: string | null;
-}
-
-export interface ConflictView {
-  id: string;
-  kind: string;
-  document_id: string | null;
-  detail: string;
-  created_at: string;
-}
-
-export interface Connection {
-  device: { device_id: string; tenant_id: string; user_id: string; server_url: string | null };
-  conflicts: ConflictView[];
 }
 
 export function connect(input: ConnectInput): Promise<SyncReport> {
@@ -178,26 +98,6 @@ export function connection(): Promise<Connection> {
   return invoke<Connection>('connection');
 }
 
-// The list's rows: read from the replica's columns a page at a time (lists of any length).
-export interface InvoiceRow {
-  id: string;
-  number: string | null;
-  customer_name: string;
-  status: string;
-  currency: string;
-  total: string;
-  amount_due: string;
-  issue_date: string;
-  due_date: string;
-}
-
-export interface InvoicePage {
-  rows: InvoiceRow[];
-  matching: number;
-}
-
-export type InvoiceSort = 'newest' | 'due_date' | 'number' | 'customer' | 'total_desc' | 'due_desc';
-
 export function invoicePage(
   search: string | null,
   status: string | null,
@@ -207,3 +107,12 @@ export function invoicePage(
 ): Promise<InvoicePage> {
   return invoke<InvoicePage>('invoice_page', { search, status, sort, offset, limit });
 }
+
+// The engine's events (src-tauri/src/events.rs): sent after every sync, however it started.
+export const EVENTS = {
+  syncing: 'remit://syncing',
+  synced: 'remit://synced',
+  syncFailed: 'remit://sync-failed',
+  news: 'remit://news',
+  conflicts: 'remit://conflicts',
+} as const;

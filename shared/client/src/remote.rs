@@ -306,6 +306,11 @@ impl Remote {
         self.send(self.http.put(format!("{}{path}", self.base)).json(body))?.json().map_err(network)
     }
 
+    /// `POST` of a JSON body to an API resource, answered with JSON (`path` starts with `/v1/`).
+    pub fn post_json(&self, path: &str, body: &Value) -> Result<Value> {
+        self.send(self.http.post(format!("{}{path}", self.base)).json(body))?.json().map_err(network)
+    }
+
     /// Any API resource, as JSON (`path` starts with `/v1/`).
     pub fn get_json(&self, path: &str) -> Result<Value> {
         self.send(self.http.get(format!("{}{path}", self.base)))?.json().map_err(network)

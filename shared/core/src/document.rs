@@ -14,6 +14,7 @@ use crate::text::{Email, InvoiceNumber};
 
 /// A postal address; `country` is an ISO 3166-1 alpha-2 code.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct Address {
     pub line1: String,

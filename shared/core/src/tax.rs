@@ -40,6 +40,7 @@ pub const MAX_PERCENT_DECIMALS: u32 = 4;
 
 /// UNCL 5305 tax category, as EN 16931 uses. Only `Standard` carries a non-zero rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum TaxCategory {
     #[default]
@@ -87,33 +88,46 @@ pub enum Discount {
 
 /// One line's share of the totals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LineTotal {
     /// The line amount as printed, in the invoice's price mode, after the line discount.
+    #[cfg_attr(feature = "ts", ts(type = "Money"))]
     pub amount: Money,
     /// The line amount exclusive of tax (equal to `amount` with exclusive prices).
+    #[cfg_attr(feature = "ts", ts(type = "Money"))]
     pub net: Money,
 }
 
 /// Tax for one category and rate (EN 16931 BG-23, "VAT breakdown").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TaxSubtotal {
     pub category: TaxCategory,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub rate: Decimal,
     /// Amount the tax is charged on, after its share of the invoice discount.
+    #[cfg_attr(feature = "ts", ts(type = "Money"))]
     pub taxable: Money,
+    #[cfg_attr(feature = "ts", ts(type = "Money"))]
     pub tax: Money,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Totals {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub currency: Currency,
     pub lines: Vec<LineTotal>,
     /// Sum of line nets, exclusive of tax, before the invoice discount.
+    #[cfg_attr(feature = "ts", ts(type = "Money"))]
     pub subtotal: Money,
     /// Invoice discount, exclusive of tax.
+    #[cfg_attr(feature = "ts", ts(type = "Money"))]
     pub discount: Money,
     pub tax_breakdown: Vec<TaxSubtotal>,
+    #[cfg_attr(feature = "ts", ts(type = "Money"))]
     pub tax: Money,
+    #[cfg_attr(feature = "ts", ts(type = "Money"))]
     pub total: Money,
 }
 

@@ -15,6 +15,7 @@ pub const OVERDUE_ELIGIBLE: [&str; 5] = ["issued", "sent", "viewed", "partially_
 
 /// The invoice as the API shows it (spec 5.2): money as decimal strings in `currency`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvoiceView {
     #[cfg_attr(feature = "openapi", schema(format = Uuid))]
@@ -30,6 +31,8 @@ pub struct InvoiceView {
     pub price_mode: String,
     pub line_items: Vec<LineView>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    // As serde writes `Discount` (ts-rs cannot read its `deserialize_with` fields).
+    #[cfg_attr(feature = "ts", ts(type = "{ percent: string } | { amount: string } | null"))]
     pub discount: Option<Discount>,
     pub subtotal: String,
     pub discount_total: String,
@@ -57,6 +60,7 @@ pub struct InvoiceView {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerSummary {
     #[cfg_attr(feature = "openapi", schema(format = Uuid))]
@@ -66,6 +70,7 @@ pub struct CustomerSummary {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineView {
     #[cfg_attr(feature = "openapi", schema(format = Uuid))]
@@ -80,12 +85,15 @@ pub struct LineView {
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub tax_category: TaxCategory,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    // As serde writes `Discount` (ts-rs cannot read its `deserialize_with` fields).
+    #[cfg_attr(feature = "ts", ts(type = "{ percent: string } | { amount: string } | null"))]
     pub discount: Option<Discount>,
     /// The line amount as printed (in the invoice's price mode, after its discount).
     pub amount: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaxLine {
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -97,6 +105,7 @@ pub struct TaxLine {
 
 /// One payment applied to this invoice (the payment history table).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentLine {
     #[cfg_attr(feature = "openapi", schema(format = Uuid))]
@@ -109,6 +118,7 @@ pub struct PaymentLine {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvoiceLinks {
     #[serde(rename = "self")]

@@ -1,5 +1,6 @@
 // What a sync did, in words for the status line.
-import type { SyncReport } from '../engine';
+import type { News, SyncReport } from '../engine';
+import { formatMoney } from './money';
 
 function count(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -14,4 +15,15 @@ export function syncSummary(r: SyncReport): string {
   if (r.rejected) parts.push(`${count(r.rejected, 'item needs', 'items need')} your attention`);
   if (r.amendments) parts.push(`${count(r.amendments, 'amendment draft', 'amendment drafts')} made`);
   return parts.length ? `Synced: ${parts.join(', ')}.` : 'Synced: nothing to exchange.';
+}
+
+/** One piece of news from a sync, as the activity list says it. */
+export function newsText(n: News): string {
+  const invoice = n.number ?? 'a draft';
+  const from = n.customer_name ? ` from ${n.customer_name}` : '';
+  if (n.kind === 'payment_received') {
+    const amount = n.amount && n.currency ? formatMoney(n.amount, n.currency) : 'A payment';
+    return `Payment received: ${amount}${from} for ${invoice}`;
+  }
+  return `Invoice ${invoice} was viewed${n.customer_name ? ` by ${n.customer_name}` : ''}`;
 }

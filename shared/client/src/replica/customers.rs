@@ -1,7 +1,7 @@
 //! Customers on the device: created and looked up offline.
 
 use rusqlite::{OptionalExtension, params};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Replica, db, now, save_document, search_text};
@@ -21,23 +21,51 @@ pub struct NewCustomer {
 
 /// The customer in the API's shape (`GET /v1/customers/{id}`, without the credit summary,
 /// which the server computes from payments).
-fn view(c: &Customer, created_at: &str, updated_at: &str) -> Value {
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CustomerView {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub billing_address: remit_core::Address,
+    pub tax_id: Option<String>,
+    pub currency: Option<String>,
+    pub payment_terms_days: Option<u16>,
+    pub notes: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub links: CustomerLinks,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CustomerLinks {
+    #[serde(rename = "self")]
+    #[cfg_attr(feature = "ts", ts(rename = "self"))]
+    pub this: String,
+    pub invoices: String,
+}
+
+fn view(c: &Customer, created_at: &str, updated_at: &str) -> Result<Value> {
     let id = c.id.to_string();
-    json!({
-        "id": id,
-        "name": c.name,
-        "email": c.email.as_ref().map(Email::as_str),
-        "phone": c.phone,
-        "billing_address": c.billing_address,
-        "tax_id": c.tax_id,
-        "currency": c.currency.map(Currency::code),
-        "payment_terms_days": c.payment_terms_days,
-        "notes": c.notes,
-        "created_by": c.created_by.to_string(),
-        "created_at": created_at,
-        "updated_at": updated_at,
-        "links": { "self": format!("/v1/customers/{id}"), "invoices": format!("/v1/customers/{id}/invoices") },
-    })
+    let view = CustomerView {
+        links: CustomerLinks { this: format!("/v1/customers/{id}"), invoices: format!("/v1/customers/{id}/invoices") },
+        id,
+        name: c.name.clone(),
+        email: c.email.as_ref().map(|e| e.as_str().to_owned()),
+        phone: c.phone.clone(),
+        billing_address: c.billing_address.clone(),
+        tax_id: c.tax_id.clone(),
+        currency: c.currency.map(|cur| cur.code().to_owned()),
+        payment_terms_days: c.payment_terms_days,
+        notes: c.notes.clone(),
+        created_by: c.created_by.to_string(),
+        created_at: created_at.to_owned(),
+        updated_at: updated_at.to_owned(),
+    };
+    serde_json::to_value(view).map_err(|e| crate::Error::Store(e.to_string()))
 }
 
 /// Rebuilds the customer's row; the creation time of a row already there is kept.
@@ -48,7 +76,7 @@ pub(super) fn project(tx: &rusqlite::Transaction<'_>, c: &Customer) -> Result<Va
         .optional()
         .map_err(db)?;
     let at = now();
-    let v = view(c, created.as_deref().unwrap_or(&at), &at);
+    let v = view(c, created.as_deref().unwrap_or(&at), &at)?;
     let email = c.email.as_ref().map(Email::as_str);
     tx.execute(
         "INSERT INTO customers (id, name, email, search, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 
 /// One row of the list, as the list shows it (money as decimal strings in `currency`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InvoiceRow {
     pub id: String,
     pub number: Option<String>,
@@ -27,6 +28,7 @@ pub struct InvoiceRow {
 
 /// A page of rows and how many invoices match in all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InvoicePage {
     pub rows: Vec<InvoiceRow>,
     pub matching: u64,
@@ -34,6 +36,7 @@ pub struct InvoicePage {
 
 /// The orders a list can have; each an indexed or cheap column, newest first by default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum InvoiceSort {
     #[default]

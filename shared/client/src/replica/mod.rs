@@ -21,12 +21,12 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-pub use customers::NewCustomer;
+pub use customers::{CustomerLinks, CustomerView, NewCustomer};
 pub use invoice_list::{InvoicePage, InvoiceRow, InvoiceSort, MAX_PAGE};
 pub use invoices::{InvoiceEdit, InvoiceFilter, LineArg, NewInvoice};
 pub use products::{NewProduct, ProductEdit};
 use remit_core::{DeviceId, TenantId, UserId};
-pub use sync::SyncReport;
+pub use sync::{News, NewsKind, SyncReport};
 
 /// The schema, in order; `PRAGMA user_version` records how many have been applied.
 const MIGRATIONS: [&str; 7] = [
@@ -44,11 +44,27 @@ const FILE: &str = "remit.db";
 
 /// Who this device is and, once logged in, which tenant and user it works for.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Device {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub device_id: DeviceId,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub tenant_id: TenantId,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub user_id: UserId,
     pub server_url: Option<String>,
+}
+
+/// One entry of the conflict list: what needs a person (a refused edit or fact, an amendment
+/// draft, a replaced profile), with what happened in words.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Conflict {
+    pub id: String,
+    pub kind: String,
+    pub document_id: Option<String>,
+    pub detail: String,
+    pub created_at: String,
 }
 
 /// An open replica.
@@ -213,7 +229,7 @@ impl Replica {
     }
 
     /// The conflict list: what needs a person, oldest first.
-    pub fn conflicts(&self) -> Result<Vec<serde_json::Value>> {
+    pub fn conflict_list(&self) -> Result<Vec<Conflict>> {
         let mut stmt = self
             .conn
             .prepare(
@@ -223,16 +239,21 @@ impl Replica {
             .map_err(db)?;
         let rows = stmt
             .query_map([], |r| {
-                Ok(serde_json::json!({
-                    "id": r.get::<_, String>(0)?,
-                    "kind": r.get::<_, String>(1)?,
-                    "document_id": r.get::<_, Option<String>>(2)?,
-                    "detail": r.get::<_, String>(3)?,
-                    "created_at": r.get::<_, String>(4)?,
-                }))
+                Ok(Conflict {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    document_id: r.get(2)?,
+                    detail: r.get(3)?,
+                    created_at: r.get(4)?,
+                })
             })
             .map_err(db)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    /// The conflict list as JSON (what `remit conflicts --json` prints).
+    pub fn conflicts(&self) -> Result<Vec<serde_json::Value>> {
+        self.conflict_list()?.iter().map(|c| serde_json::to_value(c).map_err(|e| Error::Store(e.to_string()))).collect()
     }
 
     /// The Automerge heads of a document, to compare replicas.

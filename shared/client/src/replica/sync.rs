@@ -27,6 +27,7 @@ const BATCH_SQL: i64 = 500;
 
 /// What one sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncReport {
     pub pulled: usize,
     /// Bytes received for the pulled changes (documents, facts, views).
@@ -37,6 +38,91 @@ pub struct SyncReport {
     pub pushed_issues: usize,
     pub rejected: usize,
     pub amendments: usize,
+    /// What arrived that a person wants to hear of: payments received, invoices viewed.
+    pub news: Vec<News>,
+}
+
+/// Something that happened elsewhere (a gateway, the portal, another device), pulled in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct News {
+    pub kind: NewsKind,
+    pub invoice_id: String,
+    pub number: Option<String>,
+    pub customer_name: Option<String>,
+    /// The payment's amount as a decimal string in `currency` (payments only).
+    pub amount: Option<String>,
+    pub currency: Option<String>,
+    pub method: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum NewsKind {
+    PaymentReceived,
+    InvoiceViewed,
+}
+
+/// The facts of a pulled change this device has never held, as news (read before the change
+/// is saved; a fact made here, or pulled before, is not news). Only for invoices the device
+/// already held: a first sync brings whole histories, which are not news.
+fn news_of(tx: &Transaction<'_>, change: &Change) -> Result<Vec<News>> {
+    let mut out = Vec::new();
+    let held = tx
+        .prepare_cached("SELECT 1 FROM documents WHERE id = ?1")
+        .map_err(db)?
+        .exists(params![change.id])
+        .map_err(db)?;
+    if !held {
+        return Ok(out);
+    }
+    for value in &change.facts {
+        // A fact this version does not know is not news to it.
+        let Ok(fact) = serde_json::from_value::<Fact>(value.clone()) else { continue };
+        let (kind, paid) = match &fact.kind {
+            FactKind::PaymentSucceeded { amount, method, .. } | FactKind::PaymentRecorded { amount, method, .. } => {
+                (NewsKind::PaymentReceived, Some((*amount, serde_json::to_value(method).map_err(store_err)?)))
+            }
+            FactKind::Viewed => (NewsKind::InvoiceViewed, None),
+            _ => continue,
+        };
+        let known = tx
+            .prepare_cached("SELECT 1 FROM facts WHERE id = ?1")
+            .map_err(db)?
+            .exists(params![fact.id.to_string()])
+            .map_err(db)?;
+        if known {
+            continue;
+        }
+        out.push(News {
+            kind,
+            invoice_id: change.id.clone(),
+            number: None,
+            customer_name: None,
+            amount: paid.as_ref().map(|(m, _)| m.amount()),
+            currency: paid.as_ref().map(|(m, _)| m.currency().code().to_owned()),
+            method: paid.as_ref().and_then(|(_, method)| method.as_str().map(str::to_owned)),
+        });
+    }
+    Ok(out)
+}
+
+/// Names the invoice of each piece of news, from its row as just saved.
+fn name_news(tx: &Transaction<'_>, news: &mut [News]) -> Result<()> {
+    for n in news {
+        let row: Option<(Option<String>, String)> = tx
+            .query_row("SELECT number, customer_name FROM invoices WHERE id = ?1", params![n.invoice_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(db)?;
+        if let Some((number, customer)) = row {
+            n.number = number;
+            n.customer_name = Some(customer);
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn store_err(e: impl std::fmt::Display) -> Error {
@@ -247,7 +333,10 @@ impl Replica {
             // the app, and a power cut only rolls it back to be fetched again.
             self.write_relaxed(|tx| {
                 for change in &page.changes {
+                    let mut news = if change.kind == super::invoices::KIND { news_of(tx, change)? } else { Vec::new() };
                     report.amendments += apply(tx, change, user)?;
+                    name_news(tx, &mut news)?;
+                    report.news.extend(news);
                 }
                 if !page.next_cursor.is_empty() {
                     tx.execute(

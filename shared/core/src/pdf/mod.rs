@@ -20,6 +20,7 @@ use crate::money::Money;
 
 /// Who issues the invoice, as printed at its top (the company profile).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Seller {
     pub name: String,

@@ -1,0 +1,129 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs: do not edit.
+// Regenerate: REMIT_UPDATE_BINDINGS=1 cargo test -p remit-desktop bindings
+
+/** Money as it crosses: a decimal string in its currency, never a float. */
+export type Money = { amount: string; currency: string };
+
+export type CommandError = { code: string, message: string, };
+
+export type Seller = { name: string, address: Array<string>, email: string | null, phone: string | null, website: string | null, 
+/**
+ * VAT / GST / ABN number.
+ */
+tax_id: string | null, 
+/**
+ * How to pay: bank details, check address.
+ */
+payment_instructions: string | null, 
+/**
+ * A PNG logo, base64.
+ */
+logo_png_base64: string | null, };
+
+export type Address = { line1: string, line2: string, city: string, region: string, postal_code: string, country: string, };
+
+export type CustomerLinks = { self: string, invoices: string, };
+
+export type CustomerView = { id: string, name: string, email: string | null, phone: string | null, billing_address: Address, tax_id: string | null, currency: string | null, payment_terms_days: number | null, notes: string | null, created_by: string, created_at: string, updated_at: string, links: CustomerLinks, };
+
+export type CustomerInput = { name: string, email: string | null, currency: string | null, };
+
+export type TaxCategory = "standard" | "zero_rated" | "exempt" | "reverse_charge" | "intra_community" | "export" | "outside_scope";
+
+export type LineTotal = { 
+/**
+ * The line amount as printed, in the invoice's price mode, after the line discount.
+ */
+amount: Money, 
+/**
+ * The line amount exclusive of tax (equal to `amount` with exclusive prices).
+ */
+net: Money, };
+
+export type TaxSubtotal = { category: TaxCategory, rate: string, 
+/**
+ * Amount the tax is charged on, after its share of the invoice discount.
+ */
+taxable: Money, tax: Money, };
+
+export type Totals = { currency: string, lines: Array<LineTotal>, 
+/**
+ * Sum of line nets, exclusive of tax, before the invoice discount.
+ */
+subtotal: Money, 
+/**
+ * Invoice discount, exclusive of tax.
+ */
+discount: Money, tax_breakdown: Array<TaxSubtotal>, tax: Money, total: Money, };
+
+export type CustomerSummary = { id: string, name: string, email: string | null, };
+
+export type LineView = { id: string, product_id: string | null, description: string, quantity: string, unit: string | null, unit_price: string, tax_rate: string, tax_category: TaxCategory, discount: { percent: string } | { amount: string } | null, 
+/**
+ * The line amount as printed (in the invoice's price mode, after its discount).
+ */
+amount: string, };
+
+export type TaxLine = { category: TaxCategory, rate: string, taxable: string, tax: string, };
+
+export type PaymentLine = { payment_id: string, amount: string, method: string, recorded_at: string, voided: boolean, refunded: string, };
+
+export type InvoiceLinks = { self: string, pdf: string, 
+/**
+ * The customer portal's page for this invoice.
+ */
+public: string, };
+
+export type InvoiceView = { id: string, 
+/**
+ * Assigned when issued.
+ */
+number: string | null, status: string, customer: CustomerSummary, issue_date: string, due_date: string, currency: string, price_mode: string, line_items: Array<LineView>, discount: { percent: string } | { amount: string } | null, subtotal: string, discount_total: string, tax: string, tax_breakdown: Array<TaxLine>, total: string, amount_paid: string, amount_refunded: string, amount_due: string, 
+/**
+ * Received beyond the total and not refunded.
+ */
+credit: string, disputed: boolean, notes: string | null, terms: string | null, po_number: string | null, reference: string | null, payments: Array<PaymentLine>, created_by: string, created_at: string, updated_at: string, issued_at: string | null, voided_at: string | null, links: InvoiceLinks, };
+
+export type LineInput = { description: string, quantity: string, unit_price: string, tax_rate: string, };
+
+export type InvoiceInput = { customer_id: string, currency: string | null, due_date: string | null, lines: Array<LineInput>, notes: string | null, };
+
+export type InvoiceRow = { id: string, number: string | null, customer_name: string, 
+/**
+ * As shown: `overdue` once the due date has passed with money still due.
+ */
+status: string, currency: string, total: string, amount_due: string, issue_date: string, due_date: string, };
+
+export type InvoicePage = { rows: Array<InvoiceRow>, matching: number, };
+
+export type InvoiceSort = "newest" | "due_date" | "number" | "customer" | "total_desc" | "due_desc";
+
+export type NewsKind = "payment_received" | "invoice_viewed";
+
+export type News = { kind: NewsKind, invoice_id: string, number: string | null, customer_name: string | null, 
+/**
+ * The payment's amount as a decimal string in `currency` (payments only).
+ */
+amount: string | null, currency: string | null, method: string | null, };
+
+export type SyncReport = { pulled: number, 
+/**
+ * Bytes received for the pulled changes (documents, facts, views).
+ */
+pulled_bytes: number, pushed_documents: number, pushed_facts: number, 
+/**
+ * Invoices issued offline whose numbers the server accepted.
+ */
+pushed_issues: number, rejected: number, amendments: number, 
+/**
+ * What arrived that a person wants to hear of: payments received, invoices viewed.
+ */
+news: Array<News>, };
+
+export type Device = { device_id: string, tenant_id: string, user_id: string, server_url: string | null, };
+
+export type Conflict = { id: string, kind: string, document_id: string | null, detail: string, created_at: string, };
+
+export type Connection = { device: Device, conflicts: Array<Conflict>, };
+
+export type ConnectInput = { server: string, api_key: string | null, tenant: string | null, email: string | null, password: string | null, };
