@@ -78,7 +78,14 @@ class Driver:
             self.call("POST", f"/session/{self.session}/element/{element}/value", {"text": text})
         retried(step)
 
-    def click(self, css):
+    def click(self, css, timeout=10):
+        # The element may still be on its way (a screen just switched, a list loading).
+        deadline = time.time() + timeout
+        while not self.find(css):
+            if time.time() > deadline:
+                raise AssertionError(f"nothing to click: {css} did not appear in {timeout} s")
+            time.sleep(0.1)
+
         def step():
             element = self.find(css)[0]
             self.call("POST", f"/session/{self.session}/element/{element}/click", {})
@@ -148,7 +155,7 @@ def first_run(driver, company="Field Services Co"):
     wait_for_text(driver, 'section[aria-label="Welcome"] h2', lambda t: "Welcome" in t, "the first-run screen")
     driver.retype('[data-testid="profile-name"]', company)
     driver.click('[data-testid="profile-save"]')
-    wait_for_text(driver, '[data-testid="nav-invoices"]', lambda t: t == "Invoices", "the app after the first run")
+    wait_for_text(driver, '[data-testid="nav-dashboard"]', lambda t: t == "Dashboard", "the app after the first run")
 
 
 class SyncServer:
