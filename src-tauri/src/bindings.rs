@@ -4,7 +4,8 @@
 //! bindings` writes it again.
 
 use remit_client::replica::{
-    Conflict, CustomerLinks, CustomerView, Device, InvoicePage, InvoiceRow, InvoiceSort, News, NewsKind, SyncReport,
+    Activity, Conflict, CurrencySummary, CustomerLinks, CustomerView, Dashboard, Device, InvoicePage, InvoiceRow,
+    InvoiceSort, News, NewsKind, SyncReport,
 };
 use remit_core::pdf::Seller;
 use remit_core::tax::{LineTotal, TaxSubtotal};
@@ -53,6 +54,9 @@ pub fn typescript() -> String {
         decl::<InvoiceRow>(&cfg),
         decl::<InvoicePage>(&cfg),
         decl::<InvoiceSort>(&cfg),
+        decl::<CurrencySummary>(&cfg),
+        decl::<Activity>(&cfg),
+        decl::<Dashboard>(&cfg),
         decl::<NewsKind>(&cfg),
         decl::<News>(&cfg),
         decl::<SyncReport>(&cfg),

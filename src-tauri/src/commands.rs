@@ -1,7 +1,7 @@
 //! Tauri commands: thin adapters over remit-client. Records cross as the API's JSON shapes
 //! (money as decimal strings); errors as `{code, message}`.
 
-use remit_client::replica::{InvoiceFilter, InvoicePage, InvoiceSort, LineArg, NewCustomer, NewInvoice};
+use remit_client::replica::{Dashboard, InvoiceFilter, InvoicePage, InvoiceSort, LineArg, NewCustomer, NewInvoice};
 use remit_core::Totals;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -102,6 +102,12 @@ pub fn invoice_page(
     limit: u32,
 ) -> Result<InvoicePage, CommandError> {
     engine.with(|r| r.invoice_page(&InvoiceFilter { status, search }, sort.unwrap_or_default(), offset, limit))
+}
+
+/// The dashboard's figures per currency, and the latest activity.
+#[tauri::command]
+pub fn dashboard(engine: State<'_, Engine>) -> Result<Dashboard, CommandError> {
+    engine.with(|r| r.dashboard())
 }
 
 #[tauri::command]

@@ -59,6 +59,7 @@ pub fn run() {
             commands::customers,
             commands::create_customer,
             commands::invoice_page,
+            commands::dashboard,
             commands::invoice,
             commands::create_invoice,
             commands::issue_invoice,

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The desktop app on a replica of 50,000 invoices (issue 6's targets): cold start to the
-first interactive screen (the list showing its first rows), filtering through the app's own
+first interactive screen (the dashboard showing its figures), filtering through the app's own
 IPC, and resident memory. Prints Markdown table rows; scripts/bench-desktop appends them to
 bench/RESULTS.md.
 
@@ -19,6 +19,8 @@ from webdriver import App, first_run, retried
 STARTS = 5
 FILTERS = 20
 ROWS = '[data-testid="invoice-list"] tbody tr button'
+# The first screen: the dashboard's figures, computed over the whole replica.
+FIRST = '[data-testid="figures-USD"] [data-testid="outstanding"]'
 # The app's own IPC from inside its window, timed there: the engine's answer as the screen gets it.
 INVOKE = """
 const done = arguments[arguments.length - 1];
@@ -70,13 +72,13 @@ def app_pid(binary):
     return int(pids[0]) if pids else None
 
 
-def first_rows(driver, timeout=30):
+def first_screen(driver, timeout=30):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if driver.find(ROWS):
+        if driver.find(FIRST):
             return
         time.sleep(0.01)
-    raise AssertionError("the list never showed its rows")
+    raise AssertionError("the dashboard never showed its figures")
 
 
 def execute(driver, script, *args):
@@ -97,7 +99,7 @@ def main():
                 time.sleep(0.1)
         t0 = time.perf_counter()
         app.driver.start(app.application)
-        first_rows(app.driver)
+        first_screen(app.driver)
         starts.append((time.perf_counter() - t0) * 1000)
         if i < STARTS - 1:
             app.__exit__(None, None, None)
@@ -110,13 +112,16 @@ def main():
         times = sorted(r[0] for r in runs)
         timings[name] = (runs[0][1], statistics.median(times), times[-1])
     # Memory after the work above: the list loaded, filtered, a detail opened.
+    driver.click('[data-testid="nav-invoices"]')
+    while not driver.find(ROWS):
+        time.sleep(0.05)
     driver.click(ROWS)
     time.sleep(1)
     pid = app_pid(binary)
     processes = [(name_of(p), *memory_kib(p)) for p in family(pid)]
     app.__exit__(None, None, None)
 
-    print(f"| cold start to the list's first rows (WebDriver session start included), {STARTS} starts "
+    print(f"| cold start to the dashboard's figures (WebDriver session start included), {STARTS} starts "
           f"| median {statistics.median(starts):.0f} ms, slowest {max(starts):.0f} ms | 1500 ms |")
     for name, (matching, p50, worst) in timings.items():
         print(f"| filter through the app's IPC, {name} ({matching} match, 200 rows), {FILTERS} runs "

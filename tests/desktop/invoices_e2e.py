@@ -29,6 +29,7 @@ def cli(data_dir, *args):
 
 
 def make_draft(driver):
+    driver.click('[data-testid="nav-invoices"]')
     wait_for_text(driver, '[data-testid="invoice-list"] .empty', lambda t: "No invoices yet" in t, "empty list")
     driver.click("details summary")
     driver.retype('[data-testid="customer-name"]', "ACME Corporation")
@@ -79,6 +80,18 @@ def main():
         tone = driver.call("GET", f"/session/{driver.session}/element/{badge}/attribute/class")
         assert "yellow" in tone, tone
         print(f"ok: a partial payment shows {status!r} in yellow, {paid!r} and the bar at {value}%")
+
+        driver.click('[data-testid="nav-dashboard"]')
+        owed = wait_for_text(driver, '[data-testid="figures-USD"] [data-testid="outstanding"]', lambda t: t != "",
+                             "the dashboard")
+        received = driver.text(driver.find('[data-testid="figures-USD"] [data-testid="received"]')[0])
+        overdue = driver.text(driver.find('[data-testid="figures-USD"] [data-testid="overdue"]')[0])
+        assert (owed, overdue, received) == ("$5,600.00", "$0.00", "$1,000.00"), (owed, overdue, received)
+        activity = wait_for_text(driver, '[data-testid="dashboard-activity"] li', lambda t: "received" in t, "activity")
+        assert "$1,000.00 received from ACME Corporation for " + number in activity, activity
+        print(f"ok: the dashboard shows {owed} outstanding, {overdue} overdue, {received} received this month, "
+              f"and the payment as the latest activity")
+        driver.click('[data-testid="nav-invoices"]')
 
         rows = cli(data_dir, "invoice", "list")
         assert [(r["number"], r["status"], r["amount_paid"]) for r in rows] == [(number, "partially_paid", "1000.00")], rows

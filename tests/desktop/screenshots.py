@@ -77,6 +77,9 @@ def main():
         with App(sys.argv[1], data_dir) as driver:
             resize(driver, size)
             first_run(driver, "Field Services Co")
+            wait_for_text(driver, '[data-testid="figures-USD"] [data-testid="outstanding"]', lambda t: t != "", "dashboard")
+            shoot(driver, out_dir, f"dashboard-{size}")
+            driver.click('[data-testid="nav-invoices"]')
             wait_for_text(driver, '[data-testid="invoice-list"] tbody tr', lambda t: "ACME" in t or "Stark" in t, "list")
             shoot(driver, out_dir, f"invoices-{size}")
             driver.click('[data-testid="invoice-list"] tbody tr:last-child button')

@@ -70,6 +70,8 @@ class Driver:
         return retried(lambda: self.call("GET", f"/session/{self.session}/element/{element}/text"))
 
     def retype(self, css, text):
+        self.present(css)
+
         # Clear, then type (typing fires the input events the UI listens to); as one step, so
         # trying it again after a dropped connection leaves the same text.
         def step():
@@ -78,13 +80,16 @@ class Driver:
             self.call("POST", f"/session/{self.session}/element/{element}/value", {"text": text})
         retried(step)
 
-    def click(self, css, timeout=10):
-        # The element may still be on its way (a screen just switched, a list loading).
+    def present(self, css, timeout=10):
+        """Waits for `css` to be in the page (a screen just switched, a list loading)."""
         deadline = time.time() + timeout
         while not self.find(css):
             if time.time() > deadline:
-                raise AssertionError(f"nothing to click: {css} did not appear in {timeout} s")
+                raise AssertionError(f"{css} did not appear in {timeout} s")
             time.sleep(0.1)
+
+    def click(self, css):
+        self.present(css)
 
         def step():
             element = self.find(css)[0]

@@ -98,6 +98,20 @@ export type InvoicePage = { rows: Array<InvoiceRow>, matching: number, };
 
 export type InvoiceSort = "newest" | "due_date" | "number" | "customer" | "total_desc" | "due_desc";
 
+export type CurrencySummary = { currency: string, outstanding: string, outstanding_count: number, overdue: string, overdue_count: number, received_this_month: string, 
+/**
+ * Outstanding money by days past due: not yet due, 1–30, 31–60, 61–90, over 90.
+ */
+aging: [string, string, string, string, string], };
+
+export type Activity = { at: string, 
+/**
+ * `issued`, `payment`, `viewed`, `voided`.
+ */
+kind: string, invoice_id: string, number: string | null, customer_name: string, amount: string | null, currency: string | null, };
+
+export type Dashboard = { currencies: Array<CurrencySummary>, activity: Array<Activity>, };
+
 export type NewsKind = "payment_received" | "invoice_viewed";
 
 export type News = { kind: NewsKind, invoice_id: string, number: string | null, customer_name: string | null, 

@@ -4,6 +4,7 @@ import { invoke, isTauri } from '@tauri-apps/api/core';
 
 import type {
   CommandError,
+  Dashboard,
   Connection,
   ConnectInput,
   CustomerInput,
@@ -20,7 +21,10 @@ import type {
 
 // The types come from the Rust ones (bindings.ts, generated; a test fails when it is stale).
 export type {
+  Activity,
   Conflict,
+  CurrencySummary,
+  Dashboard,
   Connection,
   ConnectInput,
   CustomerView,
@@ -116,3 +120,7 @@ export const EVENTS = {
   news: 'remit://news',
   conflicts: 'remit://conflicts',
 } as const;
+
+export function dashboard(): Promise<Dashboard> {
+  return invoke<Dashboard>('dashboard');
+}

@@ -110,4 +110,19 @@ fn main() {
         times.sort();
         println!("| {name} | {matching} | {} | {} |", ms(percentile(&times, 50)), ms(percentile(&times, 99)));
     }
+    // The first screen's figures over the same replica (not a page: every owed invoice, this
+    // month's payments, the latest activity).
+    let mut times = Vec::with_capacity(RUNS);
+    let mut owed = 0;
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        owed = replica.dashboard().unwrap().currencies.iter().map(|c| c.outstanding_count).sum();
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "| the dashboard's figures (owed invoices) | {owed} | {} | {} |",
+        ms(percentile(&times, 50)),
+        ms(percentile(&times, 99))
+    );
 }

@@ -7,6 +7,7 @@
 
 mod company;
 mod customers;
+mod dashboard;
 mod deletes;
 mod invoice_list;
 mod invoices;
@@ -22,6 +23,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 pub use customers::{CustomerLinks, CustomerView, NewCustomer};
+pub use dashboard::{Activity, CurrencySummary, Dashboard};
 pub use invoice_list::{InvoicePage, InvoiceRow, InvoiceSort, MAX_PAGE};
 pub use invoices::{InvoiceEdit, InvoiceFilter, LineArg, NewInvoice};
 pub use products::{NewProduct, ProductEdit};
@@ -29,7 +31,7 @@ use remit_core::{DeviceId, TenantId, UserId};
 pub use sync::{News, NewsKind, SyncReport};
 
 /// The schema, in order; `PRAGMA user_version` records how many have been applied.
-const MIGRATIONS: [&str; 7] = [
+const MIGRATIONS: [&str; 8] = [
     include_str!("../../../../migrations/client-sqlite/0001_replica.sql"),
     include_str!("../../../../migrations/client-sqlite/0002_number_leases.sql"),
     include_str!("../../../../migrations/client-sqlite/0003_products.sql"),
@@ -37,6 +39,7 @@ const MIGRATIONS: [&str; 7] = [
     include_str!("../../../../migrations/client-sqlite/0005_unpushed_changes.sql"),
     include_str!("../../../../migrations/client-sqlite/0006_standalone_series.sql"),
     include_str!("../../../../migrations/client-sqlite/0007_invoice_list.sql"),
+    include_str!("../../../../migrations/client-sqlite/0008_facts_by_time.sql"),
 ];
 /// The migration after which product documents get their rows (`products::backfill`).
 const PRODUCTS_MIGRATION: usize = 3;
