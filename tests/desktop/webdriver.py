@@ -107,7 +107,13 @@ def wait_for_text(driver, css, predicate, what, timeout=20):
     while time.time() < deadline:
         elements = driver.find(css)
         if elements:
-            last = driver.text(elements[0])
+            try:
+                last = driver.text(elements[0])
+            except RuntimeError as e:
+                # Re-rendered between finding and reading it: find it again.
+                if "stale element" not in str(e):
+                    raise
+                continue
             if predicate(last):
                 return last
         time.sleep(0.2)

@@ -31,7 +31,7 @@ use remit_core::{DeviceId, TenantId, UserId};
 pub use sync::{News, NewsKind, SyncReport};
 
 /// The schema, in order; `PRAGMA user_version` records how many have been applied.
-const MIGRATIONS: [&str; 8] = [
+const MIGRATIONS: [&str; 9] = [
     include_str!("../../../../migrations/client-sqlite/0001_replica.sql"),
     include_str!("../../../../migrations/client-sqlite/0002_number_leases.sql"),
     include_str!("../../../../migrations/client-sqlite/0003_products.sql"),
@@ -40,6 +40,7 @@ const MIGRATIONS: [&str; 8] = [
     include_str!("../../../../migrations/client-sqlite/0006_standalone_series.sql"),
     include_str!("../../../../migrations/client-sqlite/0007_invoice_list.sql"),
     include_str!("../../../../migrations/client-sqlite/0008_facts_by_time.sql"),
+    include_str!("../../../../migrations/client-sqlite/0009_fact_kind_and_time.sql"),
 ];
 /// The migration after which product documents get their rows (`products::backfill`).
 const PRODUCTS_MIGRATION: usize = 3;
