@@ -5,7 +5,7 @@
 
 use remit_client::replica::{
     Activity, Conflict, CurrencySummary, CustomerLinks, CustomerView, Dashboard, Device, InvoicePage, InvoiceRow,
-    InvoiceSort, News, NewsKind, SyncReport,
+    InvoiceSort, News, NewsKind, ProductLinks, ProductView, SyncReport,
 };
 use remit_core::pdf::Seller;
 use remit_core::tax::{LineTotal, TaxSubtotal};
@@ -13,7 +13,7 @@ use remit_core::view::{CustomerSummary, InvoiceLinks, InvoiceView, LineView, Pay
 use remit_core::{Address, TaxCategory, Totals};
 use ts_rs::{Config, TS};
 
-use crate::commands::{CommandError, CustomerInput, InvoiceInput, LineInput};
+use crate::commands::{CommandError, CustomerInput, InvoiceInput, LineInput, ProductInput};
 use crate::connection::{ConnectInput, Connection};
 
 const HEADER: &str = "\
@@ -40,6 +40,9 @@ pub fn typescript() -> String {
         decl::<CustomerView>(&cfg),
         decl::<CustomerInput>(&cfg),
         decl::<TaxCategory>(&cfg),
+        decl::<ProductLinks>(&cfg),
+        decl::<ProductView>(&cfg),
+        decl::<ProductInput>(&cfg),
         decl::<LineTotal>(&cfg),
         decl::<TaxSubtotal>(&cfg),
         decl::<Totals>(&cfg),

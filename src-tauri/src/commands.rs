@@ -1,7 +1,9 @@
 //! Tauri commands: thin adapters over remit-client. Records cross as the API's JSON shapes
 //! (money as decimal strings); errors as `{code, message}`.
 
-use remit_client::replica::{Dashboard, InvoiceFilter, InvoicePage, InvoiceSort, LineArg, NewCustomer, NewInvoice};
+use remit_client::replica::{
+    Dashboard, InvoiceFilter, InvoicePage, InvoiceSort, LineArg, NewCustomer, NewInvoice, NewProduct,
+};
 use remit_core::Totals;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -35,6 +37,31 @@ pub struct CustomerInput {
     pub name: String,
     pub email: Option<String>,
     pub currency: Option<String>,
+}
+
+/// A product for the catalogue: prices and rates as decimal strings.
+#[derive(Debug, Deserialize, TS)]
+pub struct ProductInput {
+    pub name: String,
+    pub unit_price: String,
+    pub currency: String,
+    pub tax_rate: Option<String>,
+    pub sku: Option<String>,
+    pub unit: Option<String>,
+}
+
+impl From<ProductInput> for NewProduct {
+    fn from(p: ProductInput) -> Self {
+        NewProduct {
+            name: p.name,
+            unit_price: p.unit_price,
+            currency: p.currency,
+            tax_rate: p.tax_rate,
+            sku: p.sku,
+            description: None,
+            unit: p.unit,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, TS)]
@@ -78,6 +105,16 @@ impl TryFrom<InvoiceInput> for NewInvoice {
             notes: i.notes,
         })
     }
+}
+
+#[tauri::command]
+pub fn products(engine: State<'_, Engine>, search: Option<String>) -> Result<Vec<Value>, CommandError> {
+    engine.with(|r| r.products(search.as_deref()))
+}
+
+#[tauri::command]
+pub fn create_product(engine: State<'_, Engine>, input: ProductInput) -> Result<Value, CommandError> {
+    engine.with(|r| r.create_product(input.into()))
 }
 
 #[tauri::command]

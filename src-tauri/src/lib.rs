@@ -57,6 +57,8 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::quote,
             commands::customers,
+            commands::products,
+            commands::create_product,
             commands::create_customer,
             commands::invoice_page,
             commands::dashboard,

@@ -178,6 +178,11 @@ impl Standalone {
         Standalone { replica, dir }
     }
 
+    /// The replica's data directory.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     /// Logs in to `server` with `key`, as `remit login` does.
     pub fn connect(mut self, server: &Server, key: &str) -> Device {
         // The folder goes to the Device (which removes it); the replica is opened again there.

@@ -30,6 +30,16 @@ export type CustomerInput = { name: string, email: string | null, currency: stri
 
 export type TaxCategory = "standard" | "zero_rated" | "exempt" | "reverse_charge" | "intra_community" | "export" | "outside_scope";
 
+export type ProductLinks = { self: string, };
+
+export type ProductView = { id: string, name: string, description: string | null, sku: string | null, currency: string, 
+/**
+ * A decimal string in `currency`.
+ */
+unit_price: string, unit: string | null, tax_rate: string, tax_category: TaxCategory, created_at: string, updated_at: string, links: ProductLinks, };
+
+export type ProductInput = { name: string, unit_price: string, currency: string, tax_rate: string | null, sku: string | null, unit: string | null, };
+
 export type LineTotal = { 
 /**
  * The line amount as printed, in the invoice's price mode, after the line discount.

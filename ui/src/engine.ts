@@ -14,6 +14,8 @@ import type {
   InvoiceSort,
   InvoiceView,
   LineInput,
+  ProductInput,
+  ProductView,
   Seller,
   SyncReport,
   Totals,
@@ -36,6 +38,7 @@ export type {
   Money,
   News,
   PaymentLine,
+  ProductView,
   SyncReport,
   Totals,
 } from './bindings';
@@ -123,4 +126,12 @@ export const EVENTS = {
 
 export function dashboard(): Promise<Dashboard> {
   return invoke<Dashboard>('dashboard');
+}
+
+export function products(search: string | null = null): Promise<ProductView[]> {
+  return invoke<ProductView[]>('products', { search });
+}
+
+export function createProduct(input: ProductInput): Promise<ProductView> {
+  return invoke<ProductView>('create_product', { input });
 }

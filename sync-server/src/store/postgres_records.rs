@@ -172,7 +172,7 @@ pub(super) async fn apply(
             .map_err(db_error)?;
             let done = sqlx::query(
                 "UPDATE number_counters SET next_value = $4 + 1
-                 WHERE tenant_id = $1 AND series = $2 AND period = $3 AND next_value <= $4",
+                 WHERE tenant_id = $1 AND series = $2 AND period = $3 AND next_value = $4",
             )
             .bind(tenant.as_uuid())
             .bind(&series)

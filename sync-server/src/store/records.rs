@@ -82,17 +82,18 @@ pub enum Write {
     /// Inserts a row; one already there with the same key is left as it is (facts are
     /// idempotent by id).
     InsertOnce { table: Table, columns: Vec<(&'static str, Sql)> },
-    /// Takes number `seq` of a series' period that the series has not handed out yet (a
-    /// device numbered it before it ever connected): the counter moves past it, or the commit
-    /// fails with `NumberTaken` when the series is already at or past it.
+    /// Takes number `seq` of a series' period when it is exactly the next the series would
+    /// hand out (a device numbered it before it ever connected): the counter moves past it.
+    /// Otherwise the commit fails with `NumberTaken`: the number was handed out already, or
+    /// taking it would leave the numbers before it unused and unexplained.
     ClaimNumber { series: String, period: String, seq: i64, printed: String },
 }
 
 /// The refusal of a `ClaimNumber` the counter is already past.
 pub(super) fn number_taken(printed: &str) -> crate::error::Error {
     crate::error::Error::NumberTaken(format!(
-        "{printed} was already handed out by the tenant's number series (issued, leased to a device or \
-         recorded as a gap)"
+        "{printed} is not the next number of the tenant's series: it was handed out already (issued, \
+         leased to a device or recorded as a gap), or numbers before it were not"
     ))
 }
 

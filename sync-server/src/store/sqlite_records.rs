@@ -171,7 +171,7 @@ pub(super) async fn apply(
             .map_err(db_error)?;
             let done = sqlx::query(
                 "UPDATE number_counters SET next_value = ? + 1
-                 WHERE tenant_id = ? AND series = ? AND period = ? AND next_value <= ?",
+                 WHERE tenant_id = ? AND series = ? AND period = ? AND next_value = ?",
             )
             .bind(seq)
             .bind(tenant.to_string())

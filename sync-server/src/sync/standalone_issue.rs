@@ -1,8 +1,8 @@
 //! An invoice issued on a device before it ever connected to a server, numbered from the
 //! device's own standalone series (docs/sync-protocol.md, "Standalone numbering"). The server
-//! adopts the number when its own series never handed it out (the counter moves past it, in
-//! the same transaction), so a number is still never used twice; otherwise the issue is
-//! refused and the invoice is a draft again, to be issued from the tenant's series.
+//! adopts the number when it is exactly the next of its own series (the counter moves past it,
+//! in the same transaction), so a number is never used twice and none is skipped; otherwise
+//! the issue is refused and the invoice is a draft again, to be issued from the tenant's series.
 
 use remit_core::NumberPattern;
 use remit_core::lifecycle::{Fact, FactKind};

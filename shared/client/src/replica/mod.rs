@@ -26,7 +26,7 @@ pub use customers::{CustomerLinks, CustomerView, NewCustomer};
 pub use dashboard::{Activity, CurrencySummary, Dashboard};
 pub use invoice_list::{InvoicePage, InvoiceRow, InvoiceSort, MAX_PAGE};
 pub use invoices::{InvoiceEdit, InvoiceFilter, LineArg, NewInvoice};
-pub use products::{NewProduct, ProductEdit};
+pub use products::{NewProduct, ProductEdit, ProductLinks, ProductView};
 use remit_core::{DeviceId, TenantId, UserId};
 pub use sync::{News, NewsKind, SyncReport};
 

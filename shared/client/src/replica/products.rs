@@ -2,7 +2,7 @@
 //! like customers; the server accepts them from those who manage settings.
 
 use rusqlite::{OptionalExtension, params};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::invoices::parse_decimal;
@@ -35,22 +35,49 @@ pub struct ProductEdit {
 }
 
 /// The product in the API's shape (`GET /v1/products/{id}`).
-fn view(p: &Product, created_at: &str, updated_at: &str) -> Value {
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProductView {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub sku: Option<String>,
+    pub currency: String,
+    /// A decimal string in `currency`.
+    pub unit_price: String,
+    pub unit: Option<String>,
+    pub tax_rate: String,
+    pub tax_category: remit_core::TaxCategory,
+    pub created_at: String,
+    pub updated_at: String,
+    pub links: ProductLinks,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProductLinks {
+    #[serde(rename = "self")]
+    #[cfg_attr(feature = "ts", ts(rename = "self"))]
+    pub this: String,
+}
+
+fn view(p: &Product, created_at: &str, updated_at: &str) -> Result<Value> {
     let id = p.id.to_string();
-    json!({
-        "id": id,
-        "name": p.name,
-        "description": p.description,
-        "sku": p.sku,
-        "currency": p.currency.code(),
-        "unit_price": p.unit_price.to_string(),
-        "unit": p.unit,
-        "tax_rate": p.tax_rate.to_string(),
-        "tax_category": p.tax_category,
-        "created_at": created_at,
-        "updated_at": updated_at,
-        "links": { "self": format!("/v1/products/{id}") },
-    })
+    let view = ProductView {
+        links: ProductLinks { this: format!("/v1/products/{id}") },
+        id,
+        name: p.name.clone(),
+        description: p.description.clone(),
+        sku: p.sku.clone(),
+        currency: p.currency.code().to_owned(),
+        unit_price: p.unit_price.to_string(),
+        unit: p.unit.clone(),
+        tax_rate: p.tax_rate.to_string(),
+        tax_category: p.tax_category,
+        created_at: created_at.to_owned(),
+        updated_at: updated_at.to_owned(),
+    };
+    serde_json::to_value(view).map_err(|e| Error::Store(e.to_string()))
 }
 
 /// Rebuilds the product's row; the creation time of a row already there is kept.
@@ -62,7 +89,7 @@ pub(super) fn project(tx: &rusqlite::Transaction<'_>, p: &Product) -> Result<Val
         .map_err(db)?;
     let at = now();
     let created = created.unwrap_or_else(|| at.clone());
-    let v = view(p, &created, &at);
+    let v = view(p, &created, &at)?;
     tx.execute(
         "INSERT INTO products (id, name, sku, currency, search, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, sku = excluded.sku, currency = excluded.currency,

@@ -431,12 +431,13 @@ impl Replica {
                     };
                     let detail = format!(
                         "issuing invoice {} offline as {number} was refused: {reason}. The invoice is a draft \
-                         again (unless it was issued elsewhere); {number} is {}.",
+                         again (unless it was issued elsewhere); {}",
                         f.invoice_id,
                         if standalone.contains(&f.id.to_string()) {
-                            "not used by the tenant's series (this device numbered it before it ever connected)"
+                            "this device numbered it before it ever connected: issue it again to number it from \
+                             the tenant's series."
                         } else {
-                            "recorded by the server as a gap"
+                            "the number is recorded by the server as a gap."
                         }
                     );
                     ("issue_rejected", detail)
