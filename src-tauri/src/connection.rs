@@ -24,14 +24,25 @@ pub fn set_company_profile(engine: State<'_, Engine>, profile: Seller) -> Result
     engine.with(|r| r.set_company_profile(profile))
 }
 
-/// The login form: an API key, or the tenant, e-mail and password of a user.
-#[derive(Debug, Deserialize, TS)]
+/// The login form: an API key, or the tenant, e-mail and password of a user. No `Debug`: it
+/// holds secrets (see the impl below).
+#[derive(Deserialize, TS)]
 pub struct ConnectInput {
     pub server: String,
     pub api_key: Option<String>,
     pub tenant: Option<String>,
     pub email: Option<String>,
     pub password: Option<String>,
+}
+
+impl std::fmt::Debug for ConnectInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectInput")
+            .field("server", &self.server)
+            .field("tenant", &self.tenant)
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
 }
 
 fn filled(v: Option<String>) -> Option<String> {
@@ -120,6 +131,8 @@ mod tests {
         assert!(matches!(login.secret, Secret::ApiKey(ref k) if k == "rk_live_x"));
         let login = Login::try_from(input(None, Some("me@acme.example"))).unwrap();
         assert!(matches!(login.secret, Secret::Password { ref email, .. } if email == "me@acme.example"));
+        let shown = format!("{:?}", input(Some("rk_live_x"), Some("me@acme.example")));
+        assert!(!shown.contains("rk_live_x") && !shown.contains("secret"), "secrets in Debug: {shown}");
         for bad in [input(None, None), input(Some("k"), Some("me@acme.example")), input(Some("  "), None)] {
             let err = Login::try_from(bad).unwrap_err();
             assert_eq!(err.code(), "invalid_request", "{err}");

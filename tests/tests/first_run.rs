@@ -41,6 +41,12 @@ fn a_profile_entered_offline_names_a_tenant_that_has_none(db: Db) {
     assert_eq!((company["name"].as_str(), company["tax_id"].as_str()), (Some("Field Co"), Some("GB123")), "{company}");
     assert_eq!(device.replica.company_profile().unwrap().unwrap().name, "Field Co");
     assert!(device.replica.conflicts().unwrap().is_empty());
+
+    // Changed in Settings once connected: the tenant's profile changes with the next sync.
+    device.replica.set_company_profile(profile("Field Co Pty Ltd")).unwrap();
+    device.sync();
+    assert_eq!(server.get(&server.owner_key, "/v1/settings/company")["name"], "Field Co Pty Ltd");
+    assert!(device.replica.conflicts().unwrap().is_empty());
 }
 
 fn a_tenant_with_a_profile_keeps_it_and_the_typed_one_is_listed(db: Db) {

@@ -14,6 +14,9 @@ use crate::remote::Remote;
 /// `sync_cursors` entries: the profile, and whether it was entered here and not yet sent.
 pub(super) const SELLER: &str = "seller";
 const LOCAL: &str = "seller_local";
+/// Values of `LOCAL`: entered before the device ever connected, or changed while connected.
+const FIRST_RUN: &str = "first_run";
+const EDITED: &str = "edited";
 
 impl Replica {
     /// The profile, if one was entered here or kept by a sync.
@@ -33,8 +36,10 @@ impl Replica {
         profile.address.retain(|l| !l.trim().is_empty());
         profile.check()?;
         let text = serde_json::to_string(&profile).map_err(store_err)?;
+        // Entered before any server (a first run) or as a change to the tenant's (connected).
+        let origin = if self.device.server_url.is_some() { EDITED } else { FIRST_RUN };
         self.write(|tx| {
-            for (name, value) in [(SELLER, text), (LOCAL, now())] {
+            for (name, value) in [(SELLER, text), (LOCAL, origin.to_owned())] {
                 tx.execute(
                     "INSERT INTO sync_cursors (name, value) VALUES (?1, ?2)
                      ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -47,31 +52,44 @@ impl Replica {
         Ok(profile)
     }
 
-    /// Whether the profile here was entered on this device and not yet sent to the server.
-    pub(super) fn profile_is_local(&self) -> Result<bool> {
-        let local: Option<String> = self
-            .conn
+    /// How the profile here was entered, when it is not yet sent to the server.
+    fn local_origin(&self) -> Result<Option<String>> {
+        self.conn
             .query_row("SELECT value FROM sync_cursors WHERE name = ?1", params![LOCAL], |r| r.get(0))
             .optional()
-            .map_err(db)?;
-        Ok(local.is_some())
+            .map_err(db)
     }
 
-    /// A profile entered here goes to a tenant that has none (no name of its own); a tenant
-    /// with a profile keeps it, and the one typed here goes on the conflict list rather than
-    /// being dropped unseen. A role that may not change it keeps the local one for later.
+    /// Whether the profile here was entered on this device and not yet sent to the server.
+    pub(super) fn profile_is_local(&self) -> Result<bool> {
+        Ok(self.local_origin()?.is_some())
+    }
+
+    /// A profile changed in Settings while connected goes to the tenant. One entered at a first
+    /// run goes to a tenant that has none (no name of its own); a tenant with a profile keeps
+    /// it, and the one typed here goes on the conflict list rather than being dropped unseen.
+    /// A role that may not change it: a first run's profile waits for one that may; a change
+    /// made while connected is listed as refused.
     pub(super) fn settle_local_profile(&mut self, remote: &Remote, server: &Value) -> Result<()> {
         let Some(local) = self.seller()? else { return Ok(()) };
+        let edited = self.local_origin()?.as_deref() == Some(EDITED);
         let unnamed = server["name"].as_str().is_none_or(|n| n.trim().is_empty());
-        if unnamed {
+        let mut refused = false;
+        if edited || unnamed {
             match remote.put_json("/v1/settings/company", &local) {
                 Ok(_) => {}
+                Err(Error::Server { status: 403, .. }) if edited => refused = true,
                 Err(Error::Server { status: 403, .. }) => return Ok(()),
                 Err(e) => return Err(e),
             }
         }
         self.write(|tx| {
-            if !unnamed {
+            if refused {
+                let detail = format!(
+                    "your role may not change the company profile; the tenant's is kept. Yours was: {local}"
+                );
+                super::sync::conflict(tx, &format!("company_profile:{}", now()), "profile_refused", "company", &detail)?;
+            } else if !edited && !unnamed {
                 let detail = format!(
                     "the tenant already has a company profile, which this device now uses; the one entered here was: {local}"
                 );
