@@ -165,6 +165,21 @@ pub async fn issue_invoice(engine: State<'_, Engine>, id: String) -> Result<Valu
     engine.network(move |dir, r| remit_client::session::issue(dir, r, &id)).await
 }
 
+/// Renders the invoice as a PDF into the user's downloads folder (`REMIT_DOWNLOAD_DIR` when
+/// set), offline, as the server renders it; returns the file's path.
+#[tauri::command]
+pub fn save_pdf(app: tauri::AppHandle, engine: State<'_, Engine>, id: String) -> Result<String, CommandError> {
+    use tauri::Manager;
+    let dir = match std::env::var_os("REMIT_DOWNLOAD_DIR").filter(|d| !d.is_empty()) {
+        Some(d) => std::path::PathBuf::from(d),
+        None => app
+            .path()
+            .download_dir()
+            .map_err(|e| CommandError { code: "io".into(), message: format!("no downloads folder: {e}") })?,
+    };
+    engine.with(|r| remit_client::pdf::render_one(r, &id, &dir)).map(|p| p.display().to_string())
+}
+
 #[tauri::command]
 pub fn record_payment(
     engine: State<'_, Engine>,

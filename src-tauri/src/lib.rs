@@ -66,6 +66,7 @@ pub fn run() {
             commands::create_invoice,
             commands::issue_invoice,
             commands::record_payment,
+            commands::save_pdf,
             connection::company_profile,
             connection::set_company_profile,
             connection::connect,

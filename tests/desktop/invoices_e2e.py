@@ -19,6 +19,8 @@ import tempfile
 from webdriver import App, SyncServer, first_run, wait_for_text
 
 BIN_DIR = os.path.dirname(os.path.abspath(sys.argv[1]))
+DOWNLOADS = tempfile.mkdtemp(prefix="remit-downloads-")
+os.environ["REMIT_DOWNLOAD_DIR"] = DOWNLOADS  # the app inherits it through tauri-driver
 
 
 def cli(data_dir, *args):
@@ -92,6 +94,15 @@ def main():
         print(f"ok: the dashboard shows {owed} outstanding, {overdue} overdue, {received} received this month, "
               f"and the payment as the latest activity")
         driver.click('[data-testid="nav-invoices"]')
+
+        driver.click('[data-testid="invoice-list"] tbody tr button')
+        driver.click('[data-testid="save-pdf"]')
+        saved = wait_for_text(driver, '[data-testid="pdf-saved"]', lambda t: t.startswith("Saved to"), "the PDF")
+        path = saved.removeprefix("Saved to ")
+        assert path == os.path.join(DOWNLOADS, f"{number}.pdf"), path
+        with open(path, "rb") as f:
+            assert f.read(5) == b"%PDF-", "a PDF"
+        print(f"ok: the invoice is rendered offline as a PDF: {path}")
 
         rows = cli(data_dir, "invoice", "list")
         assert [(r["number"], r["status"], r["amount_paid"]) for r in rows] == [(number, "partially_paid", "1000.00")], rows

@@ -135,3 +135,8 @@ export function products(search: string | null = null): Promise<ProductView[]> {
 export function createProduct(input: ProductInput): Promise<ProductView> {
   return invoke<ProductView>('create_product', { input });
 }
+
+/** Renders the invoice as a PDF into the downloads folder; the file's path. */
+export function savePdf(id: string): Promise<string> {
+  return invoke<string>('save_pdf', { id });
+}

@@ -53,3 +53,18 @@ pub fn render_batch(input: &str, out_dir: &Path) -> Result<Outcome> {
     }
     Ok(outcome)
 }
+
+/// One invoice of the replica as a PDF in `out_dir`, with the company profile as its seller
+/// (the desktop's "Download PDF"). Returns the file written.
+pub fn render_one(replica: &crate::replica::Replica, id: &str, out_dir: &Path) -> Result<PathBuf> {
+    let view = replica.invoice(id)?;
+    let seller = replica.seller()?.ok_or_else(|| {
+        Error::BadArgument("there is no company profile yet: enter it in Settings (it is the seller on the PDF)".into())
+    })?;
+    let input = serde_json::json!({ "data": [view], "seller": seller }).to_string();
+    let outcome = render_batch(&input, out_dir)?;
+    if let Some((_, why)) = outcome.failed.first() {
+        return Err(Error::BadArgument(format!("invoice {id} was not rendered: {why}")));
+    }
+    outcome.written.into_iter().next().ok_or_else(|| Error::Store(format!("invoice {id}: no PDF was written")))
+}
