@@ -29,7 +29,7 @@ fn decl<T: TS>(cfg: &Config) -> String {
 }
 
 /// The whole file.
-pub fn typescript() -> String {
+fn typescript() -> String {
     // Counts (rows matching, sync report) are far below 2^53: plain numbers, not bigint.
     let cfg = Config::new().with_large_int("number");
     let decls = [

@@ -1,7 +1,8 @@
 //! remit-desktop: the Tauri 2 shell. Each command is a one-line adapter over remit-client;
 //! errors cross IPC as `{code, message}`. No business rule lives here.
 
-pub mod bindings;
+#[cfg(test)]
+mod bindings;
 mod commands;
 mod connection;
 mod engine;

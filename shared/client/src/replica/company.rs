@@ -7,7 +7,8 @@ use remit_core::pdf::Seller;
 use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 
-use super::{Replica, db, now, sync::store_err};
+use super::sync::{put_setting, store_err};
+use super::{Replica, db, now};
 use crate::error::{Error, Result};
 use crate::remote::Remote;
 
@@ -39,14 +40,8 @@ impl Replica {
         // Entered before any server (a first run) or as a change to the tenant's (connected).
         let origin = if self.device.server_url.is_some() { EDITED } else { FIRST_RUN };
         self.write(|tx| {
-            for (name, value) in [(SELLER, text), (LOCAL, origin.to_owned())] {
-                tx.execute(
-                    "INSERT INTO sync_cursors (name, value) VALUES (?1, ?2)
-                     ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                    params![name, value],
-                )
-                .map_err(db)?;
-            }
+            put_setting(tx, SELLER, &text)?;
+            put_setting(tx, LOCAL, origin)?;
             Ok(())
         })?;
         Ok(profile)

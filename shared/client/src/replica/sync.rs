@@ -125,6 +125,16 @@ fn name_news(tx: &Transaction<'_>, news: &mut [News]) -> Result<()> {
     Ok(())
 }
 
+/// Sets one of the replica's named values (`sync_cursors`: cursors, the seller block, ...).
+pub(super) fn put_setting(tx: &Transaction<'_>, name: &str, value: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO sync_cursors (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        params![name, value],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
 pub(super) fn store_err(e: impl std::fmt::Display) -> Error {
     Error::Store(e.to_string())
 }
@@ -262,15 +272,8 @@ impl Replica {
         }
         let text = seller.to_string();
         self.write_relaxed(|tx| {
-            for (name, value) in [("seller", text), ("seller_at", now())] {
-                tx.execute(
-                    "INSERT INTO sync_cursors (name, value) VALUES (?1, ?2)
-                     ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                    params![name, value],
-                )
-                .map_err(db)?;
-            }
-            Ok(())
+            put_setting(tx, "seller", &text)?;
+            put_setting(tx, "seller_at", &now())
         })
     }
 
@@ -339,12 +342,7 @@ impl Replica {
                     report.news.extend(news);
                 }
                 if !page.next_cursor.is_empty() {
-                    tx.execute(
-                        "INSERT INTO sync_cursors (name, value) VALUES (?1, ?2)
-                         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                        params![CURSOR, page.next_cursor],
-                    )
-                    .map_err(db)?;
+                    put_setting(tx, CURSOR, &page.next_cursor)?;
                 }
                 Ok(())
             })?;
