@@ -3,9 +3,11 @@
 //! below fails when that file is stale; `REMIT_UPDATE_BINDINGS=1 cargo test -p remit-desktop
 //! bindings` writes it again.
 
+use remit_client::remote::Lease;
 use remit_client::replica::{
-    Activity, Conflict, CurrencySummary, CustomerLinks, CustomerView, Dashboard, Device, InvoicePage, InvoiceRow,
-    InvoiceSort, News, NewsKind, ProductLinks, ProductView, SyncReport,
+    Activity, Conflict, CurrencySummary, CustomerLinks, CustomerView, Dashboard, Device, Draft, DraftDiscount,
+    DraftLine, InvoicePage, InvoiceRow, InvoiceSort, News, NewsKind, PaymentPage, PaymentRow, ProductLinks,
+    ProductView, SyncReport, TaxRate, TimelineEntry,
 };
 use remit_core::pdf::Seller;
 use remit_core::tax::{LineTotal, TaxSubtotal};
@@ -15,6 +17,8 @@ use ts_rs::{Config, TS};
 
 use crate::commands::{CommandError, CustomerInput, InvoiceInput, LineInput, ProductInput};
 use crate::connection::{ConnectInput, Connection};
+use crate::invoice_actions::ServerAction;
+use crate::team::{LeasePolicy, NewMember, Numbering};
 
 const HEADER: &str = "\
 // Generated from the Rust types by src-tauri/src/bindings.rs: do not edit.
@@ -67,6 +71,18 @@ fn typescript() -> String {
         decl::<Conflict>(&cfg),
         decl::<Connection>(&cfg),
         decl::<ConnectInput>(&cfg),
+        decl::<DraftDiscount>(&cfg),
+        decl::<DraftLine>(&cfg),
+        decl::<Draft>(&cfg),
+        decl::<TimelineEntry>(&cfg),
+        decl::<PaymentRow>(&cfg),
+        decl::<PaymentPage>(&cfg),
+        decl::<ServerAction>(&cfg),
+        decl::<TaxRate>(&cfg),
+        decl::<Lease>(&cfg),
+        decl::<Numbering>(&cfg),
+        decl::<LeasePolicy>(&cfg),
+        decl::<NewMember>(&cfg),
     ];
     let mut out = String::from(HEADER);
     out.extend(decls);

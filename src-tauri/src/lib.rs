@@ -7,6 +7,8 @@ mod commands;
 mod connection;
 mod engine;
 mod events;
+mod invoice_actions;
+mod team;
 
 pub use commands::CommandError;
 use tauri::Manager;
@@ -73,6 +75,20 @@ pub fn run() {
             connection::connect,
             connection::sync_now,
             connection::connection,
+            invoice_actions::save_draft,
+            invoice_actions::delete_draft,
+            invoice_actions::timeline,
+            invoice_actions::payments,
+            invoice_actions::invoice_on_server,
+            invoice_actions::portal_link,
+            invoice_actions::tax_rates,
+            invoice_actions::set_tax_rates,
+            invoice_actions::resolve_conflict,
+            team::numbering,
+            team::lease_policy,
+            team::set_lease_policy,
+            team::users,
+            team::add_user,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""The catalogue in the desktop app: a product and a customer added on their screens, a draft
-made from the product (its name, price and rate fill the line), totalled by the engine; bad
-input on either screen is refused with the engine's reason and adds nothing.
+"""The catalogue and the invoice editor in the desktop app: a product and a customer added on
+their screens; a draft of several lines, one from the product (its name, price and rate fill
+the line), with a line discount and an invoice discount and terms, totalled live by the engine
+as it is typed; the draft edited (a refused change leaves it as it was; a line removed); issued,
+paid, and the payment on the Payments screen; the device's tax rates in Settings. Bad input on
+any screen is refused with the engine's reason and changes nothing.
 
 Usage: catalogue_e2e.py PATH_TO_REMIT_DESKTOP   (run under xvfb-run; tauri-driver on PATH)
 """
@@ -34,16 +37,93 @@ def main():
         row = wait_for_text(driver, '[data-testid="customer-list"] tbody tr', lambda t: "ACME" in t, "customer")
         print(f"ok: a customer is added: {row!r}")
 
-        driver.click('[data-testid="nav-invoices"]')
-        driver.click("details summary")
-        driver.click('[data-testid="invoice-customer"] option:nth-child(2)')
-        driver.click('[data-testid="invoice-product"] option:nth-child(2)')
-        driver.retype('[data-testid="invoice-quantity"]', "40")
-        driver.click('[data-testid="create-invoice"]')
-        paid = wait_for_text(driver, '[data-testid="paid-line"]', lambda t: t.startswith("Paid"), "the draft")
-        assert paid == "Paid $0 of $6,600 (0%)", paid
-        print(f"ok: a draft made from the product totals 40 × 150.00 + 10 % = $6,600 ({paid!r})")
+        editor_story(driver)
+        payments_and_rates(driver)
 
+
+LINE = '[data-testid="editor-lines"] tbody tr:nth-child({}) [data-testid="{}"]'
+
+
+def total_is(driver, text, what):
+    return wait_for_text(driver, '[data-testid="editor-total"]', lambda t: t == text, what)
+
+
+def editor_story(driver):
+    driver.click('[data-testid="nav-invoices"]')
+    driver.click('[data-testid="new-invoice"]')
+    driver.click('[data-testid="invoice-customer"] option:nth-child(2)')
+    driver.click(LINE.format(1, "line-product") + ' option:nth-child(2)')
+    driver.retype(LINE.format(1, "line-quantity"), "40")
+    total_is(driver, "$6,600.00", "the product's line: 40 × 150.00 + 10 %")
+    driver.click('[data-testid="add-line"]')
+    driver.retype(LINE.format(2, "line-description"), "Rush fee")
+    driver.retype(LINE.format(2, "line-price"), "500")
+    driver.retype(LINE.format(2, "line-tax"), "10")
+    driver.click(LINE.format(2, "line-discount-kind") + ' option[value="amount"]')
+    driver.retype(LINE.format(2, "line-discount"), "100")
+    total_is(driver, "$7,040.00", "(6000 + 500 - 100) + 10 %")
+    driver.click('[data-testid="invoice-discount-kind"] option[value="percent"]')
+    driver.retype('[data-testid="invoice-discount"]', "10")
+    total = total_is(driver, "$6,336.00", "10 % off the invoice: 6400 - 640 + 10 %")
+    discount = driver.text(driver.find('[data-testid="editor-discount"]')[0])
+    assert discount == "-$640.00", discount
+    driver.retype('[data-testid="invoice-terms"]', "Net 30")
+    print(f"ok: the editor totals lines, a line discount and an invoice discount live: {total}")
+    driver.click('[data-testid="save-draft"]')
+    shown = wait_for_text(driver, '[data-testid="detail-total"]', lambda t: t != "", "the saved draft")
+    assert shown == "$6,336.00", shown
+    print(f"ok: the draft is saved as the editor showed it: {shown}")
+
+    driver.click('[data-testid="edit-draft"]')
+    driver.retype(LINE.format(2, "line-price"), "5,00")
+    driver.click('[data-testid="save-draft"]')
+    error = wait_for_text(driver, '[data-testid="editor-error"]', lambda t: t != "", "a refused edit")
+    assert "line_items[1].unit_price" in error, error
+    driver.retype(LINE.format(2, "line-price"), "500")
+    driver.click(LINE.format(2, "remove-line"))
+    total_is(driver, "$5,940.00", "one line left: 6000 - 10 % + 10 %")
+    driver.click('[data-testid="save-draft"]')
+    shown = wait_for_text(driver, '[data-testid="detail-total"]', lambda t: t == "$5,940.00", "the edited draft")
+    print(f"ok: a mistyped price is refused with its field named ({error!r}); a line removed: {shown}")
+
+    driver.click('[data-testid="issue"]')
+    wait_for_text(driver, '[data-testid="detail-status"]', lambda t: t == "Issued", "issued")
+    driver.retype('[data-testid="pay-amount"]', "940.00")
+    driver.click('[data-testid="pay"]')
+    wait_for_text(driver, '[data-testid="detail-status"]', lambda t: t == "Partially paid", "partially paid")
+    timeline = wait_for_text(driver, '[data-testid="timeline"]', lambda t: "Payment of $940.00" in t, "timeline")
+    assert "Issued as INV-" in timeline and "not yet synced" in timeline, timeline
+    print(f"ok: the timeline lists the facts, marked until synced: {timeline!r}")
+
+    driver.click('[data-testid="void"]')
+    driver.click('[data-testid="confirm-void"]')
+    error = wait_for_text(driver, '[data-testid="invoice-error"]', lambda t: t != "", "void needs the server")
+    assert "needs_server" in error, error
+    status = driver.text(driver.find('[data-testid="detail-status"]')[0])
+    assert status == "Partially paid", status
+    print(f"ok: voiding on a device that never connected is refused clearly and changes nothing: {error!r}")
+
+
+def payments_and_rates(driver):
+    driver.click('[data-testid="nav-payments"]')
+    row = wait_for_text(driver, '[data-testid="payment-list"] tbody tr', lambda t: "$940.00" in t, "the payment")
+    assert "Cash" in row and "Not yet synced" in row and "ACME" in row, row
+    driver.click('[data-testid="payment-list"] tbody tr button')
+    wait_for_text(driver, '[data-testid="detail-status"]', lambda t: t == "Partially paid", "its invoice opened")
+    print(f"ok: the Payments screen lists it and opens its invoice: {row!r}")
+
+    driver.click('[data-testid="nav-settings"]')
+    driver.click('[data-testid="add-rate"]')
+    driver.retype('[data-testid="rate-name"]', "GST")
+    driver.retype('[data-testid="rate-percent"]', "ten")
+    driver.click('[data-testid="save-rates"]')
+    error = wait_for_text(driver, '[data-testid="rates-error"]', lambda t: t != "", "a bad rate")
+    assert "decimal" in error, error
+    driver.retype('[data-testid="rate-percent"]', "10.00")
+    driver.click('[data-testid="save-rates"]')
+    wait_for_text(driver, '[data-testid="tax-rates"] [role="status"]', lambda t: t == "Saved.", "rates saved")
+    assert driver.value('[data-testid="rate-percent"]') == "10", "kept as the engine normalised it"
+    print(f"ok: tax rates: a bad one refused ({error!r}), GST 10 % saved")
 
 if __name__ == "__main__":
     main()

@@ -33,21 +33,51 @@ def cli(data_dir, *args):
 def make_draft(driver):
     driver.click('[data-testid="nav-invoices"]')
     wait_for_text(driver, '[data-testid="invoice-list"] .empty', lambda t: "No invoices yet" in t, "empty list")
-    driver.click("details summary")
+    driver.click('[data-testid="new-invoice"]')
     driver.retype('[data-testid="customer-name"]', "ACME Corporation")
     driver.click('[data-testid="add-customer"]')
     wait_for_text(driver, '[data-testid="invoice-customer"] option:nth-child(2)', lambda t: t == "ACME Corporation",
                   "the new customer in the picker")
     driver.click('[data-testid="invoice-customer"] option:nth-child(2)')
-    driver.retype('[data-testid="invoice-description"]', "Web Development")
-    driver.retype('[data-testid="invoice-price"]', "6000.00")
-    driver.retype('[data-testid="invoice-tax"]', "10")
-    driver.click('[data-testid="create-invoice"]')
+    line = '[data-testid="editor-lines"] tbody tr:nth-child(1) '
+    driver.retype(line + '[data-testid="line-description"]', "Web Development")
+    driver.retype(line + '[data-testid="line-price"]', "6000.00")
+    driver.retype(line + '[data-testid="line-tax"]', "10")
+    total = wait_for_text(driver, '[data-testid="editor-total"]', lambda t: t == "$6,600.00", "the live total")
+    print(f"ok: the editor totals the line as it is typed: {total}")
+    driver.click('[data-testid="save-draft"]')
     paid = wait_for_text(driver, '[data-testid="paid-line"]', lambda t: t.startswith("Paid"), "the running balance")
     assert paid == "Paid $0 of $6,600 (0%)", paid
     status = wait_for_text(driver, '[data-testid="detail-status"]', lambda t: t != "", "the status badge")
     assert status == "Draft", status
     print(f"ok: a draft made offline shows {paid!r}")
+
+
+def server_actions(driver, server, number):
+    """What only the server does, from the invoice's detail: e-mail it, its portal link, void it."""
+    driver.click('[data-testid="send"]')
+    driver.retype('[data-testid="send-to"]', "billing@acme.example")
+    driver.click('[data-testid="confirm-send"]')
+    sent = wait_for_text(driver, '[data-testid="timeline"]', lambda t: "Sent to the customer" in t, "the sent fact")
+    outbox = os.path.join(server.dir, "outbox")
+    mails = [open(os.path.join(outbox, f), errors="replace").read() for f in os.listdir(outbox)]
+    assert len(mails) == 1 and "billing@acme.example" in mails[0] and number in mails[0], mails
+    print("ok: Send e-mails the invoice through the server (one message in its outbox) and the timeline says so")
+
+    driver.click('[data-testid="portal-link"]')
+    driver.present('[data-testid="portal-url"]')
+    link = driver.value('[data-testid="portal-url"]')
+    assert link.startswith(server.base + "/portal/invoices/"), link
+    print(f"ok: the portal link is the server's: {link}")
+
+    driver.click('[data-testid="void"]')
+    driver.retype('[data-testid="void-reason"]', "entered twice")
+    driver.click('[data-testid="confirm-void"]')
+    status = wait_for_text(driver, '[data-testid="detail-status"]', lambda t: t == "Void", "the void badge")
+    wait_for_text(driver, '[data-testid="timeline"]', lambda t: "Voided: entered twice" in t, "the void in the timeline")
+    on_server = server.get("/v1/invoices")["data"][0]
+    assert (on_server["status"], on_server["number"]) == ("voided", number), on_server
+    print(f"ok: Void goes through the server; the invoice keeps {number} and shows {status}")
 
 
 def main():
@@ -143,6 +173,7 @@ def main():
             assert paid == "Paid $6,600 of $6,600 (100%)", paid
             status = wait_for_text(driver, '[data-testid="detail-status"]', lambda t: t == "Paid", "the paid badge")
             print(f"ok: a payment recorded elsewhere arrives with the sync as news ({news!r}); the invoice is {status}")
+            server_actions(driver, server, number)
 
     saved = open(os.path.join(data_dir, "credentials.json")).read()
     assert server.api_key not in saved, "the key is in the OS keyring, not in the file"

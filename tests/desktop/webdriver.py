@@ -69,6 +69,12 @@ class Driver:
     def text(self, element):
         return retried(lambda: self.call("GET", f"/session/{self.session}/element/{element}/text"))
 
+    def value(self, css):
+        """The current value of an input (what a person sees in it, not its text)."""
+        self.present(css)
+        element = self.find(css)[0]
+        return retried(lambda: self.call("GET", f"/session/{self.session}/element/{element}/property/value"))
+
     def retype(self, css, text):
         self.present(css)
 

@@ -131,6 +131,11 @@ impl Server {
         let remote = Remote::new(&self.base, key, &Uuid::nil().to_string()).unwrap();
         remote.get_json(path).unwrap()
     }
+
+    /// `GET path` with `key`: the JSON, or the error the server answered.
+    pub fn try_get(&self, key: &str, path: &str) -> remit_client::Result<serde_json::Value> {
+        Remote::new(&self.base, key, &Uuid::nil().to_string())?.get_json(path)
+    }
 }
 
 impl Drop for Server {

@@ -173,6 +173,18 @@ fn edits_concurrent_with_an_issue_become_an_amendment(db: Db) {
     // The amendment reached the server too.
     assert_eq!(server.get(&server.owner_key, &format!("/v1/invoices/{draft}"))["status"], "draft");
     assert_converged(&server, &[&b], &ids);
+    // Resolving: the entry's id is checked; only an amendment has a draft to discard; discarding
+    // deletes the draft here and, with the next sync, on the server, and empties the list.
+    let entry = conflicts[0]["id"].as_str().unwrap().to_owned();
+    let draft = draft.to_owned();
+    assert_eq!(b.replica.resolve_conflict("no-such-entry", false).unwrap_err().code(), "not_found");
+    b.replica.resolve_conflict(&entry, true).unwrap();
+    assert!(b.replica.conflicts().unwrap().is_empty());
+    assert_eq!(b.replica.invoice(&draft).unwrap_err().code(), "not_found", "the amendment draft is gone");
+    assert_eq!(b.replica.resolve_conflict(&entry, false).unwrap_err().code(), "not_found", "resolved once");
+    b.sync();
+    let gone = server.try_get(&server.owner_key, &format!("/v1/invoices/{draft}")).unwrap_err();
+    assert_eq!(gone.code(), "not_found", "{gone}");
 }
 
 fn a_team_member_cannot_change_another_users_draft(db: Db) {

@@ -151,3 +151,103 @@ export type Conflict = { id: string, kind: string, document_id: string | null, d
 export type Connection = { device: Device, conflicts: Array<Conflict>, };
 
 export type ConnectInput = { server: string, api_key: string | null, tenant: string | null, email: string | null, password: string | null, };
+
+export type DraftDiscount = { 
+/**
+ * `percent` or `amount`.
+ */
+kind: string, value: string, };
+
+export type DraftLine = { 
+/**
+ * The line's id when it was already saved (kept so that edits merge line by line).
+ */
+id: string | null, 
+/**
+ * The catalogue product the line came from, if any.
+ */
+product_id: string | null, description: string, quantity: string, unit_price: string, tax_rate: string, discount: DraftDiscount | null, };
+
+export type Draft = { customer_id: string, 
+/**
+ * Default: the customer's currency.
+ */
+currency: string | null, 
+/**
+ * Default: today for a new draft, unchanged for a saved one.
+ */
+issue_date: string | null, 
+/**
+ * Default: the issue date plus the customer's payment terms (30 days).
+ */
+due_date: string | null, lines: Array<DraftLine>, discount: DraftDiscount | null, notes: string | null, terms: string | null, po_number: string | null, };
+
+export type TimelineEntry = { at: string, 
+/**
+ * The fact's type: `issued`, `sent`, `viewed`, `payment_recorded`, `voided`, …
+ */
+kind: string, 
+/**
+ * `queued` (made here, not yet accepted), `accepted` or `rejected`.
+ */
+state: string, 
+/**
+ * The server's reason when it refused the fact.
+ */
+reason: string | null, 
+/**
+ * `user`, `customer` (on the portal) or `system` (a gateway, a schedule).
+ */
+actor: string, 
+/**
+ * What the fact carries, in words: the number issued, the payment method, a void's reason.
+ */
+detail: string | null, amount: string | null, };
+
+export type PaymentRow = { fact_id: string, payment_id: string, invoice_id: string, number: string | null, customer_name: string, at: string, amount: string, currency: string, method: string, 
+/**
+ * `queued`, `accepted` or `rejected`.
+ */
+state: string, };
+
+export type PaymentPage = { rows: Array<PaymentRow>, 
+/**
+ * Payments on this device in all.
+ */
+total: number, };
+
+export type ServerAction = { 
+/**
+ * `void` or `send`.
+ */
+action: string, 
+/**
+ * A void's reason.
+ */
+reason: string | null, 
+/**
+ * Whom to e-mail (default: the customer's address), and a note above the summary.
+ */
+to: string | null, message: string | null, };
+
+export type TaxRate = { name: string, 
+/**
+ * Percent as a decimal string: `"10"`, `"7.5"`.
+ */
+rate: string, };
+
+export type Lease = { id: string, series: string, pattern: string, period: string, first: number, last: number, next: number, expires_at: string, };
+
+export type Numbering = { 
+/**
+ * The series' pattern (`INV-{YYYY}-{SEQ:4}`): one series per tenant for now.
+ */
+pattern: string, 
+/**
+ * This device's block of numbers for issuing offline, if it holds one.
+ */
+lease: Lease | null, };
+
+export type LeasePolicy = { enabled: boolean, block_size: number, lifetime_days: number, };
+
+export type NewMember = { email: string, role: string, };

@@ -9,6 +9,13 @@ import type {
   ConnectInput,
   CustomerInput,
   CustomerView,
+  Draft,
+  LeasePolicy,
+  Numbering,
+  PaymentPage,
+  ServerAction,
+  TaxRate,
+  TimelineEntry,
   InvoiceInput,
   InvoicePage,
   InvoiceSort,
@@ -30,8 +37,15 @@ export type {
   Connection,
   ConnectInput,
   CustomerView,
+  Draft,
   InvoicePage,
   InvoiceRow,
+  LeasePolicy,
+  Numbering,
+  PaymentPage,
+  PaymentRow,
+  TaxRate,
+  TimelineEntry,
   InvoiceSort,
   InvoiceView,
   LineInput,
@@ -50,6 +64,11 @@ export const inApp = isTauri();
 
 export function quote(currency: string, lines: QuoteLine[]): Promise<Totals> {
   return invoke<Totals>('quote', { request: { currency, line_items: lines } });
+}
+
+/** Totals of a whole quote request (lines with discounts, an invoice discount). */
+export function quoteRequest(request: object): Promise<Totals> {
+  return invoke<Totals>('quote', { request });
 }
 
 export function asEngineError(e: unknown): EngineError {
@@ -139,4 +158,66 @@ export function createProduct(input: ProductInput): Promise<ProductView> {
 /** Renders the invoice as a PDF into the downloads folder; the file's path. */
 export function savePdf(id: string): Promise<string> {
   return invoke<string>('save_pdf', { id });
+}
+
+/** Saves the editor's draft: a new invoice without `id`, else that draft replaced. */
+export function saveDraft(id: string | null, draft: Draft): Promise<InvoiceView> {
+  return invoke<InvoiceView>('save_draft', { id, draft });
+}
+
+export function deleteDraft(id: string): Promise<void> {
+  return invoke<void>('delete_draft', { id });
+}
+
+export function timeline(id: string): Promise<TimelineEntry[]> {
+  return invoke<TimelineEntry[]>('timeline', { id });
+}
+
+export function payments(offset: number, limit: number): Promise<PaymentPage> {
+  return invoke<PaymentPage>('payments', { offset, limit });
+}
+
+/** Void or e-mail an invoice: done by the sync server (`needs_server` when never connected). */
+export function onServer(id: string, request: ServerAction): Promise<InvoiceView> {
+  return invoke<InvoiceView>('invoice_on_server', { id, request });
+}
+
+export function portalLink(id: string): Promise<string> {
+  return invoke<string>('portal_link', { id });
+}
+
+export function taxRates(): Promise<TaxRate[]> {
+  return invoke<TaxRate[]>('tax_rates');
+}
+
+export function setTaxRates(rates: TaxRate[]): Promise<TaxRate[]> {
+  return invoke<TaxRate[]>('set_tax_rates', { rates });
+}
+
+export function resolveConflict(id: string, discard: boolean): Promise<void> {
+  return invoke<void>('resolve_conflict', { id, discard });
+}
+
+export function numbering(): Promise<Numbering> {
+  return invoke<Numbering>('numbering');
+}
+
+export function leasePolicy(): Promise<LeasePolicy> {
+  return invoke<LeasePolicy>('lease_policy');
+}
+
+export function setLeasePolicy(policy: LeasePolicy): Promise<LeasePolicy> {
+  return invoke<LeasePolicy>('set_lease_policy', { policy });
+}
+
+export type Member = { id: string; email: string; role: string; status: string; created_at: string };
+
+/** The tenant's members (the REST API's page), for a user allowed to manage them. */
+export async function users(): Promise<Member[]> {
+  const page = await invoke<{ data: Member[] }>('users');
+  return page.data;
+}
+
+export function addUser(email: string, role: string): Promise<{ user_id: string; email: string; role: string; api_key: string }> {
+  return invoke('add_user', { member: { email, role } });
 }

@@ -34,6 +34,10 @@ pub enum Error {
     Network(String),
     #[error("the server answered {status}: {detail}")]
     Server { status: u16, code: String, detail: String },
+    /// What only the sync server does (voiding, e-mailing, the portal) asked of a device that
+    /// has never connected.
+    #[error("{0} needs the sync server: connect this device to one in Settings (or `remit login`)")]
+    NeedsServer(String),
     #[error("this replica is not logged in: run `remit login --server URL ...` first")]
     NotLoggedIn,
     #[error("{0}")]
@@ -58,6 +62,7 @@ impl Error {
             // The server's problem code, as the REST API gives it.
             Error::Server { code, .. } => code,
             Error::NotLoggedIn => "not_logged_in",
+            Error::NeedsServer(_) => "needs_server",
             Error::Credentials(_) => "credentials",
         }
     }

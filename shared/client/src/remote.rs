@@ -80,6 +80,7 @@ pub struct PushIssue {
 
 /// A block of invoice numbers leased to this device (`POST /v1/sync/leases`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Lease {
     pub id: String,
     pub series: String,

@@ -109,3 +109,38 @@ pub fn issue(dir: &Path, replica: &mut Replica, id: &str) -> Result<serde_json::
         Err(e) => Err(e),
     }
 }
+
+/// What only the server does to an invoice (`void`, `send`): what this device made is pushed
+/// first (the server must see the draft's last edit, or a payment, before it acts), then the
+/// server acts through the REST API, then the answer is pulled so the device shows it.
+pub fn on_server(
+    dir: &Path,
+    replica: &mut Replica,
+    id: &str,
+    action: &str,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value> {
+    if credentials::load(dir).is_err() {
+        let what = match action {
+            "void" => "voiding an invoice",
+            "send" => "e-mailing an invoice",
+            other => other,
+        };
+        return Err(Error::NeedsServer(what.to_owned()));
+    }
+    let key = remit_core::InvoiceId::parse(id).map_err(|_| Error::Unknown { what: "invoice", id: id.to_owned() })?;
+    let remote = remote(dir, replica)?;
+    replica.sync_once(&remote, 0)?;
+    remote.post_json(&format!("/v1/invoices/{key}/{action}"), body)?;
+    replica.sync_once(&remote, 0)?;
+    replica.invoice(id)
+}
+
+/// The customer portal's address of an invoice, on the server this device syncs with.
+pub fn portal_link(replica: &Replica, id: &str) -> Result<String> {
+    let view = replica.invoice(id)?;
+    let server = replica.device().server_url.clone().ok_or_else(|| Error::NeedsServer("a portal link".into()))?;
+    let path =
+        view["links"]["public"].as_str().ok_or_else(|| Error::Store(format!("invoice {id} has no portal link")))?;
+    Ok(format!("{}{path}", server.trim_end_matches('/')))
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, group, paidLine, percentOf, toMinor } from './money';
+import { formatMoney, group, isZero, paidLine, percentOf, toMinor } from './money';
 
 describe('money', () => {
   it('groups digits without touching the fraction', () => {
@@ -33,5 +33,12 @@ describe('money', () => {
   it('writes the running balance line of spec 4.3', () => {
     expect(paidLine('5000.00', '10000.00', 'USD')).toBe('Paid $5,000 of $10,000 (50%)');
     expect(paidLine('2500.50', '10000.00', 'USD')).toBe('Paid $2,500.50 of $10,000 (25%)');
+  });
+});
+
+describe('isZero', () => {
+  it('reads zero in any scale, and nothing else', () => {
+    for (const z of ['0', '0.00', '-0.00', '000']) expect(isZero(z)).toBe(true);
+    for (const n of ['0.01', '10', '', '-1.00']) expect(isZero(n)).toBe(false);
   });
 });

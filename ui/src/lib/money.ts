@@ -70,3 +70,8 @@ export function paidLine(paid: string, total: string, currency: string): string 
   const pct = percentOf(paid, total);
   return `Paid ${formatMoney(whole(paid), currency)} of ${formatMoney(whole(total), currency)} (${pct}%)`;
 }
+
+/** Whether a decimal string is zero ("0", "0.00", "-0.00"). */
+export function isZero(amount: string): boolean {
+  return /^-?0+(\.0+)?$/.test(amount.trim());
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { badge, FILTERABLE, methodLabel } from './status';
+import { badge, factLabel, FILTERABLE, methodLabel } from './status';
 
 describe('status badges', () => {
   it('shows partially paid in yellow and paid in green (spec 4.3)', () => {
@@ -22,5 +22,18 @@ describe('methodLabel', () => {
     expect(methodLabel('bank_transfer')).toBe('Bank transfer');
     expect(methodLabel('cash')).toBe('Cash');
     expect(methodLabel('direct_debit')).toBe('direct debit');
+  });
+});
+
+describe('factLabel', () => {
+  const fact = (kind: string, detail: string | null = null, amount: string | null = null) => ({ kind, actor: 'user', detail, amount });
+  it('says what happened, with the money in the invoice currency', () => {
+    expect(factLabel(fact('issued', 'INV-2026-0001'), 'USD')).toBe('Issued as INV-2026-0001');
+    expect(factLabel(fact('payment_recorded', 'bank_transfer', '1000.00'), 'USD')).toBe('Payment of $1,000.00 recorded (Bank transfer)');
+    expect(factLabel(fact('voided', 'entered twice'), 'USD')).toBe('Voided: entered twice');
+    expect(factLabel(fact('voided'), 'USD')).toBe('Voided');
+  });
+  it('names a kind it does not know instead of hiding it', () => {
+    expect(factLabel(fact('approval_requested'), 'USD')).toBe('Approval requested');
   });
 });

@@ -2,6 +2,8 @@
 // "Partially Paid" is yellow, paid is green; the rest follow the same scheme (grey for what is
 // not yet money owed, blue for money owed on time, red for what needs attention).
 
+import { formatMoney } from './money';
+
 export type Tone = 'grey' | 'blue' | 'yellow' | 'green' | 'red' | 'purple';
 
 export interface Badge {
@@ -45,4 +47,38 @@ const METHODS: Record<string, string> = {
 /** A payment method as people say it; an unknown one as the engine names it, made readable. */
 export function methodLabel(method: string): string {
   return METHODS[method] ?? method.replaceAll('_', ' ');
+}
+
+type Fact = { kind: string; actor: string; detail: string | null; amount: string | null };
+
+/** One line of an invoice's timeline, in words. */
+export function factLabel(f: Fact, currency: string): string {
+  const money = f.amount ? formatMoney(f.amount, currency) : '';
+  const why = f.detail ? `: ${f.detail}` : '';
+  switch (f.kind) {
+    case 'issued':
+      return `Issued as ${f.detail ?? 'a numbered invoice'}`;
+    case 'sent':
+      return 'Sent to the customer';
+    case 'viewed':
+      return 'Viewed by the customer';
+    case 'downloaded':
+      return 'PDF downloaded by the customer';
+    case 'payment_recorded':
+      return `Payment of ${money} recorded (${methodLabel(f.detail ?? '')})`;
+    case 'payment_succeeded':
+      return `Payment of ${money} received (${methodLabel(f.detail ?? '')})`;
+    case 'payment_failed':
+      return `A payment failed${why}`;
+    case 'payment_voided':
+      return `A payment was taken back${why}`;
+    case 'refunded':
+      return `Refunded ${money}`;
+    case 'voided':
+      return `Voided${why}`;
+    case 'written_off':
+      return `Written off${why}`;
+    default:
+      return f.kind.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase()) + why;
+  }
 }

@@ -23,7 +23,7 @@ fn table(kind: &str) -> Result<&'static str> {
 }
 
 /// Marks a document deleted and drops its row; `pending`: a delete made here, to push.
-fn mark(tx: &Transaction<'_>, id: &str, kind: &str, pending: bool) -> Result<()> {
+pub(super) fn mark(tx: &Transaction<'_>, id: &str, kind: &str, pending: bool) -> Result<()> {
     tx.execute(
         "UPDATE documents SET deleted = 1, dirty = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, i64::from(pending), now()],

@@ -13,7 +13,7 @@ use remit_core::lifecycle::{Actor, Fact, FactKind, PaymentMethod};
 use remit_core::{Currency, Decimal, FactId, Invoice, InvoiceId, LineItem, LineItemId, Money, PaymentId, TaxCategory};
 
 pub const KIND: &str = "invoice";
-const DEFAULT_TERMS_DAYS: i64 = 30;
+pub(super) const DEFAULT_TERMS_DAYS: i64 = 30;
 
 /// A line as the CLI takes it: `DESCRIPTION|QUANTITY|UNIT_PRICE|TAX_RATE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,11 +191,11 @@ pub(super) fn project_view(tx: &Transaction<'_>, id: &str, view: &Value) -> Resu
     Ok(())
 }
 
-fn today() -> NaiveDate {
+pub(super) fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-fn unknown(id: &str) -> Error {
+pub(super) fn unknown(id: &str) -> Error {
     Error::Unknown { what: "invoice", id: id.to_owned() }
 }
 
@@ -205,7 +205,7 @@ pub(super) fn editable(tx: &Transaction<'_>, id: &str) -> Result<(automerge::Aut
 }
 
 /// `editable`, from the copy `Replica::loaded` kept if it is still what is stored.
-fn editable_from(
+pub(super) fn editable_from(
     tx: &Transaction<'_>,
     id: &str,
     cached: Option<(Vec<u8>, automerge::AutoCommit)>,

@@ -9,11 +9,14 @@ mod company;
 mod customers;
 mod dashboard;
 mod deletes;
+mod drafts;
+mod history;
 mod invoice_list;
 mod invoices;
 mod leases;
 mod products;
 mod sync;
+mod tax_rates;
 
 use std::path::{Path, PathBuf};
 
@@ -24,11 +27,14 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 pub use customers::{CustomerLinks, CustomerView, NewCustomer};
 pub use dashboard::{Activity, CurrencySummary, Dashboard};
+pub use drafts::{Draft, DraftDiscount, DraftLine};
+pub use history::{PaymentPage, PaymentRow, TimelineEntry};
 pub use invoice_list::{InvoicePage, InvoiceRow, InvoiceSort, MAX_PAGE};
 pub use invoices::{InvoiceEdit, InvoiceFilter, LineArg, NewInvoice};
 pub use products::{NewProduct, ProductEdit, ProductLinks, ProductView};
 use remit_core::{DeviceId, TenantId, UserId};
 pub use sync::{News, NewsKind, SyncReport};
+pub use tax_rates::TaxRate;
 
 /// The schema, in order; `PRAGMA user_version` records how many have been applied.
 const MIGRATIONS: [&str; 9] = [
@@ -258,6 +264,36 @@ impl Replica {
     /// The conflict list as JSON (what `remit conflicts --json` prints).
     pub fn conflicts(&self) -> Result<Vec<serde_json::Value>> {
         self.conflict_list()?.iter().map(|c| serde_json::to_value(c).map_err(|e| Error::Store(e.to_string()))).collect()
+    }
+
+    /// Takes an entry off the conflict list once a person has dealt with it. With `discard`,
+    /// an amendment draft the entry points to is deleted as well (the person chose the version
+    /// that won); anything else refuses `discard`, so nothing is deleted by mistake.
+    pub fn resolve_conflict(&mut self, id: &str, discard: bool) -> Result<()> {
+        let found: Option<(String, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT kind, document_id FROM conflicts WHERE id = ?1 AND resolved_at IS NULL",
+                params![id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        let (kind, document) = found.ok_or_else(|| Error::Unknown { what: "conflict", id: id.to_owned() })?;
+        let draft = match (discard, kind.as_str(), document) {
+            (false, ..) => None,
+            (true, "amended", Some(draft)) => Some(draft),
+            (true, ..) => return Err(Error::BadArgument(format!("a {kind} entry has no draft to discard"))),
+        };
+        // One transaction: the draft is never deleted with its entry still listed, or the reverse.
+        self.write(|tx| {
+            if let Some(draft) = draft {
+                let (_, invoice) = invoices::editable(tx, &draft)?;
+                deletes::mark(tx, &invoice.id.to_string(), invoices::KIND, true)?;
+            }
+            tx.execute("UPDATE conflicts SET resolved_at = ?2 WHERE id = ?1", params![id, now()]).map_err(db)?;
+            Ok(())
+        })
     }
 
     /// The Automerge heads of a document, to compare replicas.
