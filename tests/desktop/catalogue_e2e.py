@@ -45,7 +45,11 @@ LINE = '[data-testid="editor-lines"] tbody tr:nth-child({}) [data-testid="{}"]'
 
 
 def total_is(driver, text, what):
-    return wait_for_text(driver, '[data-testid="editor-total"]', lambda t: t == text, what)
+    try:
+        return wait_for_text(driver, '[data-testid="editor-total"]', lambda t: t == text, what)
+    except AssertionError:
+        shown = [driver.text(e) for e in driver.find('[data-testid="editor-totals"], [data-testid="editor-lines"]')]
+        raise AssertionError(f"{what}: the editor shows {shown}") from None
 
 
 def editor_story(driver):
@@ -67,10 +71,12 @@ def editor_story(driver):
     total = total_is(driver, "$6,336.00", "10 % off the invoice: 6400 - 640 + 10 %")
     discount = driver.text(driver.find('[data-testid="editor-discount"]')[0])
     assert discount == "-$640.00", discount
-    driver.retype('[data-testid="invoice-terms"]', "Net 30")
     print(f"ok: the editor totals lines, a line discount and an invoice discount live: {total}")
+    driver.retype('[data-testid="invoice-terms"]', "Net 30")
+    driver.retype('[data-testid="invoice-po"]', "PO-77")
     driver.click('[data-testid="save-draft"]')
-    shown = wait_for_text(driver, '[data-testid="detail-total"]', lambda t: t != "", "the saved draft")
+    shown = wait_for_text(driver, '[data-testid="detail-total"], [data-testid="editor-error"]', lambda t: t != "",
+                          "the saved draft")
     assert shown == "$6,336.00", shown
     print(f"ok: the draft is saved as the editor showed it: {shown}")
 

@@ -99,6 +99,11 @@ class Driver:
 
         def step():
             element = self.find(css)[0]
+            # WebKitWebDriver clicks where the element would be without scrolling it into view
+            # first when it is below the window (a long form): the click lands on nothing. The
+            # element is brought to the middle of the window, as a person would scroll to it.
+            self.call("POST", f"/session/{self.session}/execute/sync",
+                      {"script": "arguments[0].scrollIntoView({block: 'center', inline: 'center'})", "args": [{W3C_ELEMENT: element}]})
             self.call("POST", f"/session/{self.session}/element/{element}/click", {})
         retried(step)
 
