@@ -79,6 +79,18 @@ def server_actions(driver, server, number):
     assert (on_server["status"], on_server["number"]) == ("voided", number), on_server
     print(f"ok: Void goes through the server; the invoice keeps {number} and shows {status}")
 
+    driver.click('[data-testid="nav-settings"]')
+    team = wait_for_text(driver, '[data-testid="team"] table', lambda t: "owner@field.example" in t, "the team")
+    assert "Owner" in team, team
+    driver.retype('[data-testid="member-email"]', "ann@field.example")
+    driver.click('[data-testid="member-role"] option[value="accountant"]')
+    driver.click('[data-testid="add-member"]')
+    key = wait_for_text(driver, '[data-testid="member-key"]', lambda t: "ann@field.example" in t, "the new key")
+    users = {u["email"]: u["role"] for u in server.get("/v1/users")["data"]}
+    assert users.get("ann@field.example") == "accountant", users
+    assert "rk_" in key, key
+    print("ok: Settings lists the tenant's users and roles and adds a member (her API key shown once)")
+
 
 def main():
     data_dir = tempfile.mkdtemp(prefix="remit-desktop-")
