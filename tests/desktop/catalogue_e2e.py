@@ -8,8 +8,11 @@ any screen is refused with the engine's reason and changes nothing.
 
 Usage: catalogue_e2e.py PATH_TO_REMIT_DESKTOP   (run under xvfb-run; tauri-driver on PATH)
 """
+import os
+import struct
 import sys
 import tempfile
+import zlib
 
 from webdriver import App, first_run, wait_for_text
 
@@ -130,6 +133,33 @@ def payments_and_rates(driver):
     wait_for_text(driver, '[data-testid="tax-rates"] [role="status"]', lambda t: t == "Saved.", "rates saved")
     assert driver.value('[data-testid="rate-percent"]') == "10", "kept as the engine normalised it"
     print(f"ok: tax rates: a bad one refused ({error!r}), GST 10 % saved")
+    logo(driver)
+
+
+def png(width, height):
+    """A real RGB PNG, made here so the test needs no image file."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\x20\x50\xb2" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def logo(driver):
+    folder = tempfile.mkdtemp(prefix="remit-logo-")
+    broken, good = os.path.join(folder, "broken.png"), os.path.join(folder, "logo.png")
+    with open(broken, "wb") as f:
+        f.write(b"not a picture")
+    with open(good, "wb") as f:
+        f.write(png(40, 20))
+    driver.send_file('[data-testid="profile-logo"]', broken)
+    driver.click('[data-testid="profile-save"]')
+    error = wait_for_text(driver, '[data-testid="profile-error"]', lambda t: "logo" in t, "a broken logo refused")
+    driver.send_file('[data-testid="profile-logo"]', good)
+    driver.click('[data-testid="profile-save"]')
+    driver.present('img[alt="Company logo"]')
+    wait_for_text(driver, '[data-testid="profile-saved"]', lambda t: t == "Saved.", "the profile saved")
+    print(f"ok: a logo that is not a PNG is refused ({error!r}); a PNG logo is saved with the profile")
 
 if __name__ == "__main__":
     main()

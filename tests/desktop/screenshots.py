@@ -56,6 +56,29 @@ def shoot(driver, out_dir, name):
     print(f"wrote {path} ({len(png)} bytes)")
 
 
+def editor(driver):
+    """A new invoice half typed: two lines, one discounted, a discount on the whole, live totals."""
+    line = '[data-testid="editor-lines"] tbody tr:nth-child({}) [data-testid="{}"]'
+    driver.click('[data-testid="nav-invoices"]')
+    driver.click('[data-testid="new-invoice"]')
+    driver.click('[data-testid="invoice-customer"] option:nth-child(2)')
+    driver.retype('[data-testid="invoice-currency"]', "USD")
+    for row, (text, qty, price, tax) in enumerate([("Site visit and survey", "2", "780.00", "10"),
+                                                   ("Report and drawings", "1", "1250.00", "10")], start=1):
+        if row > 1:
+            driver.click('[data-testid="add-line"]')
+        driver.retype(line.format(row, "line-description"), text)
+        driver.retype(line.format(row, "line-quantity"), qty)
+        driver.retype(line.format(row, "line-price"), price)
+        driver.retype(line.format(row, "line-tax"), tax)
+    driver.click(line.format(2, "line-discount-kind") + ' option[value="percent"]')
+    driver.retype(line.format(2, "line-discount"), "10")
+    driver.retype('[data-testid="invoice-terms"]', "Payment within 30 days by bank transfer.")
+    wait_for_text(driver, '[data-testid="editor-total"]', lambda t: t.startswith("$"), "live totals")
+    driver.call("POST", f"/session/{driver.session}/execute/sync",
+                {"script": "document.querySelector('[data-testid=invoice-editor]').scrollIntoView()", "args": []})
+
+
 def resize(driver, size):
     width, height = SIZES[size]
     retried(lambda: driver.call("POST", f"/session/{driver.session}/window/rect", {"width": width, "height": height}))
@@ -85,6 +108,11 @@ def main():
             driver.click('[data-testid="invoice-list"] tbody tr:last-child button')
             wait_for_text(driver, '[data-testid="paid-line"]', lambda t: t.startswith("Paid"), "detail")
             shoot(driver, out_dir, f"invoice-detail-{size}")
+            driver.click('[data-testid="nav-payments"]')
+            wait_for_text(driver, '[data-testid="payment-list"] tbody tr', lambda t: "$" in t, "payments")
+            shoot(driver, out_dir, f"payments-{size}")
+            editor(driver)
+            shoot(driver, out_dir, f"invoice-editor-{size}")
             driver.click('[data-testid="nav-customers"]')
             wait_for_text(driver, '[data-testid="customer-list"] tbody tr', lambda t: "ACME" in t, "customers")
             shoot(driver, out_dir, f"customers-{size}")

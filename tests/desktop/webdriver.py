@@ -86,6 +86,12 @@ class Driver:
             self.call("POST", f"/session/{self.session}/element/{element}/value", {"text": text})
         retried(step)
 
+    def send_file(self, css, path):
+        """Chooses a file in an <input type=file>, as the file dialog would."""
+        self.present(css)
+        element = self.find(css)[0]
+        retried(lambda: self.call("POST", f"/session/{self.session}/element/{element}/value", {"text": path}))
+
     def present(self, css, timeout=10):
         """Waits for `css` to be in the page (a screen just switched, a list loading)."""
         deadline = time.time() + timeout
