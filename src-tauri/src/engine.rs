@@ -20,6 +20,19 @@ impl Engine {
         Ok(Engine { replica: Arc::new(Mutex::new(replica)), dir: dir.to_owned() })
     }
 
+    /// Warms the replica's list index on a worker thread, after the first screen has asked
+    /// for what it shows (the lock is taken after those calls, not before).
+    pub fn warm_up(&self) {
+        let replica = self.replica.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let replica = replica.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Err(e) = replica.warm_list() {
+                eprintln!("remit-desktop: warming the invoice list: {e}");
+            }
+        });
+    }
+
     /// Runs one engine operation; its error crosses to the UI as `{code, message}`.
     pub fn with<T>(&self, f: impl FnOnce(&mut Replica) -> remit_client::Result<T>) -> Result<T, CommandError> {
         // A panic in another command left the replica as SQLite left it: consistent.

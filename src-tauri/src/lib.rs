@@ -25,20 +25,26 @@ fn data_dir(app: &tauri::App) -> Result<std::path::PathBuf, Box<dyn std::error::
 /// Lists and forms gain nothing from WebKit's accelerated compositing, and where there is no
 /// GPU (virtual machines, remote desktops, this project's CI) its software fallback costs the
 /// web process about 110 MB (bench/RESULTS.md, desktop). `REMIT_COMPOSITING=1` keeps it.
+/// One page that never navigates needs no page cache or large memory caches either: WebKit's
+/// "document viewer" cache model keeps them smallest.
 #[cfg(target_os = "linux")]
-fn without_compositing(app: &tauri::App) {
-    if std::env::var_os("REMIT_COMPOSITING").is_some_and(|v| v == "1") {
-        return;
-    }
+fn tune_webkit(app: &tauri::App) {
+    let compositing = std::env::var_os("REMIT_COMPOSITING").is_some_and(|v| v == "1");
     for window in app.webview_windows().values() {
-        let done = window.with_webview(|webview| {
-            use webkit2gtk::{SettingsExt, WebViewExt};
+        let done = window.with_webview(move |webview| {
+            use webkit2gtk::{SettingsExt, WebContextExt, WebViewExt};
+            if let Some(context) = webview.inner().context() {
+                context.set_cache_model(webkit2gtk::CacheModel::DocumentViewer);
+            }
             if let Some(settings) = webview.inner().settings() {
-                settings.set_hardware_acceleration_policy(webkit2gtk::HardwareAccelerationPolicy::Never);
+                settings.set_enable_page_cache(false);
+                if !compositing {
+                    settings.set_hardware_acceleration_policy(webkit2gtk::HardwareAccelerationPolicy::Never);
+                }
             }
         });
         if let Err(e) = done {
-            eprintln!("remit-desktop: compositing stays on: {e}");
+            eprintln!("remit-desktop: WebKit keeps its default settings: {e}");
         }
     }
 }
@@ -52,9 +58,10 @@ pub fn run() {
             let dir = data_dir(app)?;
             let engine =
                 engine::Engine::open(&dir).map_err(|e| format!("{}: {} ({})", dir.display(), e.message, e.code))?;
+            engine.warm_up();
             app.manage(engine);
             #[cfg(target_os = "linux")]
-            without_compositing(app);
+            tune_webkit(app);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

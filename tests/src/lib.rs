@@ -69,7 +69,9 @@ impl Server {
         let (tenant, created) = runtime.block_on(store.create_tenant(new, owner, &RequestContext::default())).unwrap();
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = remit_server::AppState::new(store.clone());
+        let mut state = remit_server::AppState::new(store.clone());
+        // Mail is filed in the server's scratch folder (the default is the working directory's).
+        state.mailer = Arc::new(remit_server::mail::Mailer::Folder(scratch.join("outbox")));
         runtime.spawn(remit_server::serve(listener, state, std::future::pending::<()>()));
         Server {
             base,
@@ -130,6 +132,13 @@ impl Server {
     pub fn get(&self, key: &str, path: &str) -> serde_json::Value {
         let remote = Remote::new(&self.base, key, &Uuid::nil().to_string()).unwrap();
         remote.get_json(path).unwrap()
+    }
+
+    /// The messages the server sent (filed as `.eml` files, no mail relay here).
+    pub fn outbox(&self) -> Vec<String> {
+        let Some((_, scratch)) = &self.cleanup else { return Vec::new() };
+        let Ok(entries) = std::fs::read_dir(scratch.join("outbox")) else { return Vec::new() };
+        entries.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok()).collect()
     }
 
     /// `GET path` with `key`: the JSON, or the error the server answered.

@@ -227,7 +227,7 @@ impl Replica {
             (Some(c), _) => Currency::parse(c)?,
             (None, Some(c)) => c,
             (None, None) => {
-                return Err(Error::BadArgument("--currency is required: the customer has no default currency".into()));
+                return Err(Error::BadArgument("currency is required: the customer has no default currency".into()));
             }
         };
         let issue_date = input.issue_date.unwrap_or_else(today);
@@ -370,7 +370,7 @@ impl Replica {
             "bank_transfer" => PaymentMethod::BankTransfer,
             other => {
                 return Err(Error::BadArgument(format!(
-                    "--method {other:?}: a device records cash, check or bank_transfer; card payments go through a gateway"
+                    "method {other:?}: a device records cash, check or bank_transfer; card payments go through a gateway"
                 )));
             }
         };
@@ -388,7 +388,7 @@ impl Replica {
             }
             let amount = Money::parse(amount, invoice.currency)?;
             if !amount.is_positive() {
-                return Err(Error::BadArgument("--amount must be more than zero".into()));
+                return Err(Error::BadArgument("amount: must be more than zero".into()));
             }
             let fact = Fact {
                 id: FactId::from_uuid(Uuid::now_v7()),

@@ -137,14 +137,9 @@ impl Replica {
             description: input.description,
             sku: input.sku,
             currency: Currency::parse(&input.currency)?,
-            unit_price: parse_decimal("--price", &input.unit_price)?,
+            unit_price: parse_decimal("unit_price", &input.unit_price)?,
             unit: input.unit,
-            tax_rate: input
-                .tax_rate
-                .as_deref()
-                .map(|r| parse_decimal("--tax-rate", r))
-                .transpose()?
-                .unwrap_or_default(),
+            tax_rate: input.tax_rate.as_deref().map(|r| parse_decimal("tax_rate", r)).transpose()?.unwrap_or_default(),
             tax_category: Default::default(),
         };
         product.validate()?;
@@ -166,10 +161,10 @@ impl Replica {
                 p.name = name.trim().to_owned();
             }
             if let Some(price) = edit.unit_price {
-                p.unit_price = parse_decimal("--price", &price)?;
+                p.unit_price = parse_decimal("unit_price", &price)?;
             }
             if let Some(rate) = edit.tax_rate {
-                p.tax_rate = parse_decimal("--tax-rate", &rate)?;
+                p.tax_rate = parse_decimal("tax_rate", &rate)?;
             }
             if edit.sku.is_some() {
                 p.sku = edit.sku;
