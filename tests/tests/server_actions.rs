@@ -61,5 +61,7 @@ fn send_void_and_the_portal_link_go_through_the_server(db: Db) {
     assert_eq!(again.code(), "invoice_voided", "{again}");
     let err = session::on_server(&dir, &mut r, "not-an-id", "void", &json!({})).unwrap_err();
     assert_eq!(err.code(), "not_found");
+    let err = session::on_server(&dir, &mut r, &id, "../../v1/users", &json!({})).unwrap_err();
+    assert_eq!(err.code(), "invalid_request", "only void and send reach the server: {err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

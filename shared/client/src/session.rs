@@ -120,12 +120,12 @@ pub fn on_server(
     action: &str,
     body: &serde_json::Value,
 ) -> Result<serde_json::Value> {
+    let what = match action {
+        "void" => "voiding an invoice",
+        "send" => "e-mailing an invoice",
+        other => return Err(Error::BadArgument(format!("no invoice action {other:?} (void or send)"))),
+    };
     if credentials::load(dir).is_err() {
-        let what = match action {
-            "void" => "voiding an invoice",
-            "send" => "e-mailing an invoice",
-            other => other,
-        };
         return Err(Error::NeedsServer(what.to_owned()));
     }
     let key = remit_core::InvoiceId::parse(id).map_err(|_| Error::Unknown { what: "invoice", id: id.to_owned() })?;

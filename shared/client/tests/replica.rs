@@ -101,7 +101,7 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
         (&["invoice", "create", "--customer", &cust, "--currency", "EUR", "--line", "x|1|10"], "DESCRIPTION|QUANTITY"),
         (&["invoice", "create", "--customer", &cust, "--currency", "XXQ", "--line", "x|1|1|0"], "[unknown_currency]"),
         (&["invoice", "create", "--customer", "nope", "--currency", "EUR"], "[not_found]"),
-        (&["invoice", "create", "--customer", &cust, "--line", "x|1|1|0"], "--currency is required"),
+        (&["invoice", "create", "--customer", &cust, "--line", "x|1|1|0"], "currency is required"),
         (&["invoice", "edit", &id, "--remove-line", "2"], "lines 1 to 1"),
         (&["payment", "record", "--invoice", &id, "--amount", "5.00", "--method", "cash"], "[invoice_not_issued]"),
     ];
