@@ -10,6 +10,7 @@ use remit_client::replica::{
     ProductView, SyncReport, TaxRate, TimelineEntry,
 };
 use remit_core::pdf::Seller;
+use remit_core::records::Credit;
 use remit_core::tax::{LineTotal, TaxSubtotal};
 use remit_core::view::{CustomerSummary, InvoiceLinks, InvoiceView, LineView, PaymentLine, TaxLine};
 use remit_core::{Address, TaxCategory, Totals};
@@ -41,6 +42,7 @@ fn typescript() -> String {
         decl::<Seller>(&cfg),
         decl::<Address>(&cfg),
         decl::<CustomerLinks>(&cfg),
+        decl::<Credit>(&cfg),
         decl::<CustomerView>(&cfg),
         decl::<CustomerInput>(&cfg),
         decl::<TaxCategory>(&cfg),

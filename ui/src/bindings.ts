@@ -24,7 +24,14 @@ export type Address = { line1: string, line2: string, city: string, region: stri
 
 export type CustomerLinks = { self: string, invoices: string, };
 
-export type CustomerView = { id: string, name: string, email: string | null, phone: string | null, billing_address: Address, tax_id: string | null, currency: string | null, payment_terms_days: number | null, notes: string | null, created_by: string, created_at: string, updated_at: string, links: CustomerLinks, };
+export type Credit = { currency: string, amount: string, };
+
+export type CustomerView = { id: string, name: string, email: string | null, phone: string | null, billing_address: Address, tax_id: string | null, currency: string | null, payment_terms_days: number | null, notes: string | null, created_by: string, created_at: string, updated_at: string, links: CustomerLinks, 
+/**
+ * On the server's `GET /v1/customers/{id}`: credit per currency (overpayments not yet
+ * refunded); a device does not compute it.
+ */
+credit?: Array<Credit>, };
 
 export type CustomerInput = { name: string, email: string | null, currency: string | null, };
 

@@ -17,18 +17,7 @@ use crate::store::records::{Commit, Sql, Table, Write};
 
 pub const KIND: &str = "customer";
 
-/// A postal address; `country` is an ISO 3166-1 alpha-2 code.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[allow(dead_code, reason = "a schema only: the API reads and writes remit_core::Address")]
-pub struct AddressView {
-    line1: String,
-    line2: String,
-    city: String,
-    region: String,
-    postal_code: String,
-    #[schema(example = "US")]
-    country: String,
-}
+pub use remit_core::records::{AddressView, Credit, CustomerLinks, CustomerView};
 
 /// An address as sent: every part optional.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -71,36 +60,6 @@ pub struct CustomerInput {
     pub payment_terms_days: Option<u16>,
     #[schema(max_length = 10000, pattern = "^[^\\u0000]*$")]
     pub notes: Option<String>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CustomerView {
-    #[schema(format = Uuid)]
-    pub id: String,
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    #[schema(value_type = AddressView)]
-    pub billing_address: Address,
-    pub tax_id: Option<String>,
-    pub currency: Option<String>,
-    pub payment_terms_days: Option<u16>,
-    pub notes: Option<String>,
-    #[schema(format = Uuid)]
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub links: CustomerLinks,
-    /// On `GET /v1/customers/{id}`: credit per currency (overpayments not yet refunded).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub credit: Option<Vec<Credit>>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CustomerLinks {
-    #[serde(rename = "self")]
-    pub this: String,
-    pub invoices: String,
 }
 
 fn invalid(detail: String) -> Problem {
@@ -161,23 +120,7 @@ fn build(id: CustomerId, input: CustomerInput, created_by: remit_core::UserId) -
 }
 
 pub fn view(c: &Customer, created_at: DateTime<Utc>, updated_at: DateTime<Utc>) -> CustomerView {
-    let id = c.id.to_string();
-    CustomerView {
-        links: CustomerLinks { this: format!("/v1/customers/{id}"), invoices: format!("/v1/customers/{id}/invoices") },
-        id,
-        name: c.name.clone(),
-        email: c.email.as_ref().map(|e| e.as_str().to_owned()),
-        phone: c.phone.clone(),
-        billing_address: c.billing_address.clone(),
-        tax_id: c.tax_id.clone(),
-        currency: c.currency.map(|c| c.code().to_owned()),
-        payment_terms_days: c.payment_terms_days,
-        notes: c.notes.clone(),
-        created_by: c.created_by.to_string(),
-        created_at,
-        updated_at,
-        credit: None,
-    }
+    CustomerView::of(c, created_at, updated_at)
 }
 
 pub fn projection(c: &Customer, v: &CustomerView, deleted_at: Option<DateTime<Utc>>) -> Result<Write, Problem> {
@@ -299,13 +242,6 @@ async fn credit(state: &AppState, principal: &Principal, id: Uuid) -> Result<Vec
         *sum = sum.checked_add(amount)?;
     }
     Ok(sums.into_iter().map(|(currency, m)| Credit { currency, amount: m.amount() }).collect())
-}
-
-/// Customer credit in one currency.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Credit {
-    pub currency: String,
-    pub amount: String,
 }
 
 pub async fn update(

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use remit_core::rbac::Action;
 use remit_core::{Currency, Decimal, Product, ProductId, TaxCategory};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use super::customers::created_at_of;
@@ -46,29 +46,7 @@ pub struct ProductInput {
     pub tax_category: Option<TaxCategory>,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ProductView {
-    #[schema(format = Uuid)]
-    pub id: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub sku: Option<String>,
-    pub currency: String,
-    pub unit_price: String,
-    pub unit: Option<String>,
-    pub tax_rate: String,
-    #[schema(value_type = String)]
-    pub tax_category: TaxCategory,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub links: ProductLinks,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ProductLinks {
-    #[serde(rename = "self")]
-    pub this: String,
-}
+pub use remit_core::records::{ProductLinks, ProductView};
 
 fn invalid(detail: String) -> Problem {
     rule(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail)
@@ -109,21 +87,7 @@ fn build(id: ProductId, input: ProductInput) -> Result<Product, Problem> {
 }
 
 pub fn view(p: &Product, created_at: DateTime<Utc>, updated_at: DateTime<Utc>) -> ProductView {
-    let id = p.id.to_string();
-    ProductView {
-        links: ProductLinks { this: format!("/v1/products/{id}") },
-        id,
-        name: p.name.clone(),
-        description: p.description.clone(),
-        sku: p.sku.clone(),
-        currency: p.currency.code().to_owned(),
-        unit_price: p.unit_price.to_string(),
-        unit: p.unit.clone(),
-        tax_rate: p.tax_rate.to_string(),
-        tax_category: p.tax_category,
-        created_at,
-        updated_at,
-    }
+    ProductView::of(p, created_at, updated_at)
 }
 
 pub fn projection(

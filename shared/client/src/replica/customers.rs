@@ -19,52 +19,12 @@ pub struct NewCustomer {
     pub payment_terms_days: Option<u16>,
 }
 
-/// The customer in the API's shape (`GET /v1/customers/{id}`, without the credit summary,
-/// which the server computes from payments).
-#[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct CustomerView {
-    pub id: String,
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub billing_address: remit_core::Address,
-    pub tax_id: Option<String>,
-    pub currency: Option<String>,
-    pub payment_terms_days: Option<u16>,
-    pub notes: Option<String>,
-    pub created_by: String,
-    pub created_at: String,
-    pub updated_at: String,
-    pub links: CustomerLinks,
-}
+pub use remit_core::records::{CustomerLinks, CustomerView};
 
-#[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct CustomerLinks {
-    #[serde(rename = "self")]
-    #[cfg_attr(feature = "ts", ts(rename = "self"))]
-    pub this: String,
-    pub invoices: String,
-}
-
+/// The customer in the API's shape (without the credit summary, which the server computes
+/// from payments), from the row's stored times.
 fn view(c: &Customer, created_at: &str, updated_at: &str) -> Result<Value> {
-    let id = c.id.to_string();
-    let view = CustomerView {
-        links: CustomerLinks { this: format!("/v1/customers/{id}"), invoices: format!("/v1/customers/{id}/invoices") },
-        id,
-        name: c.name.clone(),
-        email: c.email.as_ref().map(|e| e.as_str().to_owned()),
-        phone: c.phone.clone(),
-        billing_address: c.billing_address.clone(),
-        tax_id: c.tax_id.clone(),
-        currency: c.currency.map(|cur| cur.code().to_owned()),
-        payment_terms_days: c.payment_terms_days,
-        notes: c.notes.clone(),
-        created_by: c.created_by.to_string(),
-        created_at: created_at.to_owned(),
-        updated_at: updated_at.to_owned(),
-    };
+    let view = CustomerView::of(c, super::parse_time(created_at)?, super::parse_time(updated_at)?);
     serde_json::to_value(view).map_err(|e| crate::Error::Store(e.to_string()))
 }
 

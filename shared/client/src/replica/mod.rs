@@ -121,6 +121,13 @@ fn db(e: rusqlite::Error) -> Error {
     Error::Store(e.to_string())
 }
 
+/// A time this replica stored (`now`'s format, or the server's RFC 3339).
+fn parse_time(text: &str) -> Result<chrono::DateTime<Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::Store(format!("stored time {text:?}: {e}")))
+}
+
 pub(crate) fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
 }

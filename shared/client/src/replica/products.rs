@@ -34,49 +34,11 @@ pub struct ProductEdit {
     pub description: Option<String>,
 }
 
-/// The product in the API's shape (`GET /v1/products/{id}`).
-#[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct ProductView {
-    pub id: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub sku: Option<String>,
-    pub currency: String,
-    /// A decimal string in `currency`.
-    pub unit_price: String,
-    pub unit: Option<String>,
-    pub tax_rate: String,
-    pub tax_category: remit_core::TaxCategory,
-    pub created_at: String,
-    pub updated_at: String,
-    pub links: ProductLinks,
-}
+pub use remit_core::records::{ProductLinks, ProductView};
 
-#[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct ProductLinks {
-    #[serde(rename = "self")]
-    #[cfg_attr(feature = "ts", ts(rename = "self"))]
-    pub this: String,
-}
-
+/// The product in the API's shape (`GET /v1/products/{id}`), from the row's stored times.
 fn view(p: &Product, created_at: &str, updated_at: &str) -> Result<Value> {
-    let id = p.id.to_string();
-    let view = ProductView {
-        links: ProductLinks { this: format!("/v1/products/{id}") },
-        id,
-        name: p.name.clone(),
-        description: p.description.clone(),
-        sku: p.sku.clone(),
-        currency: p.currency.code().to_owned(),
-        unit_price: p.unit_price.to_string(),
-        unit: p.unit.clone(),
-        tax_rate: p.tax_rate.to_string(),
-        tax_category: p.tax_category,
-        created_at: created_at.to_owned(),
-        updated_at: updated_at.to_owned(),
-    };
+    let view = ProductView::of(p, super::parse_time(created_at)?, super::parse_time(updated_at)?);
     serde_json::to_value(view).map_err(|e| Error::Store(e.to_string()))
 }
 
