@@ -21,6 +21,7 @@ pub mod numbering;
 pub mod pdf;
 pub mod rbac;
 pub mod records;
+pub mod statement;
 pub mod tax;
 pub mod text;
 pub mod view;
