@@ -20,6 +20,7 @@ pub mod money;
 pub mod numbering;
 pub mod pdf;
 pub mod rbac;
+pub mod reconcile;
 pub mod records;
 pub mod statement;
 pub mod tax;

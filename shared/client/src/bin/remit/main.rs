@@ -8,6 +8,7 @@ use remit_core::Currency;
 
 mod local;
 mod products;
+mod reconcile;
 
 #[derive(Parser)]
 #[command(name = "remit", version, about = "Remit, offline-first invoicing, from the command line")]
@@ -79,6 +80,9 @@ enum Command {
     Quote { file: Option<String> },
     /// The ISO 4217 currencies Remit accepts, with their decimals.
     Currencies,
+    /// Bank statements matched to invoices (offline; the matcher the server runs too).
+    #[command(subcommand)]
+    Reconcile(reconcile::ReconcileCommand),
     /// One PDF per invoice of INPUT (`{"data": [invoice, ...], "seller": {...}}`, invoices in
     /// the API's shape), named by invoice number, into DIR.
     Pdf {
@@ -132,6 +136,7 @@ fn run(data_dir: Option<std::path::PathBuf>, command: Command) -> anyhow::Result
             local::login(&dir()?, local::Login { server, secret, token_store, device_name, json })
         }
         Command::Sync { watch, json } => local::sync(&dir()?, watch, json),
+        Command::Reconcile(c) => reconcile::run(c),
         Command::Quote { file } => {
             let input = match file.as_deref() {
                 None | Some("-") => {
