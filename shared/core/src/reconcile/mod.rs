@@ -48,6 +48,8 @@ pub struct Open {
     pub number: Option<String>,
     pub customer_id: String,
     pub customer_name: String,
+    /// `tokens::name_key` of the customer's name, computed once.
+    pub name_key: String,
     pub due: Money,
     pub total: Money,
     pub issue_date: NaiveDate,
@@ -94,6 +96,7 @@ pub fn open_invoices(input: &[InvoiceInput]) -> Result<Vec<Open>, String> {
             number: v.number.clone(),
             customer_id: v.customer.id.clone(),
             customer_name: v.customer.name.clone(),
+            name_key: tokens::name_key(&v.customer.name),
             due,
             total: Money::parse(&v.total, currency).map_err(bad)?,
             issue_date: v.issue_date,
@@ -131,7 +134,7 @@ impl Index {
                     ix.by_weak_key.entry(k).or_default().push(i);
                 }
             }
-            ix.by_name.entry(tokens::name_key(&inv.customer_name)).or_default().push(i);
+            ix.by_name.entry(inv.name_key.clone()).or_default().push(i);
             if let Some(rf) = references.get(&inv.id) {
                 ix.by_reference.insert(rf.clone(), i);
             }

@@ -69,9 +69,10 @@ fn money_points(t: &BankTransaction, due: Money, c: &mut Candidate, what: &str) 
     }
 }
 
-fn payer_points(t: &BankTransaction, inv: &Open, c: &mut Candidate) {
-    let Some(payer) = t.payer.as_deref() else { return };
-    let (p, n) = (tokens::name_key(payer), tokens::name_key(&inv.customer_name));
+/// `payer`: the credit's payer and its name key.
+fn payer_points(payer: Option<(&str, &str)>, inv: &Open, c: &mut Candidate) {
+    let Some((payer, p)) = payer else { return };
+    let n = inv.name_key.as_str();
     if !p.is_empty() && p == n {
         c.points += SAME_PAYER;
         c.reasons.push(format!("payer {payer:?} is the customer"));
@@ -111,7 +112,14 @@ fn referenced(t: &BankTransaction, open: &[Open], ix: &Index) -> BTreeMap<usize,
     found
 }
 
-fn single(t: &BankTransaction, i: usize, open: &[Open], reference: Option<&(i32, String)>, ix: &Index) -> Candidate {
+fn single(
+    t: &BankTransaction,
+    payer: Option<(&str, &str)>,
+    i: usize,
+    open: &[Open],
+    reference: Option<&(i32, String)>,
+    ix: &Index,
+) -> Candidate {
     let inv = &open[i];
     let mut c = Candidate { invoices: vec![i], ..Candidate::default() };
     if let Some((points, why)) = reference {
@@ -119,7 +127,7 @@ fn single(t: &BankTransaction, i: usize, open: &[Open], reference: Option<&(i32,
         c.reasons.push(why.clone());
     }
     money_points(t, inv.due, &mut c, &label(inv));
-    payer_points(t, inv, &mut c);
+    payer_points(payer, inv, &mut c);
     let same_amount = ix.by_due.get(&(t.amount.currency(), t.amount.minor())).map_or(0, Vec::len);
     if same_amount == 1 && inv.due == t.amount {
         c.points += ONLY_ONE_OF_AMOUNT;
@@ -134,7 +142,12 @@ fn single(t: &BankTransaction, i: usize, open: &[Open], reference: Option<&(i32,
 }
 
 /// Several referenced invoices of one customer whose amounts due add up to the credit.
-fn together(t: &BankTransaction, open: &[Open], refs: &BTreeMap<usize, (i32, String)>) -> Option<Candidate> {
+fn together(
+    t: &BankTransaction,
+    payer: Option<(&str, &str)>,
+    open: &[Open],
+    refs: &BTreeMap<usize, (i32, String)>,
+) -> Option<Candidate> {
     let mut by_customer: HashMap<&str, Vec<usize>> = HashMap::new();
     for &i in refs.keys() {
         by_customer.entry(open[i].customer_id.as_str()).or_default().push(i);
@@ -153,7 +166,7 @@ fn together(t: &BankTransaction, open: &[Open], refs: &BTreeMap<usize, (i32, Str
         )],
         amounts: group.iter().map(|&i| open[i].due).collect(),
     };
-    payer_points(t, &open[group[0]], &mut c);
+    payer_points(payer, &open[group[0]], &mut c);
     Some(c)
 }
 
@@ -167,19 +180,24 @@ fn decision(points: i32) -> Decision {
 
 pub(super) fn best(t: &BankTransaction, open: &[Open], ix: &Index, paid_in_run: &HashMap<usize, Money>) -> Scored {
     let refs = referenced(t, open, ix);
+    let payer_key = t.payer.as_deref().map(tokens::name_key);
+    let payer = t.payer.as_deref().zip(payer_key.as_deref());
     let mut pool: Vec<usize> = refs.keys().copied().collect();
     pool.extend(ix.by_due.get(&(t.amount.currency(), t.amount.minor())).into_iter().flatten());
-    if let Some(payer) = t.payer.as_deref() {
-        pool.extend(ix.by_name.get(&tokens::name_key(payer)).into_iter().flatten());
+    // The payer's other invoices are candidates only if this credit could pay them in full or
+    // in part (an overpayment is found by its reference or amount).
+    if let Some(key) = &payer_key {
+        let could_pay = |i: &&usize| open[**i].due.minor() >= t.amount.minor();
+        pool.extend(ix.by_name.get(key).into_iter().flatten().filter(could_pay));
     }
     pool.sort_unstable();
     pool.dedup();
     let mut candidates: Vec<Candidate> = pool
         .iter()
         .filter(|&&i| open[i].due.currency() == t.amount.currency())
-        .map(|&i| single(t, i, open, refs.get(&i), ix))
+        .map(|&i| single(t, payer, i, open, refs.get(&i), ix))
         .collect();
-    candidates.extend(together(t, open, &refs));
+    candidates.extend(together(t, payer, open, &refs));
     candidates.sort_by_key(|c| std::cmp::Reverse(c.points));
     let Some(top) = candidates.first().cloned() else {
         return Scored {

@@ -44,19 +44,20 @@ pub fn detect_mark<'a>(cells: impl IntoIterator<Item = &'a str>) -> DecimalMark 
     if comma > point { DecimalMark::Comma } else { DecimalMark::Point }
 }
 
-/// Strips what is not the number: whitespace, apostrophes (Swiss grouping), a currency symbol,
-/// a three-letter currency code before or after. Returns the sign and the rest.
-fn bare(text: &str) -> Result<(bool, String), String> {
+/// Strips what is not the number: a currency symbol, a three-letter currency code before or
+/// after, the sign in any of its places. Returns the sign and the rest (digits, marks and
+/// grouping spaces or apostrophes, checked by `parse`).
+fn bare(text: &str) -> (bool, &str) {
     let mut s = text.trim();
     let mut negative = false;
     if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
         (negative, s) = (true, inner.trim());
     }
-    for code in [s.get(..3), s.get(s.len().saturating_sub(3)..)].into_iter().flatten() {
-        if code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase()) {
-            s = s.strip_prefix(code).or_else(|| s.strip_suffix(code)).unwrap_or(s).trim();
-            break;
-        }
+    let is_code = |c: &str| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase());
+    if let Some(code) = s.get(..3).filter(|c| is_code(c)) {
+        s = s[code.len()..].trim_start();
+    } else if let Some(code) = s.get(s.len().saturating_sub(3)..).filter(|c| is_code(c)) {
+        s = s[..s.len() - code.len()].trim_end();
     }
     s = s.trim_matches(|c| SYMBOLS.contains(&c) || c.is_whitespace());
     if let Some(r) = s.strip_prefix('-').or_else(|| s.strip_suffix('-')) {
@@ -64,36 +65,41 @@ fn bare(text: &str) -> Result<(bool, String), String> {
     } else if let Some(r) = s.strip_prefix('+') {
         s = r;
     }
-    s = s.trim_matches(|c| SYMBOLS.contains(&c) || c.is_whitespace());
-    let kept: String = s.chars().filter(|c| !matches!(c, '\'' | '’' | ' ' | '\u{a0}' | '\u{202f}')).collect();
-    if kept.is_empty() || !kept.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
-        return Err(format!("{text:?} is not an amount"));
-    }
-    Ok((negative, kept))
+    (negative, s.trim_matches(|c| SYMBOLS.contains(&c) || c.is_whitespace()))
 }
 
-/// Reads one amount in `currency`, its fraction after `mark`.
+/// Reads one amount in `currency`, its fraction after `mark`; integer arithmetic only.
 pub fn parse(text: &str, mark: DecimalMark, currency: Currency) -> Result<Money, String> {
-    let (negative, kept) = bare(text)?;
+    let (negative, s) = bare(text);
     let (decimal, group) = mark.chars();
-    let digits: String = kept.chars().filter(|&c| c != group).collect();
-    let mut parts = digits.split(decimal);
-    let (int, frac) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    if parts.next().is_some() || (int.is_empty() && frac.is_empty()) {
-        return Err(format!("{text:?} is not an amount"));
+    let not_amount = || format!("{text:?} is not an amount");
+    let too_large = || format!("{text:?} is too large");
+    let exp = currency.exponent();
+    let (mut minor, mut digits, mut fraction, mut in_fraction) = (0_i64, 0_u32, 0_u32, false);
+    for c in s.chars() {
+        match c {
+            '0'..='9' if in_fraction && fraction >= exp => {
+                // Extra fraction digits are accepted only when they are zeros ("12.500" is 12.50).
+                if c != '0' {
+                    return Err(format!("{text:?} has more decimals than {} allows ({exp})", currency.code()));
+                }
+            }
+            '0'..='9' => {
+                let d = i64::from(c.to_digit(10).unwrap_or(0));
+                minor = minor.checked_mul(10).and_then(|m| m.checked_add(d)).ok_or_else(too_large)?;
+                digits += 1;
+                fraction += u32::from(in_fraction);
+            }
+            c if c == decimal && !in_fraction => in_fraction = true,
+            c if c == group && !in_fraction => {}
+            '\'' | '’' | ' ' | '\u{a0}' | '\u{202f}' if !in_fraction => {}
+            _ => return Err(not_amount()),
+        }
     }
-    let exp = currency.exponent() as usize;
-    // Extra fraction digits are accepted only when they are zeros ("12.500" is 12.50).
-    let (kept_frac, extra) = frac.split_at(frac.len().min(exp));
-    if extra.chars().any(|c| c != '0') {
-        return Err(format!("{text:?} has more decimals than {} allows ({exp})", currency.code()));
+    if digits == 0 {
+        return Err(not_amount());
     }
-    let overflow = || format!("{text:?} is too large");
-    let mut minor: i64 = 0;
-    for c in int.chars().chain(kept_frac.chars()).chain(std::iter::repeat_n('0', exp - kept_frac.len())) {
-        let d = i64::from(c.to_digit(10).ok_or_else(overflow)?);
-        minor = minor.checked_mul(10).and_then(|m| m.checked_add(d)).ok_or_else(overflow)?;
-    }
+    minor = minor.checked_mul(10_i64.pow(exp - fraction)).ok_or_else(too_large)?;
     Ok(Money::from_minor(if negative { -minor } else { minor }, currency))
 }
 

@@ -136,45 +136,75 @@ pub fn read(data: &[u8], options: &Options) -> Result<Import, String> {
         Some(m) => m.check().map(|()| m.clone())?,
         None => Mapping::detect(&header.iter().collect::<Vec<_>>())?,
     };
-    let mut rows = Vec::new();
     let mut import = Import::default();
-    for record in reader.records() {
-        match record {
-            Ok(r) => rows.push(r),
-            Err(e) => {
-                import.errors.push(LineError { line: e.position().map_or(0, |p| p.line()), message: e.to_string() })
-            }
-        }
+    // The first rows decide the decimal mark and the date format; the rest stream through one
+    // reused record.
+    let mut sample = Vec::with_capacity(SAMPLE);
+    let mut record = ::csv::StringRecord::new();
+    while sample.len() < SAMPLE && next(&mut reader, &mut record, &mut import) {
+        sample.push(record.clone());
     }
-    let amounts = rows.iter().take(SAMPLE).flat_map(|r| {
+    let amounts = sample.iter().flat_map(|r| {
         [mapping.amount, mapping.debit, mapping.credit].map(|c| cell(r, c)).into_iter().filter(|s| !s.is_empty())
     });
     let mark = options.decimal_mark.unwrap_or_else(|| amount::detect_mark(amounts));
     let format = match &options.date_format {
         Some(f) => f.clone(),
         None => {
-            let sample = rows.iter().take(SAMPLE).map(|r| cell(r, mapping.date)).filter(|s| !s.trim().is_empty());
-            dates::detect(sample.collect::<Vec<_>>()).unwrap_or("%Y-%m-%d").to_owned()
+            let dates = sample.iter().map(|r| cell(r, mapping.date)).filter(|s| !s.trim().is_empty());
+            dates::detect(dates.collect::<Vec<_>>()).unwrap_or("%Y-%m-%d").to_owned()
         }
     };
-    let mut seen = HashSet::new();
-    let mut occurrences: HashMap<String, u32> = HashMap::new();
-    for r in &rows {
+    let reading = Reading { mapping: &mapping, mark, format: &format, currency: options.currency };
+    let mut state = (HashSet::new(), HashMap::new());
+    for r in &sample {
+        reading.add(r, &mut import, &mut state);
+    }
+    while next(&mut reader, &mut record, &mut import) {
+        reading.add(&record, &mut import, &mut state);
+    }
+    import.errors.sort_by_key(|e| e.line);
+    Ok(import)
+}
+
+/// Reads the next record into `record`; a line the CSV reader refuses is listed and skipped.
+fn next(reader: &mut ::csv::Reader<&[u8]>, record: &mut ::csv::StringRecord, import: &mut Import) -> bool {
+    loop {
+        match reader.read_record(record) {
+            Ok(more) => return more,
+            Err(e) => {
+                import.errors.push(LineError { line: e.position().map_or(0, |p| p.line()), message: e.to_string() })
+            }
+        }
+    }
+}
+
+/// How this statement's rows are read, once found.
+struct Reading<'a> {
+    mapping: &'a Mapping,
+    mark: DecimalMark,
+    format: &'a str,
+    currency: Option<Currency>,
+}
+
+/// Ids seen, and how many times each content hash came (for rows without an id).
+type Seen = (HashSet<String>, HashMap<String, u32>);
+
+impl Reading<'_> {
+    fn add(&self, r: &::csv::StringRecord, import: &mut Import, (seen, occurrences): &mut Seen) {
         let line = r.position().map_or(0, |p| p.line());
-        match transaction(r, &mapping, mark, &format, options.currency) {
+        match transaction(r, self.mapping, self.mark, self.format, self.currency) {
             Ok(mut t) => {
                 if t.id.is_empty() {
                     let n = occurrences.entry(content_id(&t, 0)).or_insert(0);
                     t.id = content_id(&t, *n);
                     *n += 1;
                 }
-                import.push(t, &mut seen);
+                import.push(t, seen);
             }
             Err(message) => import.errors.push(LineError { line, message }),
         }
     }
-    import.errors.sort_by_key(|e| e.line);
-    Ok(import)
 }
 
 fn transaction(
