@@ -148,7 +148,8 @@ fn together(
     open: &[Open],
     refs: &BTreeMap<usize, (i32, String)>,
 ) -> Option<Candidate> {
-    let mut by_customer: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Ordered, so that the same statement always gives the same answer.
+    let mut by_customer: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for &i in refs.keys() {
         by_customer.entry(open[i].customer_id.as_str()).or_default().push(i);
     }
