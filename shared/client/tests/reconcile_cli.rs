@@ -68,6 +68,14 @@ fn a_statement_is_matched_to_invoices_and_written_as_documented() {
         &output,
     ]);
     assert!(!ok && err.contains("not built yet"), "{err}");
+    let mt940 = write(
+        &dir,
+        "statement.sta",
+        ":20:S\n:60F:C261101USD0,00\n:61:261120C480,00NTRFINV-2026-0002//B1\n:86:Globex Ltd\n-\n",
+    );
+    let (ok, out, err) =
+        remit(&["reconcile", "match", "--invoices", &invoices, "--statement", &mt940, "--output", &output]);
+    assert!(ok && out.contains("1 credits") && out.contains("1 automatic"), "{out}{err}");
     let (ok, _, err) =
         remit(&["reconcile", "match", "--invoices", &statement, "--statement", &statement, "--output", &output]);
     assert!(!ok && err.contains("not {\"data\""), "{err}");

@@ -7,6 +7,7 @@
 pub mod amount;
 pub mod csv;
 mod dates;
+pub mod mt940;
 
 use chrono::NaiveDate;
 use serde::Serialize;

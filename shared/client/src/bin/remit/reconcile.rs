@@ -60,8 +60,12 @@ fn import(path: &Path, format: Format) -> anyhow::Result<Import> {
     match format {
         Format::Csv => statement::csv::read(&data, &statement::csv::Options::default())
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+        Format::Mt940 => statement::mt940::read(&data).map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
         // Issue 7 builds these readers next; until then they are refused, never guessed at.
-        other => anyhow::bail!("{}: the {other:?} reader is not built yet; csv statements are read", path.display()),
+        other => anyhow::bail!(
+            "{}: the {other:?} reader is not built yet; csv and mt940 statements are read",
+            path.display()
+        ),
     }
 }
 
