@@ -45,3 +45,18 @@ fn what_is_not_mt940_is_refused_whole() {
     let i = read(no_currency.as_bytes()).unwrap();
     assert!(i.transactions.is_empty() && i.errors[0].message.contains("no currency"), "{:?}", i.errors);
 }
+
+#[test]
+fn any_bytes_give_an_answer_never_a_panic() {
+    for garbage in [
+        ":60F:C261130EUR1000,00\n:61:261201C€€€€\n",
+        ":60F:C261130EUR1000,00\n:61:261201é€1,00NTRFX\n",
+        ":60F:C261130EUR1000,00\n:61:261201Cé1,00NTRFX\n:86:1?2é?32ä\n",
+        ":60F:\n:61:\n:86:\n",
+        ":61:€\n:60F:C2611€",
+    ] {
+        let _ = read(garbage.as_bytes());
+    }
+    let i = read(":60F:C261130EUR1000,00\n:61:261201C1,00NTRFX\n:86:166?2é?32ä\n".as_bytes()).unwrap();
+    assert_eq!(i.transactions.len(), 1);
+}

@@ -26,7 +26,7 @@ fn date6(s: &str) -> Result<NaiveDate, String> {
 fn statement_line(body: &str, currency: Currency) -> Result<BankTransaction, String> {
     let date = date6(body)?;
     let mut rest = &body[6..];
-    if rest.len() >= 4 && rest[..4].bytes().all(|b| b.is_ascii_digit()) {
+    if rest.get(..4).is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit())) {
         rest = &rest[4..];
     }
     let (credit, after) = if let Some(r) = rest.strip_prefix("RC") {
@@ -66,7 +66,8 @@ fn details(t: &mut BankTransaction, body: &str) {
         let mut purpose = String::new();
         let mut name = String::new();
         for field in joined.split('?').skip(1) {
-            let (code, value) = field.split_at(field.len().min(2));
+            // By `get`, so a field cut inside a character is skipped rather than a panic.
+            let (code, value) = (field.get(..2).unwrap_or(""), field.get(2..).unwrap_or(""));
             match code {
                 "20" | "21" | "22" | "23" | "24" | "25" | "26" | "27" | "28" | "29" => purpose.push_str(value),
                 "32" | "33" => name.push_str(value),
