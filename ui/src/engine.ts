@@ -78,6 +78,12 @@ export function asEngineError(e: unknown): EngineError {
   return { code: 'unexpected', message: String(e) };
 }
 
+/** An engine error as the screens show it: the message, then the code in parentheses. */
+export function errorText(e: unknown): string {
+  const x = asEngineError(e);
+  return `${x.message} (${x.code})`;
+}
+
 export function customers(search: string | null = null): Promise<CustomerView[]> {
   return invoke<CustomerView[]>('customers', { search });
 }

@@ -1,13 +1,13 @@
 //! Invoices on the device: drafts created and edited offline, their view built by
 //! remit-core exactly as the server builds it, and payments recorded as queued facts.
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use rusqlite::{Transaction, params};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Replica, db, now, save_document, search_text};
+use super::{Replica, db, now, search_text};
 use crate::error::{Error, Result};
 use remit_core::lifecycle::{Actor, Fact, FactKind, PaymentMethod};
 use remit_core::{Currency, Decimal, FactId, Invoice, InvoiceId, LineItem, LineItemId, Money, PaymentId, TaxCategory};
@@ -221,42 +221,29 @@ pub(super) fn editable_from(
 }
 
 impl Replica {
+    /// A new draft (the CLI's `invoice create`): the editor's save with the lines as parsed.
     pub fn create_invoice(&mut self, input: NewInvoice) -> Result<Value> {
-        let customer = self.customer(&input.customer_id)?;
-        let currency = match (&input.currency, customer.currency) {
-            (Some(c), _) => Currency::parse(c)?,
-            (None, Some(c)) => c,
-            (None, None) => {
-                return Err(Error::BadArgument("currency is required: the customer has no default currency".into()));
-            }
-        };
-        let issue_date = input.issue_date.unwrap_or_else(today);
-        let terms = customer.payment_terms_days.map_or(DEFAULT_TERMS_DAYS, i64::from);
-        let at = Utc::now();
-        let invoice = Invoice {
-            id: InvoiceId::from_uuid(Uuid::now_v7()),
-            number: None,
-            customer: customer.snapshot(),
-            issue_date,
-            due_date: input.due_date.unwrap_or(issue_date + Duration::days(terms)),
-            currency,
-            price_mode: Default::default(),
-            line_items: input.lines.iter().map(LineArg::item).collect(),
-            discount: None,
+        let lines = input
+            .lines
+            .iter()
+            .map(|l| super::DraftLine {
+                description: l.description.clone(),
+                quantity: l.quantity.to_string(),
+                unit_price: l.unit_price.to_string(),
+                tax_rate: l.tax_rate.to_string(),
+                ..Default::default()
+            })
+            .collect();
+        let draft = super::Draft {
+            customer_id: input.customer_id,
+            currency: input.currency,
+            issue_date: input.issue_date,
+            due_date: input.due_date,
+            lines,
             notes: input.notes,
-            terms: None,
-            po_number: None,
-            reference: None,
-            created_by: self.device.user_id,
-            created_at: at,
-            updated_at: at,
+            ..Default::default()
         };
-        invoice.validate()?;
-        let mut doc = remit_core::crdt::create(&invoice)?;
-        self.write(|tx| {
-            save_document(tx, &invoice.id.to_string(), KIND, &doc.save())?;
-            project(tx, &invoice)
-        })
+        self.save_draft(None, &draft)
     }
 
     pub fn edit_invoice(&mut self, id: &str, edit: InvoiceEdit) -> Result<Value> {

@@ -11,13 +11,6 @@ use super::amount::{self, DecimalMark};
 use super::{BankTransaction, Import, LineError, content_id, text};
 use crate::currency::Currency;
 
-/// One `:61:` read, with the line it was on.
-struct Pending {
-    #[allow(dead_code, reason = "kept for the reader's own errors to name")]
-    line: u64,
-    transaction: BankTransaction,
-}
-
 fn date6(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s.get(..6).ok_or("no date")?, "%y%m%d").map_err(|_| format!("{s:?}: not a YYMMDD date"))
 }
@@ -109,7 +102,7 @@ pub fn read(data: &[u8]) -> Result<Import, String> {
     }
     let mut import = Import::default();
     let mut currency: Option<Currency> = None;
-    let mut pending: Vec<Pending> = Vec::new();
+    let mut pending: Vec<BankTransaction> = Vec::new();
     // A `:86:` belongs to the `:61:` right before it, and only if that one was read.
     let mut attach = false;
     for (line, tag, body) in fields {
@@ -125,7 +118,7 @@ pub fn read(data: &[u8]) -> Result<Import, String> {
             "61" => match currency.ok_or_else(|| ":61: before any :60F: (no currency)".to_owned()) {
                 Ok(c) => match statement_line(body.trim(), c) {
                     Ok(transaction) => {
-                        pending.push(Pending { line, transaction });
+                        pending.push(transaction);
                         attach = true;
                     }
                     Err(message) => import.errors.push(LineError { line, message }),
@@ -134,7 +127,7 @@ pub fn read(data: &[u8]) -> Result<Import, String> {
             },
             "86" if after_61 => {
                 if let Some(p) = pending.last_mut() {
-                    details(&mut p.transaction, &body);
+                    details(p, &body);
                 }
             }
             _ => {}
@@ -142,7 +135,7 @@ pub fn read(data: &[u8]) -> Result<Import, String> {
     }
     let mut seen = HashSet::new();
     let mut occurrences: HashMap<String, u32> = HashMap::new();
-    for Pending { mut transaction, .. } in pending {
+    for mut transaction in pending {
         if transaction.id.is_empty() {
             let n = occurrences.entry(content_id(&transaction, 0)).or_insert(0);
             transaction.id = content_id(&transaction, *n);
