@@ -113,3 +113,49 @@ fn paid_and_draft_invoices_are_not_candidates_and_a_bad_invoice_is_named() {
     let err = match_all(&invoices, &[]).unwrap_err();
     assert!(err.contains("data[1]") && err.contains("i2"), "{err}");
 }
+
+#[test]
+fn a_confirmed_match_teaches_the_payer_and_the_customers_code_and_undo_forgets() {
+    use remit_core::reconcile::learn::{Confirmed, Learned};
+    use remit_core::reconcile::match_learned;
+    // Wayne Enterprises pays Globex's invoices, without a reference; Globex writes its customer
+    // number K-4471 in references.
+    let by_parent = credit("t1", "480.00", "Wayne Enterprises", "");
+    let coded = credit("t2", "480.00", "", "K-4471 november");
+    let before = match_all(&book(), &[by_parent.clone(), coded.clone()]).unwrap();
+    assert!(before.iter().all(|r| r.decision == Decision::Review), "nothing says Globex yet: {before:?}");
+
+    let mut learned = Learned::default();
+    let taught = credit("t0", "300.00", "WAYNE ENTERPRISES INC", "INV-2026-0003 K-4471");
+    let confirmed = Confirmed {
+        transaction: &taught,
+        customer_id: "c-Globex Ltd",
+        customer_name: "Globex Ltd",
+        invoice_numbers: &["INV-2026-0003"],
+    };
+    learned.learn(&confirmed);
+    assert_eq!(learned.codes.keys().collect::<Vec<_>>(), ["K-4471"], "the invoice number is not a code");
+    let after = match_learned(&book(), std::slice::from_ref(&by_parent), &learned).unwrap().pop().unwrap();
+    assert_eq!((after.decision, allocated(&after)), (Decision::Suggest, vec![("i3", "480.00")]), "{after:?}");
+    assert!(after.reasons.iter().any(|r| r.contains("paid for \"Globex Ltd\" before (learned)")), "{after:?}");
+    let after = match_learned(&book(), std::slice::from_ref(&coded), &learned).unwrap().pop().unwrap();
+    assert_eq!((after.decision, allocated(&after)), (Decision::Suggest, vec![("i3", "480.00")]), "{after:?}");
+    assert!(after.reasons.iter().any(|r| r.contains("K-4471") && r.contains("learned")), "{after:?}");
+
+    // The same code confirmed for another customer: it no longer tells them apart.
+    let mut both = learned.clone();
+    let other = credit("t9", "99.00", "", "K-4471");
+    both.learn(&Confirmed {
+        transaction: &other,
+        customer_id: "c-Initech GmbH",
+        customer_name: "Initech GmbH",
+        invoice_numbers: &["INV-2026-0004"],
+    });
+    let r = match_learned(&book(), std::slice::from_ref(&coded), &both).unwrap().pop().unwrap();
+    assert_eq!(r.decision, Decision::Review, "{r:?}");
+
+    learned.forget(&confirmed);
+    assert_eq!(learned, Learned::default(), "undoing the confirmation forgets what it taught");
+    let r = match_learned(&book(), &[by_parent], &learned).unwrap().pop().unwrap();
+    assert_eq!(r.decision, Decision::Review);
+}

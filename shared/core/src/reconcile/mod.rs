@@ -6,6 +6,7 @@
 //! customer; short payments within a fee tolerance, partial payments and overpayments are
 //! recognised; a second payment of an invoice already paid in the same run is flagged.
 
+pub mod learn;
 mod score;
 pub mod tokens;
 
@@ -111,6 +112,7 @@ struct Index {
     by_key: HashMap<String, Vec<usize>>,
     by_weak_key: HashMap<String, Vec<usize>>,
     by_name: HashMap<String, Vec<usize>>,
+    by_customer: HashMap<String, Vec<usize>>,
     by_reference: HashMap<String, usize>,
 }
 
@@ -121,6 +123,7 @@ impl Index {
             by_key: HashMap::new(),
             by_weak_key: HashMap::new(),
             by_name: HashMap::new(),
+            by_customer: HashMap::new(),
             by_reference: HashMap::new(),
         };
         for (i, inv) in open.iter().enumerate() {
@@ -135,6 +138,7 @@ impl Index {
                 }
             }
             ix.by_name.entry(inv.name_key.clone()).or_default().push(i);
+            ix.by_customer.entry(inv.customer_id.clone()).or_default().push(i);
             if let Some(rf) = references.get(&inv.id) {
                 ix.by_reference.insert(rf.clone(), i);
             }
@@ -146,6 +150,15 @@ impl Index {
 /// Matches every credit of `transactions` (debits are not payments and get no result) against
 /// `invoices`, in date order, each invoice's amount due going down as credits are allocated.
 pub fn match_all(invoices: &[InvoiceInput], transactions: &[BankTransaction]) -> Result<Vec<MatchResult>, String> {
+    match_learned(invoices, transactions, &learn::Learned::default())
+}
+
+/// `match_all` with what confirmed matches taught (payer aliases, customers' codes).
+pub fn match_learned(
+    invoices: &[InvoiceInput],
+    transactions: &[BankTransaction],
+    learned: &learn::Learned,
+) -> Result<Vec<MatchResult>, String> {
     let mut open = open_invoices(invoices)?;
     let references: HashMap<String, String> = invoices
         .iter()
@@ -157,7 +170,7 @@ pub fn match_all(invoices: &[InvoiceInput], transactions: &[BankTransaction]) ->
     let mut paid_in_run: HashMap<usize, Money> = HashMap::new();
     let mut out = Vec::with_capacity(order.len());
     for t in order {
-        let result = score::best(t, &open, &index, &paid_in_run);
+        let result = score::best(t, &open, &index, &paid_in_run, learned);
         for (i, amount) in &result.applied {
             paid_in_run.insert(*i, *amount);
             let left = open[*i].due.checked_sub(*amount).map_err(|e| e.to_string())?;

@@ -3,12 +3,12 @@
 //! credit columns. `Transaction ID,Date,Amount,Currency,Payer,Reference,Description` (signed
 //! amounts, credits positive) is read with no options.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::Serialize;
 
 use super::amount::{self, DecimalMark};
-use super::{BankTransaction, Import, LineError, content_id, dates, text};
+use super::{BankTransaction, Import, LineError, Seen, content_id, dates, text};
 use crate::currency::Currency;
 
 /// Which column holds what (0-based); found from the header by `Mapping::detect`.
@@ -155,8 +155,16 @@ pub fn read(data: &[u8], options: &Options) -> Result<Import, String> {
             dates::detect(dates.collect::<Vec<_>>()).unwrap_or("%Y-%m-%d").to_owned()
         }
     };
-    let reading = Reading { mapping: &mapping, mark, format: &format, currency: options.currency };
-    let mut state = (HashSet::new(), HashMap::new());
+    let reading = Reading {
+        mapping: &mapping,
+        mark,
+        format: &format,
+        currency: options.currency,
+        last_currency: std::cell::Cell::new(None),
+    };
+    // About 60 bytes a line: one allocation for most statements.
+    import.transactions.reserve(data.len() / 64);
+    let mut state = (Seen::default(), HashMap::new());
     for r in &sample {
         reading.add(r, &mut import, &mut state);
     }
@@ -185,15 +193,17 @@ struct Reading<'a> {
     mark: DecimalMark,
     format: &'a str,
     currency: Option<Currency>,
+    /// The currency of the row before: most statements have one, parsed once.
+    last_currency: std::cell::Cell<Option<Currency>>,
 }
 
 /// Ids seen, and how many times each content hash came (for rows without an id).
-type Seen = (HashSet<String>, HashMap<String, u32>);
+type State = (Seen, HashMap<String, u32>);
 
 impl Reading<'_> {
-    fn add(&self, r: &::csv::StringRecord, import: &mut Import, (seen, occurrences): &mut Seen) {
+    fn add(&self, r: &::csv::StringRecord, import: &mut Import, (seen, occurrences): &mut State) {
         let line = r.position().map_or(0, |p| p.line());
-        match transaction(r, self.mapping, self.mark, self.format, self.currency) {
+        match self.transaction(r) {
             Ok(mut t) => {
                 if t.id.is_empty() {
                     let n = occurrences.entry(content_id(&t, 0)).or_insert(0);
@@ -207,38 +217,46 @@ impl Reading<'_> {
     }
 }
 
-fn transaction(
-    r: &::csv::StringRecord,
-    m: &Mapping,
-    mark: DecimalMark,
-    format: &str,
-    default_currency: Option<Currency>,
-) -> Result<BankTransaction, String> {
-    let cell = |c: Option<usize>| cell(r, c);
-    let currency = match (text(cell(m.currency)), default_currency) {
-        (Some(code), _) => Currency::parse(&code).map_err(|e| e.to_string())?,
-        (None, Some(c)) => c,
-        (None, None) => return Err("no currency: the statement has no currency column and none was given".into()),
-    };
-    let read = |c: Option<usize>| -> Result<Option<crate::money::Money>, String> {
-        text(cell(c)).map(|s| amount::parse(&s, mark, currency)).transpose()
-    };
-    let amount = match (read(m.amount)?, read(m.credit)?, read(m.debit)?) {
-        (Some(a), ..) => a,
-        (None, None, None) => return Err("no amount".into()),
-        (None, credit, debit) => {
-            // A debit column may print money out as positive or negative: it is out either way.
-            let out = debit.map_or(0, |d| d.minor().saturating_abs());
-            let inn = credit.map_or(0, |c| c.minor().saturating_abs());
-            crate::money::Money::from_minor(inn.saturating_sub(out), currency)
+impl Reading<'_> {
+    fn currency(&self, code: &str) -> Result<Currency, String> {
+        let code = code.trim();
+        if let Some(c) = self.last_currency.get().filter(|c| c.code().eq_ignore_ascii_case(code)) {
+            return Ok(c);
         }
-    };
-    Ok(BankTransaction {
-        id: text(cell(m.id)).unwrap_or_default(),
-        date: dates::parse(cell(m.date), format)?,
-        amount,
-        payer: text(cell(m.payer)),
-        reference: text(cell(m.reference)),
-        description: text(cell(m.description)),
-    })
+        let c = Currency::parse(code).map_err(|e| e.to_string())?;
+        self.last_currency.set(Some(c));
+        Ok(c)
+    }
+
+    fn transaction(&self, r: &::csv::StringRecord) -> Result<BankTransaction, String> {
+        let (m, mark, format) = (self.mapping, self.mark, self.format);
+        let cell = |c: Option<usize>| cell(r, c);
+        let currency = match (cell(m.currency).trim(), self.currency) {
+            ("", Some(c)) => c,
+            ("", None) => return Err("no currency: the statement has no currency column and none was given".into()),
+            (code, _) => self.currency(code)?,
+        };
+        let read = |c: Option<usize>| -> Result<Option<crate::money::Money>, String> {
+            let s = cell(c).trim();
+            (!s.is_empty()).then(|| amount::parse(s, mark, currency)).transpose()
+        };
+        let amount = match (read(m.amount)?, read(m.credit)?, read(m.debit)?) {
+            (Some(a), ..) => a,
+            (None, None, None) => return Err("no amount".into()),
+            (None, credit, debit) => {
+                // A debit column may print money out as positive or negative: it is out either way.
+                let out = debit.map_or(0, |d| d.minor().saturating_abs());
+                let inn = credit.map_or(0, |c| c.minor().saturating_abs());
+                crate::money::Money::from_minor(inn.saturating_sub(out), currency)
+            }
+        };
+        Ok(BankTransaction {
+            id: text(cell(m.id)).unwrap_or_default(),
+            date: dates::parse(cell(m.date), format)?,
+            amount,
+            payer: text(cell(m.payer)),
+            reference: text(cell(m.reference)),
+            description: text(cell(m.description)),
+        })
+    }
 }

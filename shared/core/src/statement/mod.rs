@@ -5,9 +5,14 @@
 //! hash of its content, so importing the same statement twice adds nothing.
 
 pub mod amount;
+pub mod camt;
 pub mod csv;
 mod dates;
+mod markup;
 pub mod mt940;
+pub mod ofx;
+
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -46,10 +51,32 @@ pub struct Import {
     pub duplicates: usize,
 }
 
+/// The ids already in an import, without copying them (a statement has up to millions): a
+/// hash of each id points to the transaction that has it; ids whose hashes collide are kept
+/// aside and compared by text.
+#[derive(Default)]
+pub(crate) struct Seen {
+    first: HashMap<u64, usize>,
+    collided: HashSet<String>,
+}
+
+/// FNV-1a: fast on short ids; a collision costs only a text comparison.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 impl Import {
     /// Keeps the first transaction of each id; counts the rest.
-    pub(crate) fn push(&mut self, t: BankTransaction, seen: &mut std::collections::HashSet<String>) {
-        if seen.insert(t.id.clone()) {
+    pub(crate) fn push(&mut self, t: BankTransaction, seen: &mut Seen) {
+        use std::collections::hash_map::Entry;
+        let fresh = match seen.first.entry(fnv(t.id.as_bytes())) {
+            Entry::Vacant(v) => {
+                v.insert(self.transactions.len());
+                true
+            }
+            Entry::Occupied(o) => self.transactions[*o.get()].id != t.id && seen.collided.insert(t.id.clone()),
+        };
+        if fresh {
             self.transactions.push(t);
         } else {
             self.duplicates += 1;
@@ -79,8 +106,60 @@ pub(crate) fn content_id(t: &BankTransaction, occurrence: u32) -> String {
     format!("sha256:{hex}")
 }
 
+/// Adds a statement's transactions in order: ids given to those without one, duplicates of an
+/// id counted and left out.
+pub(crate) fn collect(import: &mut Import, transactions: Vec<BankTransaction>) {
+    let mut seen = Seen::default();
+    let mut occurrences: HashMap<String, u32> = HashMap::new();
+    for mut transaction in transactions {
+        if transaction.id.is_empty() {
+            let n = occurrences.entry(content_id(&transaction, 0)).or_insert(0);
+            transaction.id = content_id(&transaction, *n);
+            *n += 1;
+        }
+        import.push(transaction, &mut seen);
+    }
+}
+
 /// Trims a text field; empty is none.
 pub(crate) fn text(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_owned())
+}
+
+/// The statement formats Remit reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Csv,
+    Camt053,
+    Mt940,
+    Ofx,
+}
+
+impl Format {
+    /// The format a file's content shows (a CAMT document, an OFX header or element, MT940
+    /// fields); anything else is read as CSV.
+    pub fn sniff(data: &[u8]) -> Format {
+        let head = String::from_utf8_lossy(&data[..data.len().min(4096)]);
+        if head.contains("BkToCstmrStmt") || head.contains("camt.053") {
+            Format::Camt053
+        } else if head.trim_start().starts_with("OFXHEADER") || head.contains("<OFX>") {
+            Format::Ofx
+        } else if head.contains(":20:") && (head.contains(":60F:") || head.contains(":61:")) {
+            Format::Mt940
+        } else {
+            Format::Csv
+        }
+    }
+}
+
+/// Reads a statement of `format` (CSV with `csv_options`).
+pub fn read(data: &[u8], format: Format, csv_options: &csv::Options) -> Result<Import, String> {
+    match format {
+        Format::Csv => csv::read(data, csv_options),
+        Format::Camt053 => camt::read(data),
+        Format::Mt940 => mt940::read(data),
+        Format::Ofx => ofx::read(data),
+    }
 }

@@ -3,16 +3,16 @@
 //! after `//`), and the `:86:` after it the details: structured (`?20`–`?29` the purpose,
 //! `?32`/`?33` the counterparty's name, as German banks write it) or free text.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
 use super::amount::{self, DecimalMark};
-use super::{BankTransaction, Import, LineError, content_id, text};
+use super::{BankTransaction, Import, LineError, text};
 use crate::currency::Currency;
 
 fn date6(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.get(..6).ok_or("no date")?, "%y%m%d").map_err(|_| format!("{s:?}: not a YYMMDD date"))
+    super::dates::compact(s, super::dates::Layout::Yymmdd).ok_or_else(|| format!("{s:?}: not a YYMMDD date"))
 }
 
 /// `:61:` body: `YYMMDD[MMDD](C|D|RC|RD)[funds code]AMOUNT N### CUSTOMER_REF[//BANK_REF]`.
@@ -52,9 +52,23 @@ fn statement_line(body: &str, currency: Currency) -> Result<BankTransaction, Str
     })
 }
 
+/// `s` trimmed, without a copy when there is nothing to trim; empty is none.
+fn trimmed(s: String) -> Option<String> {
+    match s.trim() {
+        "" => None,
+        t if t.len() == s.len() => Some(s),
+        t => Some(t.to_owned()),
+    }
+}
+
 /// Applies a `:86:` to the transaction before it.
 fn details(t: &mut BankTransaction, body: &str) {
-    let joined: String = body.lines().map(str::trim_end).collect();
+    // Continuation lines are joined as banks cut them (at 65 characters), without a space.
+    let joined: Cow<'_, str> = if body.contains('\n') {
+        Cow::Owned(body.lines().map(str::trim_end).collect())
+    } else {
+        Cow::Borrowed(body.trim_end())
+    };
     if joined.contains('?') && joined.get(3..4) == Some("?") {
         let mut purpose = String::new();
         let mut name = String::new();
@@ -67,11 +81,11 @@ fn details(t: &mut BankTransaction, body: &str) {
                 _ => {}
             }
         }
-        t.payer = text(&name);
-        if let Some(p) = text(&purpose) {
+        t.payer = trimmed(name);
+        if let Some(p) = trimmed(purpose) {
             t.reference = Some(p);
         }
-        t.description = text(&joined);
+        t.description = trimmed(joined.into_owned());
     } else {
         t.description = text(&joined);
         if t.reference.is_none() {
@@ -85,19 +99,21 @@ fn details(t: &mut BankTransaction, body: &str) {
 pub fn read(data: &[u8]) -> Result<Import, String> {
     let content = String::from_utf8_lossy(data);
     // Fields start with `:NN:` or `:NNa:` at the start of a line; their text runs to the next.
-    let mut fields: Vec<(u64, String, String)> = Vec::new();
+    // A field of one line is borrowed; only one continued on more lines is copied.
+    let mut fields: Vec<(u64, &str, Cow<'_, str>)> = Vec::new();
     for (n, line) in content.lines().enumerate() {
         let tag = line.strip_prefix(':').and_then(|r| r.split_once(':')).filter(|(t, _)| t.len() <= 3);
         match (tag, fields.last_mut()) {
-            (Some((t, body)), _) => fields.push((u64::try_from(n).unwrap_or(0) + 1, t.to_owned(), body.to_owned())),
+            (Some((t, body)), _) => fields.push((u64::try_from(n).unwrap_or(0) + 1, t, Cow::Borrowed(body))),
             (None, Some(last)) if !line.starts_with('-') => {
-                last.2.push('\n');
-                last.2.push_str(line);
+                let body = last.2.to_mut();
+                body.push('\n');
+                body.push_str(line);
             }
             _ => {}
         }
     }
-    if !fields.iter().any(|(_, t, _)| t == "61") && !fields.iter().any(|(_, t, _)| t.starts_with("60")) {
+    if !fields.iter().any(|(_, t, _)| *t == "61") && !fields.iter().any(|(_, t, _)| t.starts_with("60")) {
         return Err("not an MT940 statement: no :60F: or :61: field".into());
     }
     let mut import = Import::default();
@@ -107,7 +123,7 @@ pub fn read(data: &[u8]) -> Result<Import, String> {
     let mut attach = false;
     for (line, tag, body) in fields {
         let after_61 = std::mem::replace(&mut attach, false);
-        match tag.as_str() {
+        match tag {
             "60F" | "60M" => {
                 let code = body.get(7..10).unwrap_or("");
                 match Currency::parse(code) {
@@ -133,15 +149,6 @@ pub fn read(data: &[u8]) -> Result<Import, String> {
             _ => {}
         }
     }
-    let mut seen = HashSet::new();
-    let mut occurrences: HashMap<String, u32> = HashMap::new();
-    for mut transaction in pending {
-        if transaction.id.is_empty() {
-            let n = occurrences.entry(content_id(&transaction, 0)).or_insert(0);
-            transaction.id = content_id(&transaction, *n);
-            *n += 1;
-        }
-        import.push(transaction, &mut seen);
-    }
+    super::collect(&mut import, pending);
     Ok(import)
 }

@@ -16,7 +16,8 @@ pub enum ReconcileCommand {
         invoices: PathBuf,
         #[arg(long)]
         statement: PathBuf,
-        /// Default: from the file's extension, else csv.
+        /// Default: what the file's content shows (a CAMT.053 document, an OFX header, MT940
+        /// fields), else csv.
         #[arg(long, value_enum)]
         format: Option<Format>,
         #[arg(long)]
@@ -46,34 +47,24 @@ fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
 }
 
-fn format_of(path: &Path) -> Format {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("sta" | "mt940" | "940") => Format::Mt940,
-        Some("ofx" | "qfx") => Format::Ofx,
-        Some("xml") => Format::Camt053,
-        _ => Format::Csv,
-    }
-}
-
-fn import(path: &Path, format: Format) -> anyhow::Result<Import> {
+fn import(path: &Path, format: Option<Format>) -> anyhow::Result<Import> {
     let data = read(path)?;
-    match format {
-        Format::Csv => statement::csv::read(&data, &statement::csv::Options::default())
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
-        Format::Mt940 => statement::mt940::read(&data).map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
-        // Issue 7 builds these readers next; until then they are refused, never guessed at.
-        other => anyhow::bail!(
-            "{}: the {other:?} reader is not built yet; csv and mt940 statements are read",
-            path.display()
-        ),
-    }
+    let format = match format {
+        Some(Format::Csv) => statement::Format::Csv,
+        Some(Format::Camt053) => statement::Format::Camt053,
+        Some(Format::Mt940) => statement::Format::Mt940,
+        Some(Format::Ofx) => statement::Format::Ofx,
+        None => statement::Format::sniff(&data),
+    };
+    statement::read(&data, format, &statement::csv::Options::default())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 pub fn run(command: ReconcileCommand) -> anyhow::Result<String> {
     let ReconcileCommand::Match { invoices, statement, format, output } = command;
     let book: Invoices = serde_json::from_slice(&read(&invoices)?)
         .map_err(|e| anyhow::anyhow!("{}: not {{\"data\": [invoice, ...]}}: {e}", invoices.display()))?;
-    let imported = import(&statement, format.unwrap_or_else(|| format_of(&statement)))?;
+    let imported = import(&statement, format)?;
     let results =
         match_all(&book.data, &imported.transactions).map_err(|e| anyhow::anyhow!("{}: {e}", invoices.display()))?;
     let json = serde_json::to_string_pretty(&Output { results: &results })?;
