@@ -542,6 +542,33 @@ async fn refund_once(
 /// Takes back a payment recorded by mistake: each invoice it paid gets a `PaymentVoided` fact
 /// and owes again. A payment with refunds cannot be deleted (the money left).
 pub async fn delete(state: &AppState, principal: &Principal, ctx: &RequestContext, id: Uuid) -> Result<(), Problem> {
+    delete_as(state, principal, ctx, id, None).await
+}
+
+/// A device's `PaymentVoided` (a reconciliation undone on the device): the payment is deleted
+/// as `delete` does, the voiding fact of the device's invoice keeping the device's fact id, so
+/// the device sees its own fact accepted rather than a second one. Pushed again after the
+/// payment was deleted: nothing to do.
+pub async fn void_from_device(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    id: Uuid,
+    origin: (remit_core::FactId, Uuid, String),
+) -> Result<(), Problem> {
+    if load_view(state, principal, id).await?.status == "deleted" {
+        return Ok(());
+    }
+    delete_as(state, principal, ctx, id, Some(origin)).await
+}
+
+async fn delete_as(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    id: Uuid,
+    origin: Option<(remit_core::FactId, Uuid, String)>,
+) -> Result<(), Problem> {
     authorize(state, principal, Action::RefundPayment, None, ctx).await?;
     super::with_retry(|| async {
         let mut view = load_view(state, principal, id).await?;
@@ -556,11 +583,16 @@ pub async fn delete(state: &AppState, principal: &Principal, ctx: &RequestContex
                 Uuid::try_parse(&a.invoice_id).map_err(|e| Problem::from(Error::Internal(e.to_string())))?,
             )
             .await?;
-            let f = fact(
+            let mut f = fact(
                 principal,
                 loaded.invoice.id,
                 FactKind::PaymentVoided { payment_id: PaymentId::from_uuid(id), reason: "deleted".into() },
             );
+            if let Some((fact_id, _, reason)) = origin.as_ref().filter(|(_, inv, _)| inv == loaded.invoice.id.as_uuid())
+            {
+                f.id = *fact_id;
+                f.kind = FactKind::PaymentVoided { payment_id: PaymentId::from_uuid(id), reason: reason.clone() };
+            }
             let mut facts = loaded.facts.clone();
             facts.push(f.clone());
             let (_, invoice_row) = project(&loaded.invoice, &facts, None)?;

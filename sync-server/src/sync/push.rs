@@ -558,8 +558,8 @@ async fn commit(
     Ok(())
 }
 
-/// An outbox fact. Devices record payments received outside a gateway; every other fact
-/// comes from the server itself.
+/// An outbox fact. Devices record payments received outside a gateway, and take them back;
+/// every other fact comes from the server itself.
 async fn push_fact(
     state: &AppState,
     principal: &Principal,
@@ -569,11 +569,23 @@ async fn push_fact(
 ) -> Result<(), Problem> {
     let fact: Fact = serde_json::from_value(raw)
         .map_err(|e| reject(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fact", format!("not a fact: {e}")))?;
+    if let FactKind::PaymentVoided { payment_id, reason } = fact.kind {
+        // A device takes back a payment it recorded (a reconciliation undone).
+        if reason.trim().is_empty() || reason.chars().count() > 500 {
+            return Err(reject(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_fact",
+                "a voiding reason of 1 to 500 characters",
+            ));
+        }
+        let origin = (fact.id, *fact.invoice_id.as_uuid(), reason);
+        return payments::void_from_device(state, principal, ctx, *payment_id.as_uuid(), origin).await;
+    }
     let FactKind::PaymentRecorded { payment_id, amount, method } = fact.kind else {
         return Err(reject(
             StatusCode::UNPROCESSABLE_ENTITY,
             "fact_not_accepted_from_devices",
-            "devices push recorded payments only; other facts come from the server",
+            "devices push recorded payments and their voiding only; other facts come from the server",
         ));
     };
     if !matches!(method, PaymentMethod::Cash | PaymentMethod::Check | PaymentMethod::BankTransfer) {

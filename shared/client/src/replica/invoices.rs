@@ -362,37 +362,56 @@ impl Replica {
             }
         };
         let device = self.device.clone();
-        self.write(|tx| {
-            let key = InvoiceId::parse(invoice_id).map_err(|_| unknown(invoice_id))?.to_string();
-            let doc = super::load_document(tx, &key, KIND)?.ok_or_else(|| unknown(invoice_id))?;
-            let invoice: Invoice = remit_core::crdt::read(&doc)?;
-            let facts = facts_of(tx, &key)?;
-            if !facts.iter().any(|f| matches!(f.kind, FactKind::Issued { .. })) {
-                return Err(Error::NotIssued(key));
-            }
-            if facts.iter().any(|f| matches!(f.kind, FactKind::Voided { .. })) {
-                return Err(Error::NotEditable(key));
-            }
-            let amount = Money::parse(amount, invoice.currency)?;
-            if !amount.is_positive() {
-                return Err(Error::BadArgument("amount: must be more than zero".into()));
-            }
-            let fact = Fact {
-                id: FactId::from_uuid(Uuid::now_v7()),
-                tenant_id: device.tenant_id,
-                invoice_id: invoice.id,
-                actor: Actor::User(device.user_id),
-                device_id: Some(device.device_id),
-                at: Utc::now(),
-                kind: FactKind::PaymentRecorded { payment_id: PaymentId::from_uuid(Uuid::now_v7()), amount, method },
-            };
-            let body = serde_json::to_string(&fact).map_err(|e| Error::Store(e.to_string()))?;
-            tx.execute(
-                "INSERT INTO facts (id, invoice_id, body, state, created_at) VALUES (?1, ?2, ?3, 'queued', ?4)",
-                params![fact.id.to_string(), key, body, now()],
-            )
-            .map_err(db)?;
-            project(tx, &invoice)
-        })
+        self.write(|tx| record_payment_in(tx, &device, invoice_id, amount, method, Utc::now()).map(|(_, view)| view))
     }
+}
+
+/// Rebuilds an invoice's row after its facts changed.
+pub(super) fn reproject(tx: &Transaction<'_>, invoice_id: &str) -> Result<()> {
+    let doc = super::load_document(tx, invoice_id, KIND)?.ok_or_else(|| unknown(invoice_id))?;
+    let invoice: Invoice = remit_core::crdt::read(&doc)?;
+    project(tx, &invoice).map(|_| ())
+}
+
+/// Records a payment of an issued invoice as a queued fact, in `tx`: the fact's id and the
+/// invoice's view after it. `at`: when the money arrived.
+pub(super) fn record_payment_in(
+    tx: &Transaction<'_>,
+    device: &super::Device,
+    invoice_id: &str,
+    amount: &str,
+    method: PaymentMethod,
+    at: chrono::DateTime<Utc>,
+) -> Result<(FactId, Value)> {
+    let key = InvoiceId::parse(invoice_id).map_err(|_| unknown(invoice_id))?.to_string();
+    let doc = super::load_document(tx, &key, KIND)?.ok_or_else(|| unknown(invoice_id))?;
+    let invoice: Invoice = remit_core::crdt::read(&doc)?;
+    let facts = facts_of(tx, &key)?;
+    if !facts.iter().any(|f| matches!(f.kind, FactKind::Issued { .. })) {
+        return Err(Error::NotIssued(key));
+    }
+    if facts.iter().any(|f| matches!(f.kind, FactKind::Voided { .. })) {
+        return Err(Error::NotEditable(key));
+    }
+    let amount = Money::parse(amount, invoice.currency)?;
+    if !amount.is_positive() {
+        return Err(Error::BadArgument("amount: must be more than zero".into()));
+    }
+    let fact = Fact {
+        id: FactId::from_uuid(Uuid::now_v7()),
+        tenant_id: device.tenant_id,
+        invoice_id: invoice.id,
+        actor: Actor::User(device.user_id),
+        device_id: Some(device.device_id),
+        at,
+        kind: FactKind::PaymentRecorded { payment_id: PaymentId::from_uuid(Uuid::now_v7()), amount, method },
+    };
+    let body = serde_json::to_string(&fact).map_err(|e| Error::Store(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO facts (id, invoice_id, body, state, created_at) VALUES (?1, ?2, ?3, 'queued', ?4)",
+        params![fact.id.to_string(), key, body, now()],
+    )
+    .map_err(db)?;
+    let view = project(tx, &invoice)?;
+    Ok((fact.id, view))
 }

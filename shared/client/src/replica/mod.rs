@@ -15,6 +15,7 @@ mod invoice_list;
 mod invoices;
 mod leases;
 mod products;
+mod reconcile;
 mod sync;
 mod tax_rates;
 
@@ -32,12 +33,13 @@ pub use history::{PaymentPage, PaymentRow, TimelineEntry};
 pub use invoice_list::{InvoicePage, InvoiceRow, InvoiceSort, MAX_PAGE};
 pub use invoices::{InvoiceEdit, InvoiceFilter, LineArg, NewInvoice};
 pub use products::{NewProduct, ProductEdit, ProductLinks, ProductView};
+pub use reconcile::{BankCredit, CreditAllocation, ReconcileReport, RunReport, StatementError, StatementImport};
 use remit_core::{DeviceId, TenantId, UserId};
 pub use sync::{News, NewsKind, SyncReport};
 pub use tax_rates::TaxRate;
 
 /// The schema, in order; `PRAGMA user_version` records how many have been applied.
-const MIGRATIONS: [&str; 9] = [
+const MIGRATIONS: [&str; 10] = [
     include_str!("../../../../migrations/client-sqlite/0001_replica.sql"),
     include_str!("../../../../migrations/client-sqlite/0002_number_leases.sql"),
     include_str!("../../../../migrations/client-sqlite/0003_products.sql"),
@@ -47,6 +49,7 @@ const MIGRATIONS: [&str; 9] = [
     include_str!("../../../../migrations/client-sqlite/0007_invoice_list.sql"),
     include_str!("../../../../migrations/client-sqlite/0008_facts_by_time.sql"),
     include_str!("../../../../migrations/client-sqlite/0009_fact_kind_and_time.sql"),
+    include_str!("../../../../migrations/client-sqlite/0010_bank_transactions.sql"),
 ];
 /// The migration after which product documents get their rows (`products::backfill`).
 const PRODUCTS_MIGRATION: usize = 3;

@@ -136,7 +136,7 @@ fn run(data_dir: Option<std::path::PathBuf>, command: Command) -> anyhow::Result
             local::login(&dir()?, local::Login { server, secret, token_store, device_name, json })
         }
         Command::Sync { watch, json } => local::sync(&dir()?, watch, json),
-        Command::Reconcile(c) => reconcile::run(c),
+        Command::Reconcile(c) => reconcile::run(c, dir),
         Command::Quote { file } => {
             let input = match file.as_deref() {
                 None | Some("-") => {
