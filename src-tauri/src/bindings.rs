@@ -5,9 +5,10 @@
 
 use remit_client::remote::Lease;
 use remit_client::replica::{
-    Activity, Conflict, CurrencySummary, CustomerLinks, CustomerView, Dashboard, Device, Draft, DraftDiscount,
-    DraftLine, InvoicePage, InvoiceRow, InvoiceSort, News, NewsKind, PaymentPage, PaymentRow, ProductLinks,
-    ProductView, SyncReport, TaxRate, TimelineEntry,
+    Activity, BankCredit, Conflict, CreditAllocation, CurrencySummary, CustomerLinks, CustomerView, Dashboard, Device,
+    Draft, DraftDiscount, DraftLine, InvoicePage, InvoiceRow, InvoiceSort, News, NewsKind, PaymentPage, PaymentRow,
+    ProductLinks, ProductView, ReconcileReport, RunReport, StatementError, StatementImport, SyncReport, TaxRate,
+    TimelineEntry,
 };
 use remit_core::pdf::Seller;
 use remit_core::records::Credit;
@@ -19,6 +20,7 @@ use ts_rs::{Config, TS};
 use crate::commands::{CommandError, CustomerInput, InvoiceInput, LineInput, ProductInput};
 use crate::connection::{ConnectInput, Connection};
 use crate::invoice_actions::ServerAction;
+use crate::reconcile::Imported;
 use crate::team::{LeasePolicy, NewMember, Numbering};
 
 const HEADER: &str = "\
@@ -78,6 +80,13 @@ fn typescript() -> String {
         decl::<Draft>(&cfg),
         decl::<TimelineEntry>(&cfg),
         decl::<PaymentRow>(&cfg),
+        decl::<StatementError>(&cfg),
+        decl::<StatementImport>(&cfg),
+        decl::<RunReport>(&cfg),
+        decl::<Imported>(&cfg),
+        decl::<CreditAllocation>(&cfg),
+        decl::<BankCredit>(&cfg),
+        decl::<ReconcileReport>(&cfg),
         decl::<PaymentPage>(&cfg),
         decl::<ServerAction>(&cfg),
         decl::<TaxRate>(&cfg),

@@ -8,6 +8,7 @@ mod connection;
 mod engine;
 mod events;
 mod invoice_actions;
+mod reconcile;
 mod team;
 
 pub use commands::CommandError;
@@ -96,6 +97,12 @@ pub fn run() {
             team::set_lease_policy,
             team::users,
             team::add_user,
+            reconcile::import_statement,
+            reconcile::reconcile_run,
+            reconcile::bank_credits,
+            reconcile::credit_action,
+            reconcile::approve_suggestions,
+            reconcile::reconcile_report,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

@@ -113,6 +113,19 @@ class Driver:
             self.call("POST", f"/session/{self.session}/element/{element}/click", {})
         retried(step)
 
+    def focus(self, css):
+        """Gives keyboard focus to the first element matching `css` (as Tab would reach it)."""
+        self.present(css)
+        element = self.find(css)[0]
+        self.call("POST", f"/session/{self.session}/execute/sync",
+                  {"script": "arguments[0].focus()", "args": [{W3C_ELEMENT: element}]})
+
+    def press(self, key):
+        """A real key press (down and up) on whatever has the focus."""
+        keys = [{"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]
+        self.call("POST", f"/session/{self.session}/actions",
+                  {"actions": [{"type": "key", "id": "keyboard", "actions": keys}]})
+
     def stop(self):
         if self.session:
             self.call("DELETE", f"/session/{self.session}")

@@ -217,6 +217,90 @@ export type PaymentRow = { fact_id: string, payment_id: string, invoice_id: stri
  */
 state: string, };
 
+export type StatementError = { line: number, message: string, };
+
+export type StatementImport = { format: string, 
+/**
+ * Transactions read from the file.
+ */
+read: number, 
+/**
+ * Of those, new on this device (the rest were imported before).
+ */
+new: number, 
+/**
+ * Transactions the file repeated (same bank id), left out.
+ */
+duplicates: number, 
+/**
+ * Lines or entries that could not be read; the others were.
+ */
+errors: Array<StatementError>, };
+
+export type RunReport = { 
+/**
+ * Credits matched and paid automatically.
+ */
+matched: number, suggested: number, review: number, 
+/**
+ * Automatic matches that could not be recorded (the invoice changed meanwhile), left
+ * for review with the reason.
+ */
+failed: number, };
+
+export type Imported = { import: StatementImport, run: RunReport, };
+
+export type CreditAllocation = { invoice_id: string, amount: string, 
+/**
+ * The invoice's number, as shown (filled when credits are listed).
+ */
+number?: string, };
+
+export type BankCredit = { id: string, booked_on: string, amount: string, currency: string, payer: string | null, reference: string | null, description: string | null, 
+/**
+ * `open` (waiting for a decision), `matched` or `ignored`.
+ */
+state: string, 
+/**
+ * The matcher's answer: `auto`, `suggest` or `review`; none before the first run.
+ */
+decision: string | null, confidence: number | null, allocations: Array<CreditAllocation>, reasons: Array<string>, 
+/**
+ * `auto` or `person`, once matched.
+ */
+matched_by: string | null, 
+/**
+ * An automatic match was taken back: it is never matched automatically again.
+ */
+undone: boolean, };
+
+export type ReconcileReport = { 
+/**
+ * Credits still open, with no match proposed or one waiting for a person.
+ */
+unmatched: Array<string>, 
+/**
+ * Credits flagged as paying an invoice already paid.
+ */
+duplicates: Array<string>, 
+/**
+ * Matched credits larger than what they paid (the rest is the customer's credit).
+ */
+overpayments: Array<string>, 
+/**
+ * Matched credits short of the amount due (a fee, or a partial payment).
+ */
+short_payments: Array<string>, 
+/**
+ * Automatic matches made, and how many of them were undone.
+ */
+automatic: number, automatic_undone: number, 
+/**
+ * The share of automatic matches that stood, as a percentage with two decimals; none
+ * before any.
+ */
+accuracy: string | null, };
+
 export type PaymentPage = { rows: Array<PaymentRow>, 
 /**
  * Payments on this device in all.

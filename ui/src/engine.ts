@@ -3,7 +3,11 @@
 import { invoke, isTauri } from '@tauri-apps/api/core';
 
 import type {
+  BankCredit,
   CommandError,
+  Imported,
+  ReconcileReport,
+  RunReport,
   Dashboard,
   Connection,
   ConnectInput,
@@ -31,7 +35,11 @@ import type {
 // The types come from the Rust ones (bindings.ts, generated; a test fails when it is stale).
 export type {
   Activity,
+  BankCredit,
   Conflict,
+  Imported,
+  ReconcileReport,
+  RunReport,
   CurrencySummary,
   Dashboard,
   Connection,
@@ -226,4 +234,29 @@ export async function users(): Promise<Member[]> {
 
 export function addUser(email: string, role: string): Promise<{ user_id: string; email: string; role: string; api_key: string }> {
   return invoke('add_user', { member: { email, role } });
+}
+
+/** A bank statement (its bytes, base64) imported and the matcher run over the open credits. */
+export function importStatement(data: string, format: string | null = null): Promise<Imported> {
+  return invoke<Imported>('import_statement', { data, format });
+}
+
+export function reconcileRun(): Promise<RunReport> {
+  return invoke<RunReport>('reconcile_run');
+}
+
+export function bankCredits(): Promise<BankCredit[]> {
+  return invoke<BankCredit[]>('bank_credits');
+}
+
+export function creditAction(id: string, action: 'approve' | 'ignore' | 'undo'): Promise<BankCredit> {
+  return invoke<BankCredit>('credit_action', { id, action });
+}
+
+export function approveSuggestions(): Promise<number> {
+  return invoke<number>('approve_suggestions');
+}
+
+export function reconcileReport(): Promise<ReconcileReport> {
+  return invoke<ReconcileReport>('reconcile_report');
 }

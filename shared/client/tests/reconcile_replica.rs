@@ -38,6 +38,10 @@ fn status(r: &Replica, id: &str) -> String {
     r.invoice(id).unwrap()["status"].as_str().unwrap().to_owned()
 }
 
+fn alloc(invoice_id: impl Into<String>, amount: &str) -> CreditAllocation {
+    CreditAllocation { invoice_id: invoice_id.into(), amount: amount.into(), number: None }
+}
+
 fn credit(r: &Replica, id: &str) -> remit_client::replica::BankCredit {
     r.bank_credits(None).unwrap().into_iter().find(|c| c.id == id).unwrap()
 }
@@ -84,14 +88,14 @@ fn a_statement_is_matched_approved_learned_from_and_undone_offline() {
     let t3 = credit(&r, "T3");
     assert_eq!(t3.decision.as_deref(), Some("review"), "{t3:?}");
     let before = queued_payments(&r).len();
-    let too_much = vec![CreditAllocation { invoice_id: i3.clone(), amount: "99.01".into() }];
+    let too_much = vec![alloc(i3.clone(), "99.01")];
     let err = r.assign_credit("T3", too_much).unwrap_err();
     assert!(matches!(err, Error::BadArgument(ref m) if m.contains("at most the credit's 99.00")), "{err}");
-    let unknown = vec![CreditAllocation { invoice_id: uuid::Uuid::now_v7().to_string(), amount: "9.00".into() }];
+    let unknown = vec![alloc(uuid::Uuid::now_v7().to_string(), "9.00")];
     assert!(matches!(r.assign_credit("T3", unknown).unwrap_err(), Error::Unknown { .. }));
     assert_eq!(queued_payments(&r).len(), before, "a refused match records nothing");
     assert_eq!(credit(&r, "T3").state, "open");
-    r.assign_credit("T3", vec![CreditAllocation { invoice_id: i3.clone(), amount: "99.00".into() }]).unwrap();
+    r.assign_credit("T3", vec![alloc(i3.clone(), "99.00")]).unwrap();
     assert_eq!(status(&r, &i3), "paid");
 
     // What it learned: a later credit from that payer, without a reference, is Globex's.
@@ -102,12 +106,15 @@ fn a_statement_is_matched_approved_learned_from_and_undone_offline() {
     r.reconcile().unwrap();
     let t6 = credit(&r, "T6");
     assert_eq!(t6.decision.as_deref(), Some("suggest"), "{t6:?}");
-    assert_eq!(t6.allocations, [CreditAllocation { invoice_id: i4.clone(), amount: "50.00".into() }]);
+    let proposed: Vec<(&str, &str)> =
+        t6.allocations.iter().map(|a| (a.invoice_id.as_str(), a.amount.as_str())).collect();
+    assert_eq!(proposed, [(i4.as_str(), "50.00")]);
+    assert!(t6.allocations[0].number.as_deref().is_some_and(|n| n.starts_with("INV-")), "shown by number: {t6:?}");
     assert!(t6.reasons.iter().any(|x| x.contains("learned")), "{t6:?}");
 
     // Undo the automatic match: its payment never left the device, so it is dropped.
     let undone = r.undo_credit("T1").unwrap();
-    assert_eq!((undone.state.as_str(), undone.undone), ("open", true));
+    assert_eq!((undone.state.as_str(), undone.undone, undone.decision.as_deref()), ("open", true, Some("suggest")));
     assert_eq!(r.invoice(&i1).unwrap()["amount_due"], "1000.00", "owes again");
     assert!(queued_payments(&r).iter().all(|f| f["invoice_id"] != i1.as_str()), "dropped");
     r.reconcile().unwrap();

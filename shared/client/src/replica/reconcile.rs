@@ -26,6 +26,7 @@ use remit_core::statement::{self, BankTransaction, Format, LineError};
 use remit_core::{Currency, FactId, Money};
 
 const LEARNED: &str = "reconcile.learned";
+const UNDONE: &str = "an automatic match of this credit was undone: approve it yourself";
 
 /// What importing a statement did.
 #[derive(Debug, Clone, Serialize)]
@@ -79,6 +80,10 @@ pub struct BankCredit {
 pub struct CreditAllocation {
     pub invoice_id: String,
     pub amount: String,
+    /// The invoice's number, as shown (filled when credits are listed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub number: Option<String>,
 }
 
 /// What a run of the matcher did.
@@ -251,7 +256,12 @@ impl Replica {
             ))
             .map_err(db)?;
         let rows = stmt.query_map(params![state], row).map_err(db)?;
-        rows.map(|r| r.map(|r| r.credit).map_err(db)).collect()
+        let mut credits: Vec<BankCredit> = rows.map(|r| r.map(|r| r.credit).map_err(db)).collect::<Result<_>>()?;
+        let mut number = self.conn.prepare("SELECT number FROM invoices WHERE id = ?1").map_err(db)?;
+        for a in credits.iter_mut().flat_map(|c| c.allocations.iter_mut()) {
+            a.number = number.query_row(params![a.invoice_id], |r| r.get(0)).optional().map_err(db)?.flatten();
+        }
+        Ok(credits)
     }
 
     /// Matches every open credit to the open invoices; automatic matches are recorded at once.
@@ -281,6 +291,7 @@ impl Replica {
                     .map(|Allocation { invoice_id, amount }| CreditAllocation {
                         invoice_id: invoice_id.clone(),
                         amount: amount.clone(),
+                        number: None,
                     })
                     .collect();
                 let mut reasons = r.reasons.clone();
@@ -288,7 +299,7 @@ impl Replica {
                 // Taken back once: a person decides this one from now on.
                 if decision == Decision::Auto && undone.get(r.transaction_id.as_str()) == Some(&true) {
                     decision = Decision::Suggest;
-                    reasons.push("an automatic match of this credit was undone: approve it yourself".into());
+                    reasons.push(UNDONE.into());
                 }
                 let proposal = serde_json::to_string(&(&allocations, &reasons)).map_err(store_err)?;
                 let name = serde_json::to_value(decision).map_err(store_err)?.as_str().unwrap_or("review").to_owned();
@@ -425,7 +436,11 @@ impl Replica {
                         let paid: Vec<CreditAllocation> = current
                             .payments
                             .iter()
-                            .map(|p| CreditAllocation { invoice_id: p.invoice_id.clone(), amount: String::new() })
+                            .map(|p| CreditAllocation {
+                                invoice_id: p.invoice_id.clone(),
+                                amount: String::new(),
+                                number: None,
+                            })
                             .collect();
                         for (customer, numbers) in customers_of(&paid, &invoices) {
                             let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
@@ -447,6 +462,18 @@ impl Replica {
                 params![id, i64::from(undone_auto)],
             )
             .map_err(db)?;
+            if undone_auto {
+                // Shown as what it now is: a suggestion a person approves, or not.
+                let mut reasons = current.credit.reasons.clone();
+                reasons.push(UNDONE.into());
+                let proposal = serde_json::to_string(&(&current.credit.allocations, &reasons)).map_err(store_err)?;
+                tx.execute(
+                    "UPDATE bank_transactions SET decision = 'suggest', confidence = MIN(confidence, 94), proposal = ?2
+                     WHERE id = ?1",
+                    params![id, proposal],
+                )
+                .map_err(db)?;
+            }
             load(tx, id).map(|r| r.credit)
         })
     }

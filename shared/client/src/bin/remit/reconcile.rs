@@ -227,7 +227,11 @@ fn on_replica(dir: &Path, command: ReconcileCommand) -> anyhow::Result<String> {
                     let (invoice_id, amount) = a
                         .split_once('=')
                         .ok_or_else(|| anyhow::anyhow!("--invoice {a:?}: INVOICE_ID=AMOUNT, e.g. 0191…=480.00"))?;
-                    Ok(CreditAllocation { invoice_id: invoice_id.trim().to_owned(), amount: amount.trim().to_owned() })
+                    Ok(CreditAllocation {
+                        invoice_id: invoice_id.trim().to_owned(),
+                        amount: amount.trim().to_owned(),
+                        number: None,
+                    })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             Ok(line(&replica.assign_credit(&id, allocations)?))
