@@ -128,6 +128,11 @@ impl Server {
         remote.post_json(path, &body).unwrap()
     }
 
+    /// `POST path` with `key` and a JSON body: the JSON, or the error the server answered.
+    pub fn try_post(&self, key: &str, path: &str, body: serde_json::Value) -> remit_client::Result<serde_json::Value> {
+        Remote::new(&self.base, key, &Uuid::nil().to_string())?.post_json(path, &body)
+    }
+
     /// `GET path` with `key`, as JSON.
     pub fn get(&self, key: &str, path: &str) -> serde_json::Value {
         let remote = Remote::new(&self.base, key, &Uuid::nil().to_string()).unwrap();

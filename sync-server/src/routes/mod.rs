@@ -13,6 +13,7 @@ mod me;
 mod oauth;
 mod payments;
 mod products;
+mod reconciliation;
 mod reports;
 pub mod settings;
 mod sync;
@@ -48,12 +49,16 @@ use crate::problem::Problem;
         settings::get, settings::put,
         sync::register, sync::changes, sync::push,
         leases::get_policy, leases::put_policy, leases::lease, leases::report,
+        reconciliation::import, reconciliation::run, reconciliation::list, reconciliation::get,
+        reconciliation::approve, reconciliation::assign, reconciliation::ignore, reconciliation::undo,
+        reconciliation::report,
     ),
     components(schemas(
         Problem, crate::openapi::RoleName, crate::listing::Links, crate::listing::PageSchema,
         crate::store::UserRecord, crate::store::ApiKeyRecord, crate::store::ApiClientRecord, crate::audit::AuditEntry,
         crate::invoicing::customers::CustomerView, crate::invoicing::products::ProductView,
         crate::invoicing::invoices::InvoiceView, crate::invoicing::payments::PaymentView,
+        crate::invoicing::reconciliation::CreditView,
     )),
     modifiers(&ApiKeyScheme, &ListConventions, &CreatedLinks),
     tags(
@@ -66,6 +71,7 @@ use crate::problem::Problem;
         (name = "products", description = "The item library"),
         (name = "payments", description = "Payments recorded by hand, refunds, customer credit"),
         (name = "reports", description = "Aging, sales, tax and payments; JSON or CSV"),
+        (name = "reconciliation", description = "Bank statements matched to invoices (spec 4.4)"),
         (name = "settings", description = "The company profile printed on invoices, offline issuing"),
         (name = "sync", description = "Devices and their replicas (docs/sync-protocol.md)"),
         (name = "reference", description = "Reference data"),
@@ -85,6 +91,7 @@ pub const LISTS: &[&ListSpec] = &[
     &invoices::LIST,
     &invoices::CUSTOMER_LIST,
     &payments::LIST,
+    &reconciliation::LIST,
 ];
 
 pub fn router() -> Router<AppState> {
@@ -119,6 +126,15 @@ pub fn router() -> Router<AppState> {
         .route("/v1/payments", get(payments::list).post(payments::create))
         .route("/v1/payments/{id}", get(payments::get).delete(payments::remove))
         .route("/v1/payments/{id}/refund", axum::routing::post(payments::refund))
+        .route("/v1/reconciliation/statements", axum::routing::post(reconciliation::import))
+        .route("/v1/reconciliation/run", axum::routing::post(reconciliation::run))
+        .route("/v1/reconciliation/transactions", get(reconciliation::list))
+        .route("/v1/reconciliation/transactions/{id}", get(reconciliation::get))
+        .route("/v1/reconciliation/transactions/{id}/approve", axum::routing::post(reconciliation::approve))
+        .route("/v1/reconciliation/transactions/{id}/assign", axum::routing::post(reconciliation::assign))
+        .route("/v1/reconciliation/transactions/{id}/ignore", axum::routing::post(reconciliation::ignore))
+        .route("/v1/reconciliation/transactions/{id}/undo", axum::routing::post(reconciliation::undo))
+        .route("/v1/reconciliation/report", get(reconciliation::report))
         .route("/v1/settings/company", get(settings::get).put(settings::put))
         .route("/v1/sync/devices/{id}", axum::routing::put(sync::register))
         .route("/v1/sync/changes", get(sync::changes))

@@ -631,6 +631,8 @@ pub(crate) fn push_audit_filters<DB: sqlx::Database>(
 pub enum Setting {
     Company,
     NumberLeases,
+    /// What confirmed reconciliation matches taught the matcher (`remit_core::reconcile::learn`).
+    ReconciliationLearned,
 }
 
 impl Setting {
@@ -638,6 +640,7 @@ impl Setting {
         match self {
             Setting::Company => "company",
             Setting::NumberLeases => "number_leases",
+            Setting::ReconciliationLearned => "reconciliation_learned",
         }
     }
 }

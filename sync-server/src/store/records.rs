@@ -29,6 +29,7 @@ pub enum Table {
     NumberLeases,
     NumberLeaseUses,
     NumberGaps,
+    BankTransactions,
 }
 
 impl Table {
@@ -43,6 +44,7 @@ impl Table {
             Table::NumberLeases => "number_leases",
             Table::NumberLeaseUses => "number_lease_uses",
             Table::NumberGaps => "number_gaps",
+            Table::BankTransactions => "bank_transactions",
         }
     }
 }

@@ -5,7 +5,7 @@ use sqlx::{Connection, PgConnection, Row};
 
 use crate::harness::Harness;
 
-const TENANT_TABLES: [&str; 22] = [
+const TENANT_TABLES: [&str; 23] = [
     "tenants",
     "users",
     "memberships",
@@ -28,6 +28,7 @@ const TENANT_TABLES: [&str; 22] = [
     "number_leases",
     "number_lease_uses",
     "number_gaps",
+    "bank_transactions",
 ];
 
 #[tokio::test]

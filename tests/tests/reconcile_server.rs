@@ -1,0 +1,144 @@
+//! Reconciliation on the server over the REST API (SQLite and PostgreSQL): a statement
+//! uploaded (again: nothing new), the matcher run, an automatic match paid as a bank transfer,
+//! a suggestion approved, a credit under review assigned by hand (and learned from), an
+//! automatic match undone (its payment deleted, the invoice owing again, never automatic
+//! again), an ignore, the report; bad requests refused with nothing changed; a viewer may read
+//! but not act.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code: a panic is a failed test")]
+
+use remit_core::Role;
+use remit_tests::{Db, Server};
+use serde_json::{Value, json};
+
+remit_tests::both_stores!(statements_are_matched_approved_and_undone_over_the_api);
+
+fn issued(server: &Server, customer: &str, amount: &str) -> (String, String) {
+    let key = &server.owner_key;
+    let body = json!({"customer_id": customer, "currency": "USD", "issue_date": "2026-11-01",
+        "line_items": [{"description": "Work", "quantity": "1", "unit_price": amount, "tax_rate": "0"}]});
+    let id = server.post(key, "/v1/invoices", body)["id"].as_str().unwrap().to_owned();
+    let v = server.post(key, &format!("/v1/invoices/{id}/issue"), json!({}));
+    (id, v["number"].as_str().unwrap().to_owned())
+}
+
+fn credit(server: &Server, bank_id: &str) -> Value {
+    let page = server.get(&server.owner_key, "/v1/reconciliation/transactions?limit=100");
+    page["data"].as_array().unwrap().iter().find(|c| c["bank_id"] == bank_id).unwrap().clone()
+}
+
+fn base64_of(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+fn due(server: &Server, id: &str) -> String {
+    server.get(&server.owner_key, &format!("/v1/invoices/{id}"))["amount_due"].as_str().unwrap().to_owned()
+}
+
+fn statements_are_matched_approved_and_undone_over_the_api(db: Db) {
+    let server = Server::start(db);
+    let key = server.owner_key.clone();
+    let acme = server.post(&key, "/v1/customers", json!({"name": "ACME Corporation", "currency": "USD"}))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let globex = server.post(&key, "/v1/customers", json!({"name": "Globex Ltd", "currency": "USD"}))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (i1, n1) = issued(&server, &acme, "1000.00");
+    let (i2, _) = issued(&server, &globex, "480.00");
+    let (i3, _) = issued(&server, &globex, "99.00");
+    let csv = format!(
+        "Transaction ID,Date,Amount,Currency,Payer,Reference,Description\n\
+         T1,2026-11-20,1000.00,USD,Acme Corp,{n1},\n\
+         T2,2026-11-21,480.00,USD,GLOBEX,,\n\
+         T3,2026-11-22,99.00,USD,Wayne Enterprises,K-4471,\n\
+         T4,2026-11-23,-15.00,USD,Bank,,Fee\n\
+         T5,2026-11-3x,10.00,USD,Someone,,\n"
+    );
+    let done = server.post(&key, "/v1/reconciliation/statements", json!({ "content": csv }));
+    assert_eq!((done["format"].as_str(), done["read"].as_u64()), (Some("csv"), Some(4)), "{done}");
+    assert_eq!(done["errors"][0]["line"], 6, "{done}");
+    server.post(&key, "/v1/reconciliation/statements", json!({ "content": csv }));
+    let all = server.get(&key, "/v1/reconciliation/transactions?limit=100");
+    assert_eq!(all["data"].as_array().unwrap().len(), 4, "imported again: nothing new: {all}");
+    let bad =
+        server.try_post(&key, "/v1/reconciliation/statements", json!({ "content": "no,columns\n1,2\n" })).unwrap_err();
+    assert_eq!(bad.code(), "invalid_statement", "{bad}");
+
+    let viewer = server.user("viewer@acme.example", Role::Viewer);
+    assert_eq!(server.try_post(&viewer, "/v1/reconciliation/run", json!({})).unwrap_err().code(), "forbidden");
+    assert_eq!(server.get(&viewer, "/v1/reconciliation/transactions?limit=100")["data"].as_array().unwrap().len(), 4);
+
+    let run = server.post(&key, "/v1/reconciliation/run", json!({}));
+    assert_eq!(run, json!({"matched": 1, "suggested": 1, "review": 1, "failed": 0}), "{run}");
+    assert_eq!(due(&server, &i1), "0.00", "an automatic match pays at once");
+    let t1 = credit(&server, "T1");
+    assert_eq!((t1["state"].as_str(), t1["matched_by"].as_str()), (Some("matched"), Some("auto")), "{t1}");
+    let payment = server.get(&key, &format!("/v1/payments/{}", t1["payment_id"].as_str().unwrap()));
+    assert_eq!((payment["method"].as_str(), payment["reference"].as_str()), (Some("bank_transfer"), Some("bank T1")));
+    assert!(payment["paid_at"].as_str().unwrap().starts_with("2026-11-20"), "{payment}");
+
+    let t2 = credit(&server, "T2");
+    assert_eq!(t2["decision"], "suggest", "{t2}");
+    let approved = server.post(
+        &key,
+        &format!("/v1/reconciliation/transactions/{}/approve", t2["id"].as_str().unwrap()),
+        json!({}),
+    );
+    assert_eq!(approved["state"], "matched");
+    assert_eq!(due(&server, &i2), "0.00");
+    let again = server.try_post(
+        &key,
+        &format!("/v1/reconciliation/transactions/{}/approve", t2["id"].as_str().unwrap()),
+        json!({}),
+    );
+    assert_eq!(again.unwrap_err().code(), "transaction_not_open");
+
+    let t3 = credit(&server, "T3");
+    assert_eq!(t3["decision"], "review", "{t3}");
+    let t3_assign = format!("/v1/reconciliation/transactions/{}/assign", t3["id"].as_str().unwrap());
+    let unknown = json!({"allocations": [{"invoice_id": uuid::Uuid::now_v7().to_string(), "amount": "99.00"}]});
+    let err = server.try_post(&key, &t3_assign, unknown).unwrap_err();
+    assert!(matches!(err.code(), "unknown_invoice" | "not_found" | "validation_failed"), "{err}");
+    assert_eq!(credit(&server, "T3")["state"], "open", "a refused pick changes nothing: {err}");
+    let assigned = server.post(&key, &t3_assign, json!({"allocations": [{"invoice_id": i3, "amount": "99.00"}]}));
+    assert_eq!((assigned["state"].as_str(), assigned["matched_by"].as_str()), (Some("matched"), Some("person")));
+    assert_eq!(due(&server, &i3), "0.00");
+
+    // What the pick taught: a later credit from that payer, with no reference, is Globex's.
+    let (i4, _) = issued(&server, &globex, "50.00");
+    let later = "Transaction ID,Date,Amount,Currency,Payer,Reference,Description\nT6,2026-12-01,50.00,USD,WAYNE ENTERPRISES INC,,\n";
+    server.post(&key, "/v1/reconciliation/statements", json!({ "content_base64": base64_of(later) }));
+    server.post(&key, "/v1/reconciliation/run", json!({}));
+    let t6 = credit(&server, "T6");
+    assert_eq!(
+        (t6["decision"].as_str(), t6["allocations"][0]["invoice_id"].as_str()),
+        (Some("suggest"), Some(i4.as_str())),
+        "{t6}"
+    );
+    assert!(t6["reasons"].to_string().contains("learned"), "{t6}");
+
+    let t1_undo = format!("/v1/reconciliation/transactions/{}/undo", t1["id"].as_str().unwrap());
+    let undone = server.post(&key, &t1_undo, json!({}));
+    assert_eq!(
+        (undone["state"].as_str(), undone["undone"].as_u64(), undone["decision"].as_str()),
+        (Some("open"), Some(1), Some("suggest"))
+    );
+    assert_eq!(due(&server, &i1), "1000.00", "owes again");
+    let gone = server.try_get(&key, &format!("/v1/payments/{}", t1["payment_id"].as_str().unwrap())).unwrap_err();
+    assert_eq!(gone.code(), "not_found");
+    assert_eq!(server.try_post(&key, &t1_undo, json!({})).unwrap_err().code(), "transaction_open");
+    let rerun = server.post(&key, "/v1/reconciliation/run", json!({}));
+    assert_eq!(rerun["matched"], 0, "an undone automatic match is never automatic again: {rerun}");
+    assert_eq!(credit(&server, "T1")["decision"], "suggest");
+
+    let report = server.get(&key, "/v1/reconciliation/report");
+    assert_eq!((report["automatic"].as_u64(), report["automatic_undone"].as_u64()), (Some(1), Some(1)), "{report}");
+    assert_eq!(report["accuracy"], "0.00");
+    assert_eq!(report["unmatched"], 2, "T1 and T6: {report}");
+    let missing =
+        server.try_get(&key, &format!("/v1/reconciliation/transactions/{}", uuid::Uuid::now_v7())).unwrap_err();
+    assert_eq!(missing.code(), "not_found");
+}
