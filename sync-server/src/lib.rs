@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bankfeeds;
 pub mod config;
 pub mod context;
 pub mod credentials;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub sync_docs: Arc<sync::doc_cache::DocCache>,
     /// What each pushed document gained in its last commit, for the live channel.
     pub sync_deltas: Arc<sync::deltas::Deltas>,
+    /// Remit's Plaid account for bank feeds; `None`: bank feeds are off.
+    pub plaid: Option<Arc<bankfeeds::plaid::Plaid>>,
 }
 
 impl AppState {
@@ -74,6 +77,7 @@ impl AppState {
             sync_pages: Arc::default(),
             sync_docs: Arc::default(),
             sync_deltas: Arc::default(),
+            plaid: None,
         }
     }
 }
@@ -105,10 +109,15 @@ pub async fn run(config: Config) -> Result<()> {
     let listener =
         TcpListener::bind(config.listen).await.map_err(|source| Error::Bind { addr: config.listen, source })?;
     let mailer = mail::Mailer::from_config(config.smtp_url.as_deref(), &config.outbox)?;
+    let plaid = bankfeeds::plaid::Plaid::from_env().map_err(Error::Config)?;
+    if let Some(p) = &plaid {
+        tracing::info!(url = %p.base_url, "bank feeds: Plaid");
+    }
     let state = AppState {
         operator_token_sha256: config.operator_token_sha256.clone(),
         mailer: Arc::new(mailer),
         mail_from: config.mail_from.clone(),
+        plaid: plaid.map(Arc::new),
         ..AppState::new(store)
     };
     serve(listener, state, shutdown_signal()).await

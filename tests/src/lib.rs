@@ -37,12 +37,19 @@ pub struct Server {
     cleanup: Option<(String, PathBuf)>,
 }
 
+pub mod plaid_fake;
+
 fn admin_url() -> String {
     std::env::var("REMIT_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".into())
 }
 
 impl Server {
     pub fn start(db: Db) -> Server {
+        Server::start_with(db, |_| {})
+    }
+
+    /// A server whose state `configure` finishes first (a third-party account, say).
+    pub fn start_with(db: Db, configure: impl FnOnce(&mut remit_server::AppState)) -> Server {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let scratch = std::env::temp_dir().join(format!("remit-e2e-{}", Uuid::now_v7().simple()));
         let (store, cleanup, database_url): (Arc<dyn Store>, _, _) = runtime.block_on(async {
@@ -72,6 +79,7 @@ impl Server {
         let mut state = remit_server::AppState::new(store.clone());
         // Mail is filed in the server's scratch folder (the default is the working directory's).
         state.mailer = Arc::new(remit_server::mail::Mailer::Folder(scratch.join("outbox")));
+        configure(&mut state);
         runtime.spawn(remit_server::serve(listener, state, std::future::pending::<()>()));
         Server {
             base,
@@ -126,6 +134,11 @@ impl Server {
     pub fn post(&self, key: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
         let remote = Remote::new(&self.base, key, &Uuid::nil().to_string()).unwrap();
         remote.post_json(path, &body).unwrap()
+    }
+
+    /// `PUT path` of `body` with `key`: the JSON, or the error the server answered.
+    pub fn try_put(&self, key: &str, path: &str, body: serde_json::Value) -> remit_client::Result<serde_json::Value> {
+        Remote::new(&self.base, key, &Uuid::nil().to_string())?.put_json(path, &body)
     }
 
     /// `POST path` with `key` and a JSON body: the JSON, or the error the server answered.

@@ -51,7 +51,7 @@ use crate::problem::Problem;
         leases::get_policy, leases::put_policy, leases::lease, leases::report,
         reconciliation::import, reconciliation::run, reconciliation::list, reconciliation::get,
         reconciliation::approve, reconciliation::assign, reconciliation::ignore, reconciliation::undo,
-        reconciliation::report,
+        reconciliation::report, reconciliation::get_feed, reconciliation::put_feed, reconciliation::sync_feed,
     ),
     components(schemas(
         Problem, crate::openapi::RoleName, crate::listing::Links, crate::listing::PageSchema,
@@ -135,6 +135,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/reconciliation/transactions/{id}/ignore", axum::routing::post(reconciliation::ignore))
         .route("/v1/reconciliation/transactions/{id}/undo", axum::routing::post(reconciliation::undo))
         .route("/v1/reconciliation/report", get(reconciliation::report))
+        .route("/v1/reconciliation/bank-feed/sync", axum::routing::post(reconciliation::sync_feed))
+        .route("/v1/settings/bank-feed", get(reconciliation::get_feed).put(reconciliation::put_feed))
         .route("/v1/settings/company", get(settings::get).put(settings::put))
         .route("/v1/sync/devices/{id}", axum::routing::put(sync::register))
         .route("/v1/sync/changes", get(sync::changes))

@@ -13,7 +13,8 @@ use crate::auth::authorize;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::invoicing::parse_id;
 use crate::invoicing::reconciliation::{
-    self as rec, AssignInput, CreditView, ImportView, ReportView, RunView, StatementInput,
+    self as rec, AssignInput, CreditView, FeedInput, FeedSyncView, FeedView, ImportView, ReportView, RunView,
+    StatementInput,
 };
 use crate::invoicing::views::{Sortable, TableList};
 use crate::listing::{CursorStyle, ListQuery, ListSpec, Page};
@@ -259,4 +260,55 @@ pub async fn report(
     ctx: RequestContext,
 ) -> Result<Json<ReportView>, Problem> {
     Ok(Json(rec::report(&state, &principal, &ctx).await?))
+}
+
+/// The tenant's bank feed: connected or not, when last pulled (the access token is never shown).
+#[utoipa::path(get, path = "/v1/settings/bank-feed", tag = "settings", security(("api_key" = [])), responses(
+    (status = 200, body = FeedView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn get_feed(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+) -> Result<Json<FeedView>, Problem> {
+    Ok(Json(rec::feed(&state, &principal, &ctx).await?))
+}
+
+/// Connects the bank feed: the access token of the tenant's Plaid item (`settings.manage`).
+#[utoipa::path(put, path = "/v1/settings/bank-feed", tag = "settings", security(("api_key" = [])), request_body = FeedInput, responses(
+    (status = 200, body = FeedView),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn put_feed(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    ApiJson(body): ApiJson<FeedInput>,
+) -> Result<Json<FeedView>, Problem> {
+    Ok(Json(rec::connect_feed(&state, &principal, &ctx, body).await?))
+}
+
+/// Pulls the bank feed's new transactions (Plaid `/transactions/sync` from the cursor kept).
+#[utoipa::path(post, path = "/v1/reconciliation/bank-feed/sync", tag = "reconciliation", security(("api_key" = [])), responses(
+    (status = 200, body = FeedSyncView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "no bank feed configured or connected"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+    (status = 502, body = Problem, content_type = "application/problem+json", description = "Plaid refused or could not be reached"),
+))]
+pub async fn sync_feed(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+) -> Result<Json<FeedSyncView>, Problem> {
+    Ok(Json(rec::sync_feed(&state, &principal, &ctx).await?))
 }

@@ -633,6 +633,8 @@ pub enum Setting {
     NumberLeases,
     /// What confirmed reconciliation matches taught the matcher (`remit_core::reconcile::learn`).
     ReconciliationLearned,
+    /// The tenant's bank feed (Plaid access token, cursor); never shown by the API.
+    BankFeed,
 }
 
 impl Setting {
@@ -641,6 +643,7 @@ impl Setting {
             Setting::Company => "company",
             Setting::NumberLeases => "number_leases",
             Setting::ReconciliationLearned => "reconciliation_learned",
+            Setting::BankFeed => "bank_feed",
         }
     }
 }
