@@ -120,6 +120,8 @@ pub async fn run(config: Config) -> Result<()> {
         plaid: plaid.map(Arc::new),
         ..AppState::new(store)
     };
+    // Scheduled work (the daily reconciliation runs), on every node: a job is claimed by one.
+    tokio::spawn(invoicing::schedule::run_forever(state.clone()));
     serve(listener, state, shutdown_signal()).await
 }
 

@@ -35,6 +35,8 @@ pub struct Server {
     pub database_url: String,
     runtime: Option<tokio::runtime::Runtime>,
     cleanup: Option<(String, PathBuf)>,
+    /// The server's state, for what it runs on its own (scheduled jobs).
+    state: remit_server::AppState,
 }
 
 pub mod plaid_fake;
@@ -80,6 +82,7 @@ impl Server {
         // Mail is filed in the server's scratch folder (the default is the working directory's).
         state.mailer = Arc::new(remit_server::mail::Mailer::Folder(scratch.join("outbox")));
         configure(&mut state);
+        let kept = state.clone();
         runtime.spawn(remit_server::serve(listener, state, std::future::pending::<()>()));
         Server {
             base,
@@ -89,7 +92,15 @@ impl Server {
             database_url,
             runtime: Some(runtime),
             cleanup: Some((cleanup.unwrap_or_default(), scratch)),
+            state: kept,
         }
+    }
+
+    /// Runs the scheduled jobs due at `now` (as the server's job runner does every 30 s), so a
+    /// test sets the clock; how many ran.
+    pub fn run_due_jobs(&self, now: chrono::DateTime<chrono::Utc>) -> usize {
+        let rt = self.runtime.as_ref().unwrap();
+        rt.block_on(remit_server::invoicing::schedule::run_due(&self.state, now)).unwrap()
     }
 
     /// A new member of the tenant with `role`; returns their API key.

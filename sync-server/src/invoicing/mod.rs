@@ -11,6 +11,7 @@ pub mod payments;
 pub mod products;
 pub mod reconciliation;
 pub mod reports;
+pub mod schedule;
 pub mod views;
 
 use std::future::Future;

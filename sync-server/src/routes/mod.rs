@@ -52,6 +52,7 @@ use crate::problem::Problem;
         reconciliation::import, reconciliation::run, reconciliation::list, reconciliation::get,
         reconciliation::approve, reconciliation::assign, reconciliation::ignore, reconciliation::undo,
         reconciliation::report, reconciliation::get_feed, reconciliation::put_feed, reconciliation::sync_feed,
+        reconciliation::get_schedule, reconciliation::put_schedule,
     ),
     components(schemas(
         Problem, crate::openapi::RoleName, crate::listing::Links, crate::listing::PageSchema,
@@ -137,6 +138,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/reconciliation/report", get(reconciliation::report))
         .route("/v1/reconciliation/bank-feed/sync", axum::routing::post(reconciliation::sync_feed))
         .route("/v1/settings/bank-feed", get(reconciliation::get_feed).put(reconciliation::put_feed))
+        .route("/v1/settings/reconciliation", get(reconciliation::get_schedule).put(reconciliation::put_schedule))
         .route("/v1/settings/company", get(settings::get).put(settings::put))
         .route("/v1/sync/devices/{id}", axum::routing::put(sync::register))
         .route("/v1/sync/changes", get(sync::changes))

@@ -16,6 +16,7 @@ use crate::invoicing::reconciliation::{
     self as rec, AssignInput, CreditView, FeedInput, FeedSyncView, FeedView, ImportView, ReportView, RunView,
     StatementInput,
 };
+use crate::invoicing::schedule::{self, ScheduleInput, ScheduleView};
 use crate::invoicing::views::{Sortable, TableList};
 use crate::listing::{CursorStyle, ListQuery, ListSpec, Page};
 use crate::problem::Problem;
@@ -311,4 +312,40 @@ pub async fn sync_feed(
     ctx: RequestContext,
 ) -> Result<Json<FeedSyncView>, Problem> {
     Ok(Json(rec::sync_feed(&state, &principal, &ctx).await?))
+}
+
+/// When the daily reconciliation runs (default 02:00 in the tenant's time zone), and how the
+/// last run went.
+#[utoipa::path(get, path = "/v1/settings/reconciliation", tag = "settings", security(("api_key" = [])), responses(
+    (status = 200, body = ScheduleView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn get_schedule(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+) -> Result<Json<ScheduleView>, Problem> {
+    Ok(Json(schedule::get(&state, &principal, &ctx).await?))
+}
+
+/// Turns the daily run on or off, in a time zone at a time (`settings.manage`); it acts for the
+/// member who sets it.
+#[utoipa::path(put, path = "/v1/settings/reconciliation", tag = "settings", security(("api_key" = [])), request_body = ScheduleInput, responses(
+    (status = 200, body = ScheduleView),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "an unknown time zone or a bad time"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn put_schedule(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    ApiJson(body): ApiJson<ScheduleInput>,
+) -> Result<Json<ScheduleView>, Problem> {
+    Ok(Json(schedule::put(&state, &principal, &ctx, body).await?))
 }

@@ -5,6 +5,9 @@
 pub mod feed;
 mod feed_postgres;
 mod feed_sqlite;
+pub mod jobs;
+mod jobs_postgres;
+mod jobs_sqlite;
 pub mod leases;
 mod leases_postgres;
 mod leases_sqlite;
@@ -449,6 +452,27 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         self.set_setting(tenant, Setting::Company, company, event).await
     }
 
+    /// Schedules the tenant's job `kind` at `due_at` (keeping how its last run went), or with
+    /// `None` takes it off the schedule.
+    async fn schedule_job(&self, tenant: TenantId, kind: &str, due_at: Option<DateTime<Utc>>) -> Result<()>;
+
+    /// Claims up to `limit` jobs due at `now` (of any tenant) for this node, for
+    /// `jobs::CLAIM_SECONDS`.
+    async fn claim_due_jobs(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<jobs::Claimed>>;
+
+    /// Records a claimed job's run and when it is due next; the claim ends.
+    async fn finish_job(
+        &self,
+        tenant: TenantId,
+        kind: &str,
+        ran_at: DateTime<Utc>,
+        next_due: DateTime<Utc>,
+        result: &str,
+    ) -> Result<()>;
+
+    /// The tenant's job `kind`, when scheduled.
+    async fn job(&self, tenant: TenantId, kind: &str) -> Result<Option<jobs::JobRecord>>;
+
     /// Number leases with the numbers they used and their gaps (`crate::sync::leases`).
     async fn number_leases(&self, tenant: TenantId, select: leases::LeaseSelect) -> Result<Vec<leases::LeaseRecord>>;
 
@@ -635,6 +659,8 @@ pub enum Setting {
     ReconciliationLearned,
     /// The tenant's bank feed (Plaid access token, cursor); never shown by the API.
     BankFeed,
+    /// When the daily reconciliation runs (`invoicing::schedule`).
+    ReconciliationSchedule,
 }
 
 impl Setting {
@@ -644,6 +670,7 @@ impl Setting {
             Setting::NumberLeases => "number_leases",
             Setting::ReconciliationLearned => "reconciliation_learned",
             Setting::BankFeed => "bank_feed",
+            Setting::ReconciliationSchedule => "reconciliation_schedule",
         }
     }
 }

@@ -1136,6 +1136,29 @@ impl Store for PgStore {
         tx.commit().await.map_err(db_error)
     }
 
+    async fn schedule_job(&self, tenant: TenantId, kind: &str, due_at: Option<DateTime<Utc>>) -> Result<()> {
+        super::jobs_postgres::schedule(&self.pool, tenant, kind, due_at).await
+    }
+
+    async fn claim_due_jobs(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<super::jobs::Claimed>> {
+        super::jobs_postgres::claim(&self.pool, now, limit).await
+    }
+
+    async fn finish_job(
+        &self,
+        tenant: TenantId,
+        kind: &str,
+        ran_at: DateTime<Utc>,
+        next_due: DateTime<Utc>,
+        result: &str,
+    ) -> Result<()> {
+        super::jobs_postgres::finish(&self.pool, tenant, kind, ran_at, next_due, result).await
+    }
+
+    async fn job(&self, tenant: TenantId, kind: &str) -> Result<Option<super::jobs::JobRecord>> {
+        super::jobs_postgres::job(&self.pool, tenant, kind).await
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_error).map(|_| ())
     }

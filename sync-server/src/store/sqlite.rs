@@ -998,6 +998,29 @@ impl Store for SqliteStore {
         query.bind(tenant.to_string()).bind(scope).bind(key).execute(&self.pool).await.map_err(db_error).map(|_| ())
     }
 
+    async fn schedule_job(&self, tenant: TenantId, kind: &str, due_at: Option<DateTime<Utc>>) -> Result<()> {
+        super::jobs_sqlite::schedule(&self.pool, tenant, kind, due_at).await
+    }
+
+    async fn claim_due_jobs(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<super::jobs::Claimed>> {
+        super::jobs_sqlite::claim(&self.pool, now, limit).await
+    }
+
+    async fn finish_job(
+        &self,
+        tenant: TenantId,
+        kind: &str,
+        ran_at: DateTime<Utc>,
+        next_due: DateTime<Utc>,
+        result: &str,
+    ) -> Result<()> {
+        super::jobs_sqlite::finish(&self.pool, tenant, kind, ran_at, next_due, result).await
+    }
+
+    async fn job(&self, tenant: TenantId, kind: &str) -> Result<Option<super::jobs::JobRecord>> {
+        super::jobs_sqlite::job(&self.pool, tenant, kind).await
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_error).map(|_| ())
     }

@@ -63,6 +63,7 @@ async fn the_openapi_document_describes_every_route() {
             "/v1/settings/bank-feed",
             "/v1/settings/company",
             "/v1/settings/number-leases",
+            "/v1/settings/reconciliation",
             "/v1/sync/changes",
             "/v1/sync/devices/{id}",
             "/v1/sync/leases",
