@@ -52,6 +52,18 @@ impl Mailer {
     }
 }
 
+/// A plain-text email.
+pub fn plain(from: &str, to: &str, subject: &str, body: String) -> Result<Message> {
+    let from: Mailbox = from.parse().map_err(|e| Error::Config(format!("mail sender {from:?}: {e}")))?;
+    let to: Mailbox = to.parse().map_err(|e| Error::BadRequest(format!("recipient {to:?}: {e}")))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .singlepart(SinglePart::plain(body))
+        .map_err(|e| Error::Internal(format!("building the email: {e}")))
+}
+
 /// An email with a text body and one PDF attached.
 pub fn with_pdf(from: &str, to: &str, subject: &str, body: String, pdf: Vec<u8>, filename: &str) -> Result<Message> {
     let from: Mailbox = from.parse().map_err(|e| Error::Config(format!("mail sender {from:?}: {e}")))?;

@@ -38,7 +38,11 @@ fn due(server: &Server, id: &str) -> String {
 fn statements_are_matched_approved_and_undone_over_the_api(db: Db) {
     let server = Server::start(db);
     let key = server.owner_key.clone();
-    let acme = server.post(&key, "/v1/customers", json!({"name": "ACME Corporation", "currency": "USD"}))["id"]
+    let acme = server.post(
+        &key,
+        "/v1/customers",
+        json!({"name": "ACME Corporation", "currency": "USD", "email": "billing@acme.example"}),
+    )["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -79,6 +83,10 @@ fn statements_are_matched_approved_and_undone_over_the_api(db: Db) {
     let payment = server.get(&key, &format!("/v1/payments/{}", t1["payment_id"].as_str().unwrap()));
     assert_eq!((payment["method"].as_str(), payment["reference"].as_str()), (Some("bank_transfer"), Some("bank T1")));
     assert!(payment["paid_at"].as_str().unwrap().starts_with("2026-11-20"), "{payment}");
+    let mails = server.outbox();
+    assert_eq!(mails.len(), 1, "a receipt to the customer: {mails:?}");
+    assert!(mails[0].contains("billing@acme.example") && mails[0].contains("Payment received"), "{}", mails[0]);
+    assert!(mails[0].contains(&n1) && mails[0].contains("1000.00 USD"), "{}", mails[0]);
 
     let t2 = credit(&server, "T2");
     assert_eq!(t2["decision"], "suggest", "{t2}");

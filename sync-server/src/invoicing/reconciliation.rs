@@ -468,6 +468,10 @@ async fn apply(
     match payments::record(state, principal, ctx, input).await {
         Ok(payment) => {
             view.payment_id = payment["id"].as_str().map(str::to_owned);
+            if let Some(why) = send_receipt(state, principal, ctx, &view).await {
+                // The payment stands; the receipt is what failed, and the credit says so.
+                view.reasons.push(why);
+            }
             save(state, principal, &mut view, vec![]).await?;
             Ok(view)
         }
@@ -480,6 +484,64 @@ async fn apply(
             save(state, principal, &mut view, vec![]).await?;
             Err(problem)
         }
+    }
+}
+
+/// Thanks the customer for a matched bank payment (spec 4.4: a confirmation e-mail), when
+/// their invoice has an address: what arrived, for which invoices, what is still due. `None`
+/// when sent (or there is no address); otherwise why it was not.
+async fn send_receipt(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    view: &CreditView,
+) -> Option<String> {
+    let mut lines = Vec::new();
+    let mut to = None;
+    let mut customer = String::new();
+    for a in &view.allocations {
+        let id = Uuid::try_parse(&a.invoice_id).ok()?;
+        let loaded = super::invoices::load(state, principal.tenant_id, id).await.ok()?;
+        to = to.or_else(|| loaded.invoice.customer.email.clone());
+        customer = loaded.invoice.customer.name.clone();
+        let number = loaded.view["number"].as_str().unwrap_or("your invoice").to_owned();
+        let due = loaded.view["amount_due"].as_str().unwrap_or("").to_owned();
+        lines.push(format!("- {number}: {} {} received; {} {} still due", a.amount, view.currency, due, view.currency));
+    }
+    let to = to?;
+    let company = crate::routes::settings::company(state, principal).await.ok().and_then(|c| c.name);
+    let seller = match company {
+        Some(n) if !n.trim().is_empty() => n,
+        _ => state.store.tenant(principal.tenant_id).await.ok().flatten().map(|t| t.name).unwrap_or_default(),
+    };
+    let body = format!(
+        "Dear {customer},\n\nthank you: we received your payment of {} {} on {}.\n\n{}\n\n{seller}\n",
+        view.amount,
+        view.currency,
+        view.booked_on,
+        lines.join("\n")
+    );
+    let subject = format!("Payment received - {seller}");
+    let sent = match crate::mail::plain(&state.mail_from, to.as_str(), &subject, body) {
+        Ok(message) => state.mailer.send(message).await,
+        Err(e) => Err(e),
+    };
+    match sent {
+        Ok(via) => {
+            let event = AuditEvent::new("payment.receipt_sent", principal.audit_actor(), "send")
+                .resource("bank_transaction", &view.id)
+                .metadata(
+                    serde_json::json!({ "to": to.as_str(), "via": if via == "smtp" { "smtp" } else { "outbox" } }),
+                )
+                .context(ctx.clone());
+            state
+                .store
+                .record(principal.tenant_id, event)
+                .await
+                .err()
+                .map(|e| format!("receipt sent, not audited: {e}"))
+        }
+        Err(e) => Some(format!("the receipt e-mail was not sent: {e}")),
     }
 }
 
@@ -559,6 +621,49 @@ async fn approve_view(
     lesson(state, principal, &view, &mut l, false).await?;
     keep_learned(state, principal, ctx, &l).await?;
     Ok(view)
+}
+
+/// From the review queue: an invoice made for a credit that paid none (a deposit, a sale not
+/// invoiced yet), issued at the credit's date for its amount (no tax: the amount is what was
+/// paid), then matched to it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceForInput {
+    #[schema(format = Uuid)]
+    pub customer_id: String,
+    /// The invoice line; default "Payment received <date>".
+    #[schema(max_length = 500)]
+    pub description: Option<String>,
+}
+
+pub async fn invoice_for(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    id: Uuid,
+    input: InvoiceForInput,
+) -> Result<CreditView, Problem> {
+    authorize(state, principal, Action::RecordPayment, None, ctx).await?;
+    let mut view = load(state, principal, id).await?;
+    if view.state != "open" {
+        return Err(rule(StatusCode::CONFLICT, "transaction_not_open", format!("it is {}: undo it first", view.state)));
+    }
+    if view.amount.starts_with('-') {
+        return Err(invalid("a debit is no customer's payment: only a credit gets an invoice"));
+    }
+    let description = input.description.unwrap_or_else(|| format!("Payment received {}", view.booked_on));
+    let draft: super::invoices::InvoiceInput = serde_json::from_value(serde_json::json!({
+        "customer_id": input.customer_id, "currency": view.currency, "issue_date": view.booked_on,
+        "line_items": [{"description": description, "quantity": "1", "unit_price": view.amount, "tax_rate": "0"}],
+    }))
+    .map_err(|e| invalid(e.to_string()))?;
+    let created = super::invoices::create(state, principal, ctx, draft).await?;
+    let invoice =
+        created["id"].as_str().and_then(|i| Uuid::try_parse(i).ok()).ok_or_else(|| internal("no invoice id"))?;
+    super::invoices::issue(state, principal, ctx, invoice).await?;
+    view.allocations = vec![AllocationView { invoice_id: invoice.to_string(), amount: view.amount.clone() }];
+    view.reasons = vec!["an invoice was made for it from the review queue".into()];
+    approve_view(state, principal, ctx, view).await
 }
 
 pub async fn ignore(

@@ -13,8 +13,8 @@ use crate::auth::authorize;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::invoicing::parse_id;
 use crate::invoicing::reconciliation::{
-    self as rec, AssignInput, CreditView, FeedInput, FeedSyncView, FeedView, ImportView, ReportView, RunView,
-    StatementInput,
+    self as rec, AssignInput, CreditView, FeedInput, FeedSyncView, FeedView, ImportView, InvoiceForInput, ReportView,
+    RunView, StatementInput,
 };
 use crate::invoicing::schedule::{self, ScheduleInput, ScheduleView};
 use crate::invoicing::views::{Sortable, TableList};
@@ -205,6 +205,31 @@ pub async fn assign(
     ApiJson(body): ApiJson<AssignInput>,
 ) -> Result<Json<CreditView>, Problem> {
     Ok(Json(rec::assign(&state, &principal, &ctx, parse_id(&id, "bank transaction")?, body).await?))
+}
+
+/// From the review queue: makes an invoice for a credit that paid none (issued at its date,
+/// for its amount, without tax) and matches the credit to it.
+#[utoipa::path(post, path = "/v1/reconciliation/transactions/{id}/invoice", tag = "reconciliation", security(("api_key" = [])), request_body = InvoiceForInput,
+    params(("id" = String, Path, description = "the transaction's id")),
+    responses(
+        (status = 200, body = CreditView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "an unknown customer, a debit"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn invoice_for(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<InvoiceForInput>,
+) -> Result<Json<CreditView>, Problem> {
+    Ok(Json(rec::invoice_for(&state, &principal, &ctx, parse_id(&id, "bank transaction")?, body).await?))
 }
 
 /// Marks a credit as not a customer's payment.
