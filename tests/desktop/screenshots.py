@@ -46,6 +46,26 @@ def seed(data_dir):
             remit(data_dir, "payment", "record", "--invoice", invoice, "--amount", amount, "--method", "bank_transfer")
 
 
+def statement(data_dir):
+    """A bank statement for the seeded book: Initech pays quoting its invoice (matched
+    automatically), Stark pays what it owes without a reference (a suggestion), the bank pays
+    interest (to review); imported and matched with the CLI."""
+    import datetime
+    import json
+    today = datetime.date.today().isoformat()
+    rows = json.loads(remit(data_dir, "invoice", "list", "--json"))["data"]
+    owed = {v["customer"]["name"]: v for v in rows if v.get("number") and v["amount_due"] != "0.00"}
+    initech, stark = owed["Initech GmbH"], owed["Stark Industries"]
+    path = os.path.join(data_dir, "november.csv")
+    with open(path, "w") as f:
+        f.write("Transaction ID,Date,Amount,Currency,Payer,Reference,Description\n"
+                f"B-1001,{today},{initech['amount_due']},USD,INITECH GMBH,{initech['number']},\n"
+                f"B-1002,{today},{stark['amount_due']},USD,Stark Industries Inc,,\n"
+                f"B-1003,{today},12.34,USD,Interest,,Interest November\n")
+    remit(data_dir, "reconcile", "import", path)
+    remit(data_dir, "reconcile", "run")
+
+
 def shoot(driver, out_dir, name):
     # WebKit hands back the last painted frame: give the one just rendered time to paint.
     time.sleep(0.8)
@@ -97,6 +117,7 @@ def main():
         data_dir = tempfile.mkdtemp(prefix="remit-shots-")
         remit(data_dir, "init")
         seed(data_dir)
+        statement(data_dir)
         with App(sys.argv[1], data_dir) as driver:
             resize(driver, size)
             first_run(driver, "Field Services Co")
@@ -111,6 +132,9 @@ def main():
             driver.click('[data-testid="nav-payments"]')
             wait_for_text(driver, '[data-testid="payment-list"] tbody tr', lambda t: "$" in t, "payments")
             shoot(driver, out_dir, f"payments-{size}")
+            driver.click('[data-testid="nav-reconcile"]')
+            wait_for_text(driver, '[data-testid="column-matched"] h2', lambda t: t.endswith("1"), "reconcile")
+            shoot(driver, out_dir, f"reconcile-{size}")
             editor(driver)
             shoot(driver, out_dir, f"invoice-editor-{size}")
             driver.click('[data-testid="nav-customers"]')

@@ -74,6 +74,10 @@ fn statements_are_matched_approved_and_undone_over_the_api(db: Db) {
     let viewer = server.user("viewer@acme.example", Role::Viewer);
     assert_eq!(server.try_post(&viewer, "/v1/reconciliation/run", json!({})).unwrap_err().code(), "forbidden");
     assert_eq!(server.get(&viewer, "/v1/reconciliation/transactions?limit=100")["data"].as_array().unwrap().len(), 4);
+    // A team member sees only their own payments: not the bank's transactions.
+    let member = server.user("sales@acme.example", Role::TeamMember);
+    let err = server.try_get(&member, "/v1/reconciliation/transactions?limit=100").unwrap_err();
+    assert_eq!(err.code(), "forbidden", "{err}");
 
     let run = server.post(&key, "/v1/reconciliation/run", json!({}));
     assert_eq!(run, json!({"matched": 1, "suggested": 1, "review": 1, "failed": 0}), "{run}");

@@ -218,13 +218,27 @@ async fn load(state: &AppState, principal: &Principal, id: Uuid) -> Result<Credi
     serde_json::from_value(parse_view(&stored)?).map_err(internal)
 }
 
+/// Reading the tenant's bank: a grant for everyone's payments, not only one's own (a bank
+/// statement is everyone's).
+pub async fn may_read(state: &AppState, principal: &Principal, ctx: &RequestContext) -> Result<(), Problem> {
+    authorize(state, principal, Action::ReadPayment, None, ctx).await?;
+    if !super::sees_all(principal, Action::ReadPayment) {
+        return Err(rule(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "the bank's transactions are for those who see every payment",
+        ));
+    }
+    Ok(())
+}
+
 pub async fn get(
     state: &AppState,
     principal: &Principal,
     ctx: &RequestContext,
     id: Uuid,
 ) -> Result<CreditView, Problem> {
-    authorize(state, principal, Action::ReadPayment, None, ctx).await?;
+    may_read(state, principal, ctx).await?;
     load(state, principal, id).await
 }
 
@@ -726,7 +740,7 @@ fn percent(num: usize, den: usize) -> Option<String> {
 }
 
 pub async fn report(state: &AppState, principal: &Principal, ctx: &RequestContext) -> Result<ReportView, Problem> {
-    authorize(state, principal, Action::ReadPayment, None, ctx).await?;
+    may_read(state, principal, ctx).await?;
     let query = ViewQuery {
         table: Table::BankTransactions,
         filter: vec![Cond::Cmp("amount", Op::Gt, Sql::Int(0))],
@@ -815,7 +829,7 @@ async fn keep_feed_state(
 }
 
 pub async fn feed(state: &AppState, principal: &Principal, ctx: &RequestContext) -> Result<FeedView, Problem> {
-    authorize(state, principal, Action::ReadPayment, None, ctx).await?;
+    may_read(state, principal, ctx).await?;
     let f = feed_state(state, principal).await?;
     Ok(FeedView {
         provider: f.as_ref().map(|_| "plaid".to_owned()),

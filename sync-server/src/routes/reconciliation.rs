@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::audit::RequestContext;
-use crate::auth::authorize;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::invoicing::parse_id;
 use crate::invoicing::reconciliation::{
@@ -22,7 +21,6 @@ use crate::listing::{CursorStyle, ListQuery, ListSpec, Page};
 use crate::problem::Problem;
 use crate::store::Principal;
 use crate::store::records::{Cond, Kind, Op, Sql, Table};
-use remit_core::rbac::Action;
 
 pub const LIST: ListSpec = ListSpec {
     path: "/v1/reconciliation/transactions",
@@ -124,7 +122,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Page>, Problem> {
-    authorize(&state, &principal, Action::ReadPayment, None, &ctx).await?;
+    rec::may_read(&state, &principal, &ctx).await?;
     let mut conds = Vec::new();
     if let Some(s) = f.state {
         if !["open", "matched", "ignored"].contains(&s.as_str()) {
