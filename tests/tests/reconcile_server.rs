@@ -153,4 +153,49 @@ fn statements_are_matched_approved_and_undone_over_the_api(db: Db) {
     let missing =
         server.try_get(&key, &format!("/v1/reconciliation/transactions/{}", uuid::Uuid::now_v7())).unwrap_err();
     assert_eq!(missing.code(), "not_found");
+
+    // The daily run: 02:00 in the tenant's zone, acting for the member who set it.
+    let bad =
+        server.try_put(&key, "/v1/settings/reconciliation", json!({"enabled": true, "time_zone": "Mars/Olympus"}));
+    assert_eq!(bad.unwrap_err().code(), "validation_failed");
+    let set = server.put(&key, "/v1/settings/reconciliation", json!({"enabled": true, "time_zone": "Europe/Berlin"}));
+    assert_eq!((set["time"].as_str(), set["time_zone"].as_str()), (Some("02:00"), Some("Europe/Berlin")), "{set}");
+    let next: chrono::DateTime<chrono::Utc> = set["next_run_at"].as_str().unwrap().parse().unwrap();
+    let hour = next.format("%H:%M").to_string();
+    assert!(hour == "01:00" || hour == "00:00", "02:00 in Berlin is 01:00 or 00:00 UTC: {next}");
+    assert_eq!(server.run_due_jobs(next - chrono::Duration::seconds(1)), 0, "not due yet");
+    let later =
+        "Transaction ID,Date,Amount,Currency,Payer,Reference,Description\nT7,2026-12-02,1000.00,USD,ACME Corp,,\n";
+    server.post(&key, "/v1/reconciliation/statements", json!({ "content": later }));
+    assert_eq!(server.run_due_jobs(next), 1, "due: it runs");
+    assert_eq!(server.run_due_jobs(next), 0, "once");
+    let after = server.get(&key, "/v1/settings/reconciliation");
+    assert_eq!(after["last_result"], "0 matched, 2 suggested, 1 to review, 0 failed", "T1, T6 and T7: {after}");
+    let next_again: chrono::DateTime<chrono::Utc> = after["next_run_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(next_again - next, chrono::Duration::days(1), "the next day: {after}");
+    // T7 pays what T1 would: two credits for one invoice are for a person to decide.
+    assert_eq!(credit(&server, "T7")["decision"], "review", "the run saw the new credit");
+    let off = server.put(&key, "/v1/settings/reconciliation", json!({"enabled": false, "time_zone": "Europe/Berlin"}));
+    assert_eq!(off["next_run_at"], Value::Null);
+
+    // From the review queue: an invoice made for a credit, issued and paid by it.
+    let t7 = credit(&server, "T7");
+    let made = server.post(
+        &key,
+        &format!("/v1/reconciliation/transactions/{}/invoice", t7["id"].as_str().unwrap()),
+        json!({"customer_id": acme, "description": "Deposit for the spring project"}),
+    );
+    assert_eq!((made["state"].as_str(), made["matched_by"].as_str()), (Some("matched"), Some("person")), "{made}");
+    let new_invoice = made["allocations"][0]["invoice_id"].as_str().unwrap();
+    let v = server.get(&key, &format!("/v1/invoices/{new_invoice}"));
+    let shown = (v["total"].as_str(), v["amount_due"].as_str(), v["status"].as_str());
+    assert_eq!(shown, (Some("1000.00"), Some("0.00"), Some("paid")), "{v}");
+    assert_eq!(v["line_items"][0]["description"], "Deposit for the spring project");
+
+    // Bulk approve: the two suggestions left (T1, undone once, and T6, from what was learned).
+    let bulk = server.post(&key, "/v1/reconciliation/approve-suggestions", json!({}));
+    assert_eq!(bulk, json!({"approved": 2, "failed": []}), "{bulk}");
+    assert_eq!(due(&server, &i1), "0.00");
+    assert_eq!(due(&server, &i4), "0.00");
+    assert_eq!(server.get(&key, "/v1/reconciliation/report")["unmatched"], 0);
 }

@@ -595,6 +595,47 @@ pub async fn approve(
     approve_view(state, principal, ctx, load(state, principal, id).await?).await
 }
 
+/// What approving every suggestion did.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct BulkView {
+    pub approved: usize,
+    /// Suggestions that could not be approved (an invoice changed meanwhile), with why; they stay
+    /// suggestions.
+    pub failed: Vec<String>,
+}
+
+/// Approves every open suggestion (bulk approve): each is one person's approval, as if
+/// approved one by one.
+pub async fn approve_suggestions(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+) -> Result<BulkView, Problem> {
+    authorize(state, principal, Action::RecordPayment, None, ctx).await?;
+    let query = ViewQuery {
+        table: Table::BankTransactions,
+        filter: vec![Cond::Cmp("state", Op::Eq, Sql::Text("open".into())), Cond::Cmp("amount", Op::Gt, Sql::Int(0))],
+        sort: "booked_on",
+        sort_kind: Kind::Date,
+        descending: false,
+        after: None,
+        limit: MAX_CREDITS,
+    };
+    let mut out = BulkView::default();
+    for row in state.store.views(principal.tenant_id, &query).await? {
+        let view: CreditView = serde_json::from_value(parse_view(&row.view)?).map_err(internal)?;
+        if view.decision.as_deref() != Some("suggest") || view.allocations.is_empty() {
+            continue;
+        }
+        let id = view.id.clone();
+        match approve_view(state, principal, ctx, view).await {
+            Ok(_) => out.approved += 1,
+            Err(p) => out.failed.push(format!("{id}: {}", p.detail.unwrap_or_else(|| p.code.to_owned()))),
+        }
+    }
+    Ok(out)
+}
+
 /// A person's pick: the credit pays these invoices these amounts.
 pub async fn assign(
     state: &AppState,

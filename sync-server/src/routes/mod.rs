@@ -49,7 +49,7 @@ use crate::problem::Problem;
         settings::get, settings::put,
         sync::register, sync::changes, sync::push,
         leases::get_policy, leases::put_policy, leases::lease, leases::report,
-        reconciliation::import, reconciliation::run, reconciliation::list, reconciliation::get,
+        reconciliation::import, reconciliation::run, reconciliation::approve_suggestions, reconciliation::list, reconciliation::get,
         reconciliation::approve, reconciliation::assign, reconciliation::invoice_for, reconciliation::ignore, reconciliation::undo,
         reconciliation::report, reconciliation::get_feed, reconciliation::put_feed, reconciliation::sync_feed,
         reconciliation::get_schedule, reconciliation::put_schedule,
@@ -129,6 +129,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/payments/{id}/refund", axum::routing::post(payments::refund))
         .route("/v1/reconciliation/statements", axum::routing::post(reconciliation::import))
         .route("/v1/reconciliation/run", axum::routing::post(reconciliation::run))
+        .route("/v1/reconciliation/approve-suggestions", axum::routing::post(reconciliation::approve_suggestions))
         .route("/v1/reconciliation/transactions", get(reconciliation::list))
         .route("/v1/reconciliation/transactions/{id}", get(reconciliation::get))
         .route("/v1/reconciliation/transactions/{id}/approve", axum::routing::post(reconciliation::approve))

@@ -12,8 +12,8 @@ use crate::audit::RequestContext;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::invoicing::parse_id;
 use crate::invoicing::reconciliation::{
-    self as rec, AssignInput, CreditView, FeedInput, FeedSyncView, FeedView, ImportView, InvoiceForInput, ReportView,
-    RunView, StatementInput,
+    self as rec, AssignInput, BulkView, CreditView, FeedInput, FeedSyncView, FeedView, ImportView, InvoiceForInput,
+    ReportView, RunView, StatementInput,
 };
 use crate::invoicing::schedule::{self, ScheduleInput, ScheduleView};
 use crate::invoicing::views::{Sortable, TableList};
@@ -158,6 +158,21 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<CreditView>, Problem> {
     Ok(Json(rec::get(&state, &principal, &ctx, parse_id(&id, "bank transaction")?).await?))
+}
+
+/// Approves every open suggestion (bulk approve).
+#[utoipa::path(post, path = "/v1/reconciliation/approve-suggestions", tag = "reconciliation", security(("api_key" = [])), responses(
+    (status = 200, body = BulkView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn approve_suggestions(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+) -> Result<Json<BulkView>, Problem> {
+    Ok(Json(rec::approve_suggestions(&state, &principal, &ctx).await?))
 }
 
 /// Approves the match proposed for a credit: its payment is recorded.

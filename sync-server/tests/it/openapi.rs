@@ -46,6 +46,7 @@ async fn the_openapi_document_describes_every_route() {
             "/v1/payments/{id}/refund",
             "/v1/products",
             "/v1/products/{id}",
+            "/v1/reconciliation/approve-suggestions",
             "/v1/reconciliation/bank-feed/sync",
             "/v1/reconciliation/report",
             "/v1/reconciliation/run",
