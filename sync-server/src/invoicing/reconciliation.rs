@@ -384,25 +384,37 @@ fn transaction(v: &CreditView) -> Result<BankTransaction, Problem> {
     })
 }
 
-/// Matches every open credit; automatic matches record their payments.
-pub async fn run(state: &AppState, principal: &Principal, ctx: &RequestContext) -> Result<RunView, Problem> {
-    authorize(state, principal, Action::RecordPayment, None, ctx).await?;
+/// The tenant's credits (money in), oldest first; only the open ones with `open_only`.
+async fn credits(state: &AppState, principal: &Principal, open_only: bool) -> Result<Vec<CreditView>, Problem> {
+    let mut filter = vec![Cond::Cmp("amount", Op::Gt, Sql::Int(0))];
+    if open_only {
+        filter.push(Cond::Cmp("state", Op::Eq, Sql::Text("open".into())));
+    }
     let query = ViewQuery {
         table: Table::BankTransactions,
-        filter: vec![Cond::Cmp("state", Op::Eq, Sql::Text("open".into())), Cond::Cmp("amount", Op::Gt, Sql::Int(0))],
+        filter,
         sort: "booked_on",
         sort_kind: Kind::Date,
         descending: false,
         after: None,
         limit: MAX_CREDITS,
     };
-    let mut credits: Vec<CreditView> = state
-        .store
-        .views(principal.tenant_id, &query)
-        .await?
-        .iter()
-        .map(|r| serde_json::from_value(parse_view(&r.view)?).map_err(internal))
-        .collect::<Result<_, Problem>>()?;
+    let rows = state.store.views(principal.tenant_id, &query).await?;
+    rows.iter().map(|r| serde_json::from_value(parse_view(&r.view)?).map_err(internal)).collect()
+}
+
+/// Only an open credit can be matched or ignored.
+fn must_be_open(view: &CreditView) -> Result<(), Problem> {
+    if view.state == "open" {
+        return Ok(());
+    }
+    Err(rule(StatusCode::CONFLICT, "transaction_not_open", format!("it is {}: undo it first", view.state)))
+}
+
+/// Matches every open credit; automatic matches record their payments.
+pub async fn run(state: &AppState, principal: &Principal, ctx: &RequestContext) -> Result<RunView, Problem> {
+    authorize(state, principal, Action::RecordPayment, None, ctx).await?;
+    let mut credits = credits(state, principal, true).await?;
     let book = open_invoices(state, principal).await?;
     let transactions = credits.iter().map(transaction).collect::<Result<Vec<_>, _>>()?;
     let results = match_learned(&book, &transactions, &learned(state, principal).await?)
@@ -446,9 +458,7 @@ async fn apply(
     mut view: CreditView,
     by: &str,
 ) -> Result<CreditView, Problem> {
-    if view.state != "open" {
-        return Err(rule(StatusCode::CONFLICT, "transaction_not_open", format!("it is {}: undo it first", view.state)));
-    }
+    must_be_open(&view)?;
     if view.allocations.is_empty() {
         return Err(rule(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -612,18 +622,8 @@ pub async fn approve_suggestions(
     ctx: &RequestContext,
 ) -> Result<BulkView, Problem> {
     authorize(state, principal, Action::RecordPayment, None, ctx).await?;
-    let query = ViewQuery {
-        table: Table::BankTransactions,
-        filter: vec![Cond::Cmp("state", Op::Eq, Sql::Text("open".into())), Cond::Cmp("amount", Op::Gt, Sql::Int(0))],
-        sort: "booked_on",
-        sort_kind: Kind::Date,
-        descending: false,
-        after: None,
-        limit: MAX_CREDITS,
-    };
     let mut out = BulkView::default();
-    for row in state.store.views(principal.tenant_id, &query).await? {
-        let view: CreditView = serde_json::from_value(parse_view(&row.view)?).map_err(internal)?;
+    for view in credits(state, principal, true).await? {
         if view.decision.as_deref() != Some("suggest") || view.allocations.is_empty() {
             continue;
         }
@@ -700,9 +700,7 @@ pub async fn invoice_for(
 ) -> Result<CreditView, Problem> {
     authorize(state, principal, Action::RecordPayment, None, ctx).await?;
     let mut view = load(state, principal, id).await?;
-    if view.state != "open" {
-        return Err(rule(StatusCode::CONFLICT, "transaction_not_open", format!("it is {}: undo it first", view.state)));
-    }
+    must_be_open(&view)?;
     if view.amount.starts_with('-') {
         return Err(invalid("a debit is no customer's payment: only a credit gets an invoice"));
     }
@@ -729,9 +727,7 @@ pub async fn ignore(
 ) -> Result<CreditView, Problem> {
     authorize(state, principal, Action::RecordPayment, None, ctx).await?;
     let mut view = load(state, principal, id).await?;
-    if view.state != "open" {
-        return Err(rule(StatusCode::CONFLICT, "transaction_not_open", format!("it is {}: undo it first", view.state)));
-    }
+    must_be_open(&view)?;
     view.state = "ignored".into();
     let audit = vec![event("reconciliation.ignored", principal, ctx, &view.id)];
     save(state, principal, &mut view, audit).await?;
@@ -782,18 +778,8 @@ fn percent(num: usize, den: usize) -> Option<String> {
 
 pub async fn report(state: &AppState, principal: &Principal, ctx: &RequestContext) -> Result<ReportView, Problem> {
     may_read(state, principal, ctx).await?;
-    let query = ViewQuery {
-        table: Table::BankTransactions,
-        filter: vec![Cond::Cmp("amount", Op::Gt, Sql::Int(0))],
-        sort: "booked_on",
-        sort_kind: Kind::Date,
-        descending: false,
-        after: None,
-        limit: MAX_CREDITS,
-    };
     let mut r = ReportView::default();
-    for row in state.store.views(principal.tenant_id, &query).await? {
-        let c: CreditView = serde_json::from_value(parse_view(&row.view)?).map_err(internal)?;
+    for c in credits(state, principal, false).await? {
         let currency = Currency::parse(&c.currency)?;
         let amount = Money::parse(&c.amount, currency)?.minor();
         let paid: i64 =

@@ -388,17 +388,8 @@ impl Replica {
                 )));
             }
             apply(tx, &device, id, &allocations, "person")?;
-            let t = to_transaction(&current)?;
-            for (customer, numbers) in customers_of(&allocations, &invoices) {
-                let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
-                learned.learn(&Confirmed {
-                    transaction: &t,
-                    customer_id: &customer.0,
-                    customer_name: &customer.1,
-                    invoice_numbers: &numbers,
-                });
-            }
-            put_setting(tx, LEARNED, &serde_json::to_string(&learned).map_err(store_err)?)?;
+            let paid = allocations.iter().map(|a| a.invoice_id.as_str());
+            teach(tx, &mut learned, &current, paid, &invoices, false)?;
             load(tx, id).map(|r| r.credit)
         })
     }
@@ -432,26 +423,8 @@ impl Replica {
                         take_back(tx, &device, p)?;
                     }
                     if current.credit.matched_by.as_deref() == Some("person") {
-                        let t = to_transaction(&current)?;
-                        let paid: Vec<CreditAllocation> = current
-                            .payments
-                            .iter()
-                            .map(|p| CreditAllocation {
-                                invoice_id: p.invoice_id.clone(),
-                                amount: String::new(),
-                                number: None,
-                            })
-                            .collect();
-                        for (customer, numbers) in customers_of(&paid, &invoices) {
-                            let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
-                            learned.forget(&Confirmed {
-                                transaction: &t,
-                                customer_id: &customer.0,
-                                customer_name: &customer.1,
-                                invoice_numbers: &numbers,
-                            });
-                        }
-                        put_setting(tx, LEARNED, &serde_json::to_string(&learned).map_err(store_err)?)?;
+                        let paid = current.payments.iter().map(|p| p.invoice_id.as_str());
+                        teach(tx, &mut learned, &current, paid, &invoices, true)?;
                     }
                 }
             }
@@ -540,21 +513,36 @@ fn to_transaction(r: &Row) -> Result<BankTransaction> {
     })
 }
 
-/// The customers (id, name) the allocations' invoices belong to, with their numbers.
-fn customers_of(
-    allocations: &[CreditAllocation],
+/// Teaches (or, undone, un-teaches) the matcher what a person's match says: for each
+/// customer whose invoices among `invoice_ids` the credit paid, its payer and codes; kept in
+/// `tx`.
+fn teach<'a>(
+    tx: &Transaction<'_>,
+    learned: &mut Learned,
+    credit: &Row,
+    invoice_ids: impl Iterator<Item = &'a str>,
     invoices: &HashMap<String, InvoiceInput>,
-) -> Vec<((String, String), Vec<String>)> {
-    let mut out: Vec<((String, String), Vec<String>)> = Vec::new();
-    for inv in allocations.iter().filter_map(|a| invoices.get(&a.invoice_id)) {
-        let key = (inv.customer.id.clone(), inv.customer.name.clone());
-        let number = inv.number.clone().unwrap_or_default();
-        match out.iter_mut().find(|(k, _)| *k == key) {
+    forget: bool,
+) -> Result<()> {
+    let t = to_transaction(credit)?;
+    let mut by_customer: Vec<(&InvoiceInput, Vec<&str>)> = Vec::new();
+    for inv in invoice_ids.filter_map(|id| invoices.get(id)) {
+        let number = inv.number.as_deref().unwrap_or("");
+        match by_customer.iter_mut().find(|(c, _)| c.customer.id == inv.customer.id) {
             Some((_, numbers)) => numbers.push(number),
-            None => out.push((key, vec![number])),
+            None => by_customer.push((inv, vec![number])),
         }
     }
-    out
+    for (inv, numbers) in by_customer {
+        let c = Confirmed {
+            transaction: &t,
+            customer_id: &inv.customer.id,
+            customer_name: &inv.customer.name,
+            invoice_numbers: &numbers,
+        };
+        if forget { learned.forget(&c) } else { learned.learn(&c) }
+    }
+    put_setting(tx, LEARNED, &serde_json::to_string(learned).map_err(store_err)?)
 }
 
 /// Records the payments of a match (bank transfers, at the date the bank booked the credit)
