@@ -5,10 +5,10 @@
 
 use remit_client::remote::Lease;
 use remit_client::replica::{
-    Activity, BankCredit, Conflict, CreditAllocation, CurrencySummary, CustomerLinks, CustomerView, Dashboard, Device,
-    Draft, DraftDiscount, DraftLine, InvoicePage, InvoiceRow, InvoiceSort, News, NewsKind, PaymentPage, PaymentRow,
-    ProductLinks, ProductView, ReconcileReport, RunReport, StatementError, StatementImport, SyncReport, TaxRate,
-    TimelineEntry,
+    Activity, BankCredit, Conflict, CreditAllocation, Credited, CurrencySummary, CustomerLinks, CustomerView,
+    Dashboard, Device, Draft, DraftDiscount, DraftLine, InvoicePage, InvoiceRow, InvoiceSort, News, NewsKind,
+    PaymentPage, PaymentRow, ProductLinks, ProductView, ReconcileReport, RunReport, StatementError, StatementImport,
+    SyncReport, TaxRate, TimelineEntry,
 };
 use remit_core::pdf::Seller;
 use remit_core::records::Credit;
@@ -86,6 +86,7 @@ fn typescript() -> String {
         decl::<Imported>(&cfg),
         decl::<CreditAllocation>(&cfg),
         decl::<BankCredit>(&cfg),
+        decl::<Credited>(&cfg),
         decl::<ReconcileReport>(&cfg),
         decl::<PaymentPage>(&cfg),
         decl::<ServerAction>(&cfg),

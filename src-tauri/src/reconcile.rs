@@ -1,6 +1,6 @@
 //! The reconciliation workspace: a statement imported, the matcher run, and the decisions
-//! acted on (approve, approve every suggestion, ignore, undo), over remit-client's replica
-//! like every other command.
+//! acted on (approve, approve every suggestion, ignore, undo, a customer's credit, an invoice
+//! made for a credit), over remit-client's replica like every other command.
 
 use base64::Engine as _;
 use remit_client::replica::{BankCredit, ReconcileReport, RunReport, StatementImport};
@@ -56,14 +56,31 @@ pub fn bank_credits(engine: State<'_, Engine>) -> Result<Vec<BankCredit>, Comman
     engine.with(|r| r.bank_credits(None))
 }
 
-/// `approve`, `ignore` or `undo` one credit.
+/// `approve`, `ignore` or `undo` one credit; from the review queue, `credit` (record it as the
+/// customer's credit) or `invoice` (make an invoice for it, `description` its line), both
+/// naming the customer.
 #[tauri::command]
-pub fn credit_action(engine: State<'_, Engine>, id: String, action: String) -> Result<BankCredit, CommandError> {
+pub fn credit_action(
+    engine: State<'_, Engine>,
+    id: String,
+    action: String,
+    customer_id: Option<String>,
+    description: Option<String>,
+) -> Result<BankCredit, CommandError> {
+    let customer = || customer_id.clone().filter(|c| !c.is_empty()).ok_or_else(|| bad("pick the customer".into()));
     match action.as_str() {
         "approve" => engine.with(|r| r.approve_credit(&id)),
         "ignore" => engine.with(|r| r.ignore_credit(&id)),
         "undo" => engine.with(|r| r.undo_credit(&id)),
-        other => Err(bad(format!("action {other:?}: approve, ignore or undo"))),
+        "credit" => {
+            let customer = customer()?;
+            engine.with(|r| r.credit_customer(&id, &customer))
+        }
+        "invoice" => {
+            let customer = customer()?;
+            engine.with(|r| r.invoice_for_credit(&id, &customer, description.as_deref()))
+        }
+        other => Err(bad(format!("action {other:?}: approve, ignore, undo, credit or invoice"))),
     }
 }
 

@@ -4,7 +4,8 @@
 progress and summary (a bad line named), the credits in their columns (matched automatically,
 suggested, to review) with the evidence, a suggestion approved from the keyboard, an automatic
 match undone (the invoice owes again and the credit never goes automatic again), a credit
-ignored, and a file that is not a statement refused with nothing changed.
+ignored, a prepayment kept as the customer's credit from the review queue, and a file that is
+not a statement refused with nothing changed.
 
 Usage: reconcile_e2e.py PATH_TO_REMIT_DESKTOP   (run under xvfb-run; tauri-driver on PATH)
 """
@@ -55,7 +56,8 @@ def main():
                 f"T1,{today},1000.00,USD,Acme Corp,{n1},\n"
                 f"T2,{today},480.00,USD,GLOBEX,,\n"
                 f"T3,{today},12.34,USD,Interest,,\n"
-                "T4,2026-11-3x,10.00,USD,Someone,,\n")
+                "T4,2026-11-3x,10.00,USD,Someone,,\n"
+                f"T5,{today},500.00,USD,A. Customer,prepayment,\n")
     not_a_statement = os.path.join(work, "notes.csv")
     with open(not_a_statement, "w") as f:
         f.write("just,some,words\n1,2,3\n")
@@ -69,8 +71,8 @@ def main():
         print(f"ok: a file that is not a statement is refused: {error}")
 
         driver.send_file('[data-testid="statement-file"]', statement)
-        summary = wait_for_text(driver, '[data-testid="import-summary"]', lambda t: "3 transactions read" in t, "summary")
-        assert "1 matched automatically, 1 suggested, 1 to review" in summary, summary
+        summary = wait_for_text(driver, '[data-testid="import-summary"]', lambda t: "4 transactions read" in t, "summary")
+        assert "1 matched automatically, 1 suggested, 2 to review" in summary, summary
         errors = driver.text(driver.find('[data-testid="import-errors"]')[0])
         assert "Line 5" in errors, errors
         matched = column(driver, "matched")
@@ -99,6 +101,18 @@ def main():
         report = wait_for_text(driver, '[data-testid="reconcile-report"]', lambda t: "1 ignored" in t, "ignored")
         assert "undone 1" in report, report
         print(f"ok: a credit that pays no invoice is ignored; the report: {report!r}")
+
+        # The prepayment left to review: kept as ACME's credit (the first customer listed).
+        card = '[data-testid="column-review"] [data-testid="credit"]'
+        driver.click(f'{card} [data-testid="resolve"] summary')
+        driver.click(f'{card} [data-testid="resolve-customer"] option:nth-child(2)')
+        driver.click(f'{card} [data-testid="resolve-credit"]')
+        kept = wait_for_text(driver, '[data-testid="column-matched"]', lambda t: "credit" in t and "$500.00" in t, "kept")
+        assert "Kept as ACME Corporation's credit $500.00" in kept, kept
+        listed = json.loads(remit(data_dir, "reconcile", "list", "--json"))["data"]
+        t5 = [c for c in listed if c["id"] == "T5"][0]
+        assert t5["state"] == "matched" and t5["credited"]["amount"] == "500.00", t5
+        print("ok: a prepayment under review is kept as the customer's credit")
 
 
 if __name__ == "__main__":

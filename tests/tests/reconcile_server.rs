@@ -10,7 +10,10 @@ use remit_core::Role;
 use remit_tests::{Db, Server};
 use serde_json::{Value, json};
 
-remit_tests::both_stores!(statements_are_matched_approved_and_undone_over_the_api);
+remit_tests::both_stores!(
+    statements_are_matched_approved_and_undone_over_the_api,
+    a_credit_paying_no_invoice_becomes_the_customers_credit
+);
 
 fn issued(server: &Server, customer: &str, amount: &str) -> (String, String) {
     let key = &server.owner_key;
@@ -198,4 +201,90 @@ fn statements_are_matched_approved_and_undone_over_the_api(db: Db) {
     assert_eq!(due(&server, &i1), "0.00");
     assert_eq!(due(&server, &i4), "0.00");
     assert_eq!(server.get(&key, "/v1/reconciliation/report")["unmatched"], 0);
+}
+
+/// The review queue's "record as overpayment": a credit that pays no invoice becomes the
+/// customer's credit (a payment applied to nothing), with a receipt; refused for an unknown
+/// customer or a debit with nothing changed; undone, the credit is gone again.
+fn a_credit_paying_no_invoice_becomes_the_customers_credit(db: Db) {
+    let server = Server::start(db);
+    let key = server.owner_key.clone();
+    let new = |name: &str, email: &str| {
+        server.post(&key, "/v1/customers", json!({"name": name, "currency": "USD", "email": email}))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let acme = new("ACME Corporation", "billing@acme.example");
+    let globex = new("Globex Ltd", "ap@globex.example");
+    let csv = "Transaction ID,Date,Amount,Currency,Payer,Reference,Description\n\
+               P1,2026-11-20,500.00,USD,Acme Corp,prepayment,\n\
+               P2,2026-11-21,-20.00,USD,Bank,,Fee\n";
+    server.post(&key, "/v1/reconciliation/statements", json!({ "content": csv }));
+    server.post(&key, "/v1/reconciliation/run", json!({}));
+    let p1 = credit(&server, "P1");
+    assert_eq!((p1["state"].as_str(), p1["decision"].as_str()), (Some("open"), Some("review")), "no invoice: {p1}");
+    let to_credit = format!("/v1/reconciliation/transactions/{}/credit", p1["id"].as_str().unwrap());
+
+    let unknown = server.try_post(&key, &to_credit, json!({"customer_id": uuid::Uuid::now_v7().to_string()}));
+    assert_eq!(unknown.unwrap_err().code(), "unknown_customer");
+    let p1_after = credit(&server, "P1");
+    assert_eq!((p1_after["state"].as_str(), p1_after["payment_id"].as_str()), (Some("open"), None), "{p1_after}");
+    assert!(server.get(&key, "/v1/payments?limit=10")["data"].as_array().unwrap().is_empty(), "nothing recorded");
+    let p2 = credit(&server, "P2");
+    let debit = server.try_post(
+        &key,
+        &format!("/v1/reconciliation/transactions/{}/credit", p2["id"].as_str().unwrap()),
+        json!({"customer_id": acme}),
+    );
+    assert_eq!(debit.unwrap_err().code(), "not_a_credit");
+    let viewer = server.user("viewer@acme.example", Role::Viewer);
+    assert_eq!(server.try_post(&viewer, &to_credit, json!({"customer_id": acme})).unwrap_err().code(), "forbidden");
+
+    let done = server.post(&key, &to_credit, json!({"customer_id": acme}));
+    let shown = (done["state"].as_str(), done["matched_by"].as_str(), done["customer_id"].as_str());
+    assert_eq!(shown, (Some("matched"), Some("person"), Some(acme.as_str())), "{done}");
+    let payment = server.get(&key, &format!("/v1/payments/{}", done["payment_id"].as_str().unwrap()));
+    let paid =
+        (payment["applied"].as_array().map(Vec::len), payment["unapplied"].as_str(), payment["customer_id"].as_str());
+    assert_eq!(paid, (Some(0), Some("500.00"), Some(acme.as_str())), "{payment}");
+    let customer = server.get(&key, &format!("/v1/customers/{acme}"));
+    assert_eq!(customer["credit"], json!([{"currency": "USD", "amount": "500.00"}]), "{customer}");
+    let mails = server.outbox();
+    assert_eq!(mails.len(), 1, "a receipt: {mails:?}");
+    assert!(
+        mails[0].contains("billing@acme.example") && mails[0].contains("500.00 USD kept as your credit"),
+        "{}",
+        mails[0]
+    );
+    let report = server.get(&key, "/v1/reconciliation/report");
+    assert_eq!(report["overpayments"], json!([p1["id"]]), "{report}");
+    assert_eq!(
+        server.try_post(&key, &to_credit, json!({"customer_id": globex})).unwrap_err().code(),
+        "transaction_not_open"
+    );
+
+    let undone =
+        server.post(&key, &format!("/v1/reconciliation/transactions/{}/undo", p1["id"].as_str().unwrap()), json!({}));
+    assert_eq!((undone["state"].as_str(), undone["customer_id"].as_str()), (Some("open"), None), "{undone}");
+    let customer = server.get(&key, &format!("/v1/customers/{acme}"));
+    assert_eq!(customer["credit"], json!([]), "the credit is gone with the payment: {customer}");
+
+    // The same over the payments API: a payment with no invoice, and the bad shapes refused.
+    let prepaid = server.post(
+        &key,
+        "/v1/payments",
+        json!({"customer_id": globex, "amount": "75.00", "currency": "USD", "method": "check"}),
+    );
+    assert_eq!(
+        (prepaid["unapplied"].as_str(), prepaid["customer_name"].as_str()),
+        (Some("75.00"), Some("Globex Ltd")),
+        "{prepaid}"
+    );
+    let both = server.try_post(&key, "/v1/payments", json!({"customer_id": globex, "invoice_id": uuid::Uuid::now_v7().to_string(), "amount": "1.00", "currency": "USD", "method": "cash"}));
+    assert_eq!(both.unwrap_err().code(), "invalid_allocation");
+    let (inv, _) = issued(&server, &acme, "10.00");
+    let other = server.try_post(&key, "/v1/payments", json!({"customer_id": globex, "allocations": [{"invoice_id": inv, "amount": "10.00"}], "amount": "10.00", "currency": "USD", "method": "cash"}));
+    assert_eq!(other.unwrap_err().code(), "mixed_customers", "the allocations' customer is not the one named");
+    assert_eq!(due(&server, &inv), "10.00", "nothing recorded");
 }

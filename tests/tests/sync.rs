@@ -207,9 +207,8 @@ fn a_team_member_cannot_change_another_users_draft(db: Db) {
             document: Some(bytes),
             changes: None,
         }],
-        deletes: vec![],
-        issues: vec![],
         facts: vec![],
+        ..Default::default()
     });
     let outcome = &result.unwrap().documents[0];
     assert_eq!((outcome.status.as_str(), outcome.code.as_deref()), ("rejected", Some("forbidden")), "{outcome:?}");
@@ -474,9 +473,8 @@ fn a_pushed_customer_snapshot_is_taken_from_the_record(db: Db) {
                 document: Some(b64.encode(doc.save())),
                 changes: None,
             }],
-            deletes: vec![],
-            issues: vec![],
             facts: vec![],
+            ..Default::default()
         })
         .unwrap();
     assert_eq!(pushed.documents[0].status, "accepted", "{:?}", pushed.documents[0]);
@@ -499,8 +497,8 @@ fn one_device_payment_pushed_twice_at_once_counts_once(db: Db) {
         let request = remit_client::remote::PushRequest {
             documents: vec![],
             deletes: vec![],
-            issues: vec![],
             facts: a.replica.queued_facts().unwrap(),
+            ..Default::default()
         };
         let payment = request.facts[0]["payment_id"].as_str().unwrap().to_owned();
         let (r1, r2) = (a.remote.clone(), a.remote.clone());

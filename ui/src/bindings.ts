@@ -272,7 +272,14 @@ matched_by: string | null,
 /**
  * An automatic match was taken back: it is never matched automatically again.
  */
-undone: boolean, };
+undone: boolean, 
+/**
+ * What of it became a customer's credit (recorded as an overpayment, or what was left
+ * beyond its invoices), once matched.
+ */
+credited: Credited | null, };
+
+export type Credited = { customer_id: string, customer_name: string, amount: string, };
 
 export type ReconcileReport = { 
 /**

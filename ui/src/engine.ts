@@ -253,6 +253,17 @@ export function creditAction(id: string, action: 'approve' | 'ignore' | 'undo'):
   return invoke<BankCredit>('credit_action', { id, action });
 }
 
+/** From the review queue: record the credit as `customerId`'s credit, or make an invoice for it
+ * (`description` its line; default "Payment received DATE"). */
+export function resolveCredit(
+  id: string,
+  action: 'credit' | 'invoice',
+  customerId: string,
+  description: string | null = null,
+): Promise<BankCredit> {
+  return invoke<BankCredit>('credit_action', { id, action, customerId, description });
+}
+
 export function approveSuggestions(): Promise<number> {
   return invoke<number>('approve_suggestions');
 }

@@ -59,6 +59,40 @@ pub struct PushRequest {
     pub deletes: Vec<PushDelete>,
     pub issues: Vec<PushIssue>,
     pub facts: Vec<Value>,
+    /// Payments of no invoice (all of it the customer's credit).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub payments: Vec<PushPayment>,
+    /// Ids of such payments taken back.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub voids: Vec<String>,
+    /// Receipts of bank credits matched here, for the server to send.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub receipts: Vec<PushReceipt>,
+}
+
+/// A payment received on the device that pays no invoice.
+#[derive(Debug, Clone, Serialize)]
+pub struct PushPayment {
+    pub id: String,
+    pub customer_id: String,
+    pub amount: String,
+    pub currency: String,
+    pub method: String,
+    pub paid_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// A bank credit matched on the device: the customer is thanked once its payments (facts and
+/// payments of the same push) are recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct PushReceipt {
+    pub id: String,
+    pub amount: String,
+    pub currency: String,
+    pub booked_on: String,
+    pub facts: Vec<String>,
+    pub payments: Vec<String>,
 }
 
 /// A document deleted on the device.
@@ -110,6 +144,12 @@ pub struct PushResult {
     #[serde(default)]
     pub issues: Vec<Outcome>,
     pub facts: Vec<Outcome>,
+    #[serde(default)]
+    pub payments: Vec<Outcome>,
+    #[serde(default)]
+    pub voids: Vec<Outcome>,
+    #[serde(default)]
+    pub receipts: Vec<Outcome>,
 }
 
 /// Who a credential belongs to (`GET /v1/me`, the parts a device needs).

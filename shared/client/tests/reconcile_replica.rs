@@ -151,3 +151,91 @@ fn a_statement_that_cannot_be_read_is_refused_whole() {
     assert!(err.to_string().contains("BkToCstmrStmt"), "{err}");
     assert!(r.bank_credits(None).unwrap().is_empty());
 }
+
+/// The review queue's other two ways, offline: a credit paying no invoice recorded as the
+/// customer's credit (a payment of no invoice, queued), an invoice made for one (issued from
+/// the device's own series and paid), what a match leaves beyond its invoices kept as credit;
+/// an unknown customer or a debit refused with nothing stored; undo drops what was queued.
+#[test]
+fn a_credit_paying_no_invoice_becomes_a_customers_credit_or_an_invoice_offline() {
+    let mut r = replica();
+    let acme = customer(&mut r, "ACME Corporation");
+    let initech = customer(&mut r, "Initech");
+    let (i1, n1) = issued(&mut r, &acme, "100.00");
+    let statement = format!(
+        "Transaction ID,Date,Amount,Currency,Payer,Reference,Description\n\
+         P1,2026-11-20,500.00,USD,Acme Corp,prepayment,\n\
+         P2,2026-11-21,250.00,USD,Initech,,\n\
+         P3,2026-11-22,130.00,USD,ACME Corp,{n1},\n\
+         P4,2026-11-23,-10.00,USD,Bank,,Fee\n"
+    );
+    r.import_statement(statement.as_bytes(), None).unwrap();
+    r.reconcile().unwrap();
+    if credit(&r, "P3").state == "matched" {
+        r.undo_credit("P3").unwrap();
+    }
+
+    // A match paying less than the credit: the rest is the customer's credit.
+    let p3 = r.assign_credit("P3", vec![alloc(&i1, "100.00")]).unwrap();
+    let kept = p3.credited.clone().expect("the 30.00 left over is kept");
+    assert_eq!((kept.customer_id.as_str(), kept.amount.as_str()), (acme.as_str(), "30.00"), "{p3:?}");
+    assert_eq!(status(&r, &i1), "paid");
+    let credits = r.credit_payments().unwrap();
+    assert_eq!(credits.len(), 1, "{credits:?}");
+    assert_eq!((credits[0]["amount"].as_str(), credits[0]["state"].as_str()), (Some("30.00"), Some("queued")));
+    assert_eq!(credits[0]["receipt"], "P3", "the server is asked for the receipt");
+
+    // Refused with nothing stored: an unknown customer, a debit, a credit already matched.
+    let unknown = r.credit_customer("P1", &uuid::Uuid::now_v7().to_string()).unwrap_err();
+    assert!(matches!(unknown, Error::Unknown { .. }), "{unknown:?}");
+    assert_eq!(credit(&r, "P1").state, "open");
+    let debit = r.credit_customer("P4", &acme).unwrap_err();
+    assert!(debit.to_string().contains("debit"), "{debit}");
+    assert!(r.credit_customer("P3", &acme).unwrap_err().to_string().contains("undo it first"));
+    assert_eq!(r.credit_payments().unwrap().len(), 1, "nothing recorded by the refusals");
+
+    let p1 = r.credit_customer("P1", &acme).unwrap();
+    assert_eq!((p1.state.as_str(), p1.matched_by.as_deref()), ("matched", Some("person")), "{p1:?}");
+    assert_eq!(p1.credited.as_ref().map(|c| c.amount.as_str()), Some("500.00"));
+    assert_eq!(r.credit_payments().unwrap().len(), 2);
+    let report = r.reconcile_report().unwrap();
+    assert!(report.overpayments.contains(&"P1".to_owned()) && report.overpayments.contains(&"P3".to_owned()));
+
+    // An invoice made for a credit: issued (this device never connected: its own series), paid.
+    let p2 = r.invoice_for_credit("P2", &initech, Some("Deposit for the spring project")).unwrap();
+    assert_eq!(p2.state, "matched", "{p2:?}");
+    let made = r.invoice(&p2.allocations[0].invoice_id).unwrap();
+    let shown = (made["total"].as_str(), made["status"].as_str(), made["customer"]["id"].as_str());
+    assert_eq!(shown, (Some("250.00"), Some("paid"), Some(initech.as_str())), "{made}");
+    assert!(made["number"].as_str().is_some_and(|n| !n.is_empty()), "{made}");
+    assert_eq!(made["line_items"][0]["description"], "Deposit for the spring project");
+
+    // Undo: the queued payments are dropped, the invoices owe again.
+    let before = r.outbox_len().unwrap();
+    let undone = r.undo_credit("P1").unwrap();
+    assert_eq!((undone.state.as_str(), undone.credited.as_ref()), ("open", None), "{undone:?}");
+    r.undo_credit("P3").unwrap();
+    assert_eq!(r.invoice(&i1).unwrap()["amount_due"], "100.00", "owes again");
+    let left: Vec<Value> = r.credit_payments().unwrap();
+    assert!(left.is_empty(), "both queued credits dropped: {left:?}");
+    assert_eq!(r.outbox_len().unwrap(), before - 3, "P1's credit, P3's payment and its credit");
+}
+
+/// A connected device with no number block cannot make an invoice for a credit: it says why
+/// and makes nothing.
+#[test]
+fn making_an_invoice_without_a_number_block_makes_nothing() {
+    let mut r = replica();
+    let acme = customer(&mut r, "ACME Corporation");
+    let (tenant, user) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    r.login("http://127.0.0.1:9", remit_core::TenantId::from_uuid(tenant), remit_core::UserId::from_uuid(user))
+        .unwrap();
+    let statement = "Transaction ID,Date,Amount,Currency,Payer,Reference,Description\nP1,2026-11-20,80.00,USD,Acme,,\n";
+    r.import_statement(statement.as_bytes(), None).unwrap();
+    let invoices = r.invoices(&Default::default()).unwrap().len();
+    let err = r.invoice_for_credit("P1", &acme, None).unwrap_err();
+    assert!(matches!(err, Error::BadArgument(_)), "{err:?}");
+    assert!(err.to_string().contains("number block"), "{err}");
+    assert_eq!(r.invoices(&Default::default()).unwrap().len(), invoices, "no draft left behind");
+    assert_eq!(credit(&r, "P1").state, "open");
+}

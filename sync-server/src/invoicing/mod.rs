@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod invoices;
 pub mod payments;
 pub mod products;
+pub mod receipts;
 pub mod reconciliation;
 pub mod reports;
 pub mod schedule;

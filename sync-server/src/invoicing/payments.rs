@@ -32,7 +32,9 @@ pub struct AllocationInput {
     pub amount: Decimal,
 }
 
-/// A payment for one invoice (`invoice_id`) or for several (`allocations`).
+/// A payment for one invoice (`invoice_id`), for several (`allocations`), or for none
+/// (`customer_id` alone: all of it is the customer's credit, such as a prepayment or a bank
+/// credit recorded as an overpayment).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentInput {
@@ -41,6 +43,11 @@ pub struct PaymentInput {
     /// Instead of `invoice_id`: how the amount is shared between invoices of one customer;
     /// what is left over is the customer's credit.
     pub allocations: Option<Vec<AllocationInput>>,
+    /// Instead of `invoice_id` and `allocations`: the customer whose credit the whole payment
+    /// is. With `allocations`, it must be their invoices' customer.
+    #[schema(format = Uuid)]
+    #[serde(default)]
+    pub customer_id: Option<String>,
     #[serde(deserialize_with = "remit_core::decimal::exact")]
     #[schema(value_type = crate::openapi::DecimalValue)]
     pub amount: Decimal,
@@ -283,12 +290,18 @@ pub async fn record_from(
     if input.reference.as_ref().is_some_and(|r| r.chars().count() > 255) {
         return Err(unprocessable("validation_failed", "reference must be at most 255 characters"));
     }
-    let ids: Vec<String> = match (&input.invoice_id, &input.allocations) {
-        (Some(id), None) => vec![id.clone()],
-        (None, Some(list)) if !list.is_empty() && list.len() <= 100 => {
+    let ids: Vec<String> = match (&input.invoice_id, &input.allocations, &input.customer_id) {
+        (Some(id), None, None) => vec![id.clone()],
+        (None, Some(list), _) if !list.is_empty() && list.len() <= 100 => {
             list.iter().map(|a| a.invoice_id.clone()).collect()
         }
-        _ => return Err(unprocessable("invalid_allocation", "give either invoice_id or 1 to 100 allocations")),
+        (None, None, Some(_)) => Vec::new(),
+        _ => {
+            return Err(unprocessable(
+                "invalid_allocation",
+                "give invoice_id, or 1 to 100 allocations, or only customer_id (a payment that is all credit)",
+            ));
+        }
     };
     let mut distinct = ids.clone();
     distinct.sort();
@@ -324,11 +337,19 @@ async fn record_once(
     for id in ids {
         loaded.push(payable(state, principal, id, total.currency()).await?);
     }
-    let customer = loaded[0].invoice.customer.clone();
-    if loaded.iter().any(|l| l.invoice.customer.id != customer.id) {
+    let customer = match loaded.first() {
+        Some(l) => (l.invoice.customer.id.to_string(), l.invoice.customer.name.clone()),
+        None => credited(state, principal, ctx, input.customer_id.as_deref().unwrap_or_default()).await?,
+    };
+    if loaded.iter().any(|l| l.invoice.customer.id.to_string() != customer.0)
+        || input
+            .customer_id
+            .as_ref()
+            .is_some_and(|c| Uuid::try_parse(c).map(|u| u.to_string()).ok() != Some(customer.0.clone()))
+    {
         return Err(unprocessable("mixed_customers", "one payment pays invoices of one customer"));
     }
-    let amounts = shares(input, total, &loaded)?;
+    let amounts = if loaded.is_empty() { Vec::new() } else { shares(input, total, &loaded)? };
     let applied_sum = Money::sum(amounts.iter().copied(), total.currency())?;
     let unapplied = total.checked_sub(applied_sum)?;
     let payment_id = origin.map_or_else(|| PaymentId::from_uuid(Uuid::now_v7()), |o| o.payment_id);
@@ -374,8 +395,8 @@ async fn record_once(
     let view = PaymentView {
         links: PaymentLinks { this: format!("/v1/payments/{id}"), refund: format!("/v1/payments/{id}/refund") },
         id: id.clone(),
-        customer_id: customer.id.to_string(),
-        customer_name: customer.name.clone(),
+        customer_id: customer.0.clone(),
+        customer_name: customer.1.clone(),
         amount: total.amount(),
         currency: total.currency().code().to_owned(),
         method: input.method,
@@ -408,6 +429,21 @@ async fn record_once(
         .context(ctx.clone())];
     state.store.commit(principal.tenant_id, None, Box::new(move |_| Ok(Commit { writes, audit }))).await?;
     serde_json::to_value(&view).map_err(|e| Problem::from(Error::Internal(e.to_string())))
+}
+
+/// The customer a payment with no invoice credits: `(id, name)`; one the caller may read.
+async fn credited(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    id: &str,
+) -> Result<(String, String), Problem> {
+    let unknown = || unprocessable("unknown_customer", format!("customer {id:?}: no such customer"));
+    let uuid = Uuid::try_parse(id).map_err(|_| unknown())?;
+    let v = super::customers::readable(state, principal, ctx, uuid)
+        .await
+        .map_err(|p| if p.code == "not_found" { unknown() } else { p })?;
+    Ok((uuid.to_string(), v["name"].as_str().unwrap_or_default().to_owned()))
 }
 
 async fn load_view(state: &AppState, principal: &Principal, id: Uuid) -> Result<PaymentView, Problem> {

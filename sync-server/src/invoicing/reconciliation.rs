@@ -112,6 +112,10 @@ pub struct CreditView {
     /// The payment recorded for it.
     #[schema(format = Uuid)]
     pub payment_id: Option<String>,
+    /// Recorded as this customer's credit (an overpayment paying no invoice).
+    #[schema(format = Uuid)]
+    #[serde(default)]
+    pub customer_id: Option<String>,
     /// Automatic matches of it that were undone.
     pub undone: u32,
     pub version: i64,
@@ -308,6 +312,7 @@ async fn keep_transactions(
             reasons: vec![],
             matched_by: None,
             payment_id: None,
+            customer_id: None,
             undone: 0,
             version: 1,
             created_at: now,
@@ -403,6 +408,10 @@ async fn credits(state: &AppState, principal: &Principal, open_only: bool) -> Re
     rows.iter().map(|r| serde_json::from_value(parse_view(&r.view)?).map_err(internal)).collect()
 }
 
+fn not_a_credit(what: &str) -> Problem {
+    rule(StatusCode::UNPROCESSABLE_ENTITY, "not_a_credit", format!("a debit is no customer's payment: {what}"))
+}
+
 /// Only an open credit can be matched or ignored.
 fn must_be_open(view: &CreditView) -> Result<(), Problem> {
     if view.state == "open" {
@@ -455,7 +464,7 @@ async fn apply(
     state: &AppState,
     principal: &Principal,
     ctx: &RequestContext,
-    mut view: CreditView,
+    view: CreditView,
     by: &str,
 ) -> Result<CreditView, Problem> {
     must_be_open(&view)?;
@@ -466,10 +475,6 @@ async fn apply(
             "no match is proposed: assign the invoices it pays",
         ));
     }
-    view.state = "matched".into();
-    view.matched_by = Some(by.into());
-    let audit = vec![event("reconciliation.matched", principal, ctx, &view.id)];
-    save(state, principal, &mut view, audit).await?;
     let allocations = view
         .allocations
         .iter()
@@ -480,9 +485,31 @@ async fn apply(
             })
         })
         .collect::<Result<Vec<_>, Problem>>()?;
+    record(state, principal, ctx, view, by, Some(allocations), None).await
+}
+
+/// Claims the open credit and records its payment: over `allocations`, or all of it as the
+/// credit of `customer` (an overpayment). A payment that cannot be recorded releases the
+/// claim with the reason.
+async fn record(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    mut view: CreditView,
+    by: &str,
+    allocations: Option<Vec<AllocationInput>>,
+    customer: Option<String>,
+) -> Result<CreditView, Problem> {
+    must_be_open(&view)?;
+    view.state = "matched".into();
+    view.matched_by = Some(by.into());
+    view.customer_id.clone_from(&customer);
+    let audit = vec![event("reconciliation.matched", principal, ctx, &view.id)];
+    save(state, principal, &mut view, audit).await?;
     let input = PaymentInput {
         invoice_id: None,
-        allocations: Some(allocations),
+        allocations,
+        customer_id: customer,
         amount: Decimal::from_str_exact(&view.amount).map_err(internal)?,
         currency: view.currency.clone(),
         method: PaymentMethod::BankTransfer,
@@ -492,7 +519,23 @@ async fn apply(
     match payments::record(state, principal, ctx, input).await {
         Ok(payment) => {
             view.payment_id = payment["id"].as_str().map(str::to_owned);
-            if let Some(why) = send_receipt(state, principal, ctx, &view).await {
+            let receipt = super::receipts::Receipt {
+                amount: view.amount.clone(),
+                currency: view.currency.clone(),
+                booked_on: view.booked_on,
+                customer_id: payment["customer_id"].as_str().and_then(|c| Uuid::try_parse(c).ok()),
+                invoices: view
+                    .allocations
+                    .iter()
+                    .filter_map(|a| Some((Uuid::try_parse(&a.invoice_id).ok()?, a.amount.clone())))
+                    .collect(),
+                credit: payment["unapplied"]
+                    .as_str()
+                    .filter(|u| u.bytes().any(|b| b.is_ascii_digit() && b != b'0'))
+                    .map(str::to_owned),
+                resource: ("bank_transaction", view.id.clone()),
+            };
+            if let Some(why) = super::receipts::send(state, principal, ctx, &receipt).await {
                 // The payment stands; the receipt is what failed, and the credit says so.
                 view.reasons.push(why);
             }
@@ -502,70 +545,13 @@ async fn apply(
         Err(problem) => {
             view.state = "open".into();
             view.matched_by = None;
+            view.customer_id = None;
             view.decision = Some("review".into());
             let why = problem.detail.clone().unwrap_or_else(|| problem.code.to_string());
             view.reasons.push(format!("the payment could not be recorded: {why}"));
             save(state, principal, &mut view, vec![]).await?;
             Err(problem)
         }
-    }
-}
-
-/// Thanks the customer for a matched bank payment (spec 4.4: a confirmation e-mail), when
-/// their invoice has an address: what arrived, for which invoices, what is still due. `None`
-/// when sent (or there is no address); otherwise why it was not.
-async fn send_receipt(
-    state: &AppState,
-    principal: &Principal,
-    ctx: &RequestContext,
-    view: &CreditView,
-) -> Option<String> {
-    let mut lines = Vec::new();
-    let mut to = None;
-    let mut customer = String::new();
-    for a in &view.allocations {
-        let id = Uuid::try_parse(&a.invoice_id).ok()?;
-        let loaded = super::invoices::load(state, principal.tenant_id, id).await.ok()?;
-        to = to.or_else(|| loaded.invoice.customer.email.clone());
-        customer = loaded.invoice.customer.name.clone();
-        let number = loaded.view["number"].as_str().unwrap_or("your invoice").to_owned();
-        let due = loaded.view["amount_due"].as_str().unwrap_or("").to_owned();
-        lines.push(format!("- {number}: {} {} received; {} {} still due", a.amount, view.currency, due, view.currency));
-    }
-    let to = to?;
-    let company = crate::routes::settings::company(state, principal).await.ok().and_then(|c| c.name);
-    let seller = match company {
-        Some(n) if !n.trim().is_empty() => n,
-        _ => state.store.tenant(principal.tenant_id).await.ok().flatten().map(|t| t.name).unwrap_or_default(),
-    };
-    let body = format!(
-        "Dear {customer},\n\nthank you: we received your payment of {} {} on {}.\n\n{}\n\n{seller}\n",
-        view.amount,
-        view.currency,
-        view.booked_on,
-        lines.join("\n")
-    );
-    let subject = format!("Payment received - {seller}");
-    let sent = match crate::mail::plain(&state.mail_from, to.as_str(), &subject, body) {
-        Ok(message) => state.mailer.send(message).await,
-        Err(e) => Err(e),
-    };
-    match sent {
-        Ok(via) => {
-            let event = AuditEvent::new("payment.receipt_sent", principal.audit_actor(), "send")
-                .resource("bank_transaction", &view.id)
-                .metadata(
-                    serde_json::json!({ "to": to.as_str(), "via": if via == "smtp" { "smtp" } else { "outbox" } }),
-                )
-                .context(ctx.clone());
-            state
-                .store
-                .record(principal.tenant_id, event)
-                .await
-                .err()
-                .map(|e| format!("receipt sent, not audited: {e}"))
-        }
-        Err(e) => Some(format!("the receipt e-mail was not sent: {e}")),
     }
 }
 
@@ -702,7 +688,7 @@ pub async fn invoice_for(
     let mut view = load(state, principal, id).await?;
     must_be_open(&view)?;
     if view.amount.starts_with('-') {
-        return Err(invalid("a debit is no customer's payment: only a credit gets an invoice"));
+        return Err(not_a_credit("only a credit gets an invoice"));
     }
     let description = input.description.unwrap_or_else(|| format!("Payment received {}", view.booked_on));
     let draft: super::invoices::InvoiceInput = serde_json::from_value(serde_json::json!({
@@ -717,6 +703,33 @@ pub async fn invoice_for(
     view.allocations = vec![AllocationView { invoice_id: invoice.to_string(), amount: view.amount.clone() }];
     view.reasons = vec!["an invoice was made for it from the review queue".into()];
     approve_view(state, principal, ctx, view).await
+}
+
+/// From the review queue: a credit that pays no invoice recorded as the customer's credit (an
+/// overpayment or a prepayment), which later invoices or a refund use.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditToInput {
+    #[schema(format = Uuid)]
+    pub customer_id: String,
+}
+
+pub async fn credit_to(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    id: Uuid,
+    input: CreditToInput,
+) -> Result<CreditView, Problem> {
+    authorize(state, principal, Action::RecordPayment, None, ctx).await?;
+    let mut view = load(state, principal, id).await?;
+    must_be_open(&view)?;
+    if view.amount.starts_with('-') {
+        return Err(not_a_credit("only a credit can be a customer's credit"));
+    }
+    view.allocations = Vec::new();
+    view.reasons = vec!["recorded as the customer's credit (an overpayment) from the review queue".into()];
+    record(state, principal, ctx, view, "person", None, Some(input.customer_id)).await
 }
 
 pub async fn ignore(
@@ -765,6 +778,7 @@ pub async fn undo(
     view.state = "open".into();
     view.matched_by = None;
     view.payment_id = None;
+    view.customer_id = None;
     let audit = vec![event("reconciliation.undone", principal, ctx, &view.id)];
     save(state, principal, &mut view, audit).await?;
     Ok(view)

@@ -50,7 +50,7 @@ use crate::problem::Problem;
         sync::register, sync::changes, sync::push,
         leases::get_policy, leases::put_policy, leases::lease, leases::report,
         reconciliation::import, reconciliation::run, reconciliation::approve_suggestions, reconciliation::list, reconciliation::get,
-        reconciliation::approve, reconciliation::assign, reconciliation::invoice_for, reconciliation::ignore, reconciliation::undo,
+        reconciliation::approve, reconciliation::assign, reconciliation::invoice_for, reconciliation::credit_to, reconciliation::ignore, reconciliation::undo,
         reconciliation::report, reconciliation::get_feed, reconciliation::put_feed, reconciliation::sync_feed,
         reconciliation::get_schedule, reconciliation::put_schedule,
     ),
@@ -135,6 +135,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/reconciliation/transactions/{id}/approve", axum::routing::post(reconciliation::approve))
         .route("/v1/reconciliation/transactions/{id}/assign", axum::routing::post(reconciliation::assign))
         .route("/v1/reconciliation/transactions/{id}/invoice", axum::routing::post(reconciliation::invoice_for))
+        .route("/v1/reconciliation/transactions/{id}/credit", axum::routing::post(reconciliation::credit_to))
         .route("/v1/reconciliation/transactions/{id}/ignore", axum::routing::post(reconciliation::ignore))
         .route("/v1/reconciliation/transactions/{id}/undo", axum::routing::post(reconciliation::undo))
         .route("/v1/reconciliation/report", get(reconciliation::report))

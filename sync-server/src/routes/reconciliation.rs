@@ -12,8 +12,8 @@ use crate::audit::RequestContext;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::invoicing::parse_id;
 use crate::invoicing::reconciliation::{
-    self as rec, AssignInput, BulkView, CreditView, FeedInput, FeedSyncView, FeedView, ImportView, InvoiceForInput,
-    ReportView, RunView, StatementInput,
+    self as rec, AssignInput, BulkView, CreditToInput, CreditView, FeedInput, FeedSyncView, FeedView, ImportView,
+    InvoiceForInput, ReportView, RunView, StatementInput,
 };
 use crate::invoicing::schedule::{self, ScheduleInput, ScheduleView};
 use crate::invoicing::views::{Sortable, TableList};
@@ -43,6 +43,7 @@ pub const LIST: ListSpec = ListSpec {
         "reasons",
         "matched_by",
         "payment_id",
+        "customer_id",
         "undone",
         "version",
         "created_at",
@@ -243,6 +244,30 @@ pub async fn invoice_for(
     ApiJson(body): ApiJson<InvoiceForInput>,
 ) -> Result<Json<CreditView>, Problem> {
     Ok(Json(rec::invoice_for(&state, &principal, &ctx, parse_id(&id, "bank transaction")?, body).await?))
+}
+
+/// From the review queue: records a credit that pays no invoice as the customer's credit (an
+/// overpayment or prepayment), one bank-transfer payment applied to no invoice.
+#[utoipa::path(post, path = "/v1/reconciliation/transactions/{id}/credit", tag = "reconciliation", security(("api_key" = [])),
+    params(("id" = String, Path, description = "the transaction's id")),
+    request_body = CreditToInput,
+    responses(
+        (status = 200, body = CreditView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "matched or ignored already"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "a debit, or no such customer"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn credit_to(
+    State(state): State<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CreditToInput>,
+) -> Result<Json<CreditView>, Problem> {
+    Ok(Json(rec::credit_to(&state, &principal, &ctx, parse_id(&id, "bank transaction")?, body).await?))
 }
 
 /// Marks a credit as not a customer's payment.

@@ -13,6 +13,7 @@ pub mod leases;
 pub mod live;
 pub mod offline_issue;
 pub mod push;
+pub mod push_payments;
 pub mod standalone_issue;
 
 use std::collections::HashMap;

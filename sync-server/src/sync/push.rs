@@ -3,6 +3,8 @@
 //! item is accepted or rejected with the problem's code and reason; one bad item never blocks
 //! the others, and a rejected item leaves nothing behind.
 
+use std::collections::HashSet;
+
 use automerge::AutoCommit;
 use axum::http::StatusCode;
 use base64::Engine;
@@ -82,6 +84,18 @@ pub struct PushRequest {
     #[serde(default)]
     #[schema(value_type = Vec<Object>, max_items = 500)]
     pub facts: Vec<Value>,
+    /// Payments of no invoice (all of it the customer's credit), after the facts.
+    #[serde(default)]
+    #[schema(max_items = 500)]
+    pub payments: Vec<super::push_payments::PushPayment>,
+    /// Ids of such payments taken back on the device.
+    #[serde(default)]
+    #[schema(max_items = 500)]
+    pub voids: Vec<String>,
+    /// Receipts of bank credits matched on the device, sent once their payments are recorded.
+    #[serde(default)]
+    #[schema(max_items = 500)]
+    pub receipts: Vec<super::push_payments::PushReceipt>,
 }
 
 /// What became of one pushed item.
@@ -107,9 +121,16 @@ pub struct PushResult {
     #[serde(default)]
     pub issues: Vec<Outcome>,
     pub facts: Vec<Outcome>,
+    #[serde(default)]
+    pub payments: Vec<Outcome>,
+    #[serde(default)]
+    pub voids: Vec<Outcome>,
+    /// Accepted: sent, or nothing to send (no address, payments known before).
+    #[serde(default)]
+    pub receipts: Vec<Outcome>,
 }
 
-fn outcome(id: String, result: Result<(), Problem>) -> Outcome {
+pub(super) fn outcome(id: String, result: Result<(), Problem>) -> Outcome {
     match result {
         Ok(()) => Outcome { id, status: "accepted".into(), code: None, reason: None },
         Err(p) => Outcome { id, status: "rejected".into(), code: Some(p.code.to_owned()), reason: p.detail },
@@ -141,12 +162,20 @@ pub async fn push(
     device: Uuid,
     request: PushRequest,
 ) -> Result<PushResult, Problem> {
-    let counts = [request.documents.len(), request.deletes.len(), request.issues.len(), request.facts.len()];
+    let counts = [
+        request.documents.len(),
+        request.deletes.len(),
+        request.issues.len(),
+        request.facts.len(),
+        request.payments.len(),
+        request.voids.len(),
+        request.receipts.len(),
+    ];
     if counts.iter().any(|n| *n > MAX_ITEMS) {
         return Err(reject(
             StatusCode::UNPROCESSABLE_ENTITY,
             "too_many_items",
-            format!("push at most {MAX_ITEMS} documents, deletes, issues and facts of each at a time"),
+            format!("push at most {MAX_ITEMS} items of each kind at a time"),
         ));
     }
     let mut documents = Vec::with_capacity(request.documents.len());
@@ -164,18 +193,33 @@ pub async fn push(
         let id = i.fact["id"].as_str().unwrap_or_default().to_owned();
         issues.push(outcome(id, transient(super::offline_issue::issue(state, principal, ctx, device, i).await)?));
     }
+    // The receipts name facts of this push: the ones recorded now are thanked for.
+    let mut fresh = HashSet::new();
+    let parsed: Vec<Fact> = if request.receipts.is_empty() {
+        Vec::new()
+    } else {
+        request.facts.iter().filter_map(|f| serde_json::from_value(f.clone()).ok()).collect()
+    };
     let mut facts = Vec::with_capacity(request.facts.len());
     for f in request.facts {
         let id = f["id"].as_str().unwrap_or_default().to_owned();
-        facts.push(outcome(id, transient(push_fact(state, principal, ctx, device, f).await)?));
+        let result = push_fact(state, principal, ctx, device, f).await;
+        if matches!(result, Ok(true)) {
+            fresh.insert(id.clone());
+        }
+        facts.push(outcome(id, transient(result.map(|_| ()))?));
     }
-    Ok(PushResult { documents, deletes, issues, facts })
+    let payments =
+        super::push_payments::record_all(state, principal, ctx, device, &request.payments, &mut fresh).await?;
+    let voids = super::push_payments::void_all(state, principal, ctx, &request.voids).await?;
+    let receipts = super::push_payments::send_all(state, principal, ctx, &request.receipts, &parsed, &fresh).await;
+    Ok(PushResult { documents, deletes, issues, facts, payments, voids, receipts })
 }
 
 /// A failure of the server, not of the item (the database, a conflict that kept recurring),
 /// fails the whole push: the device keeps everything and pushes again later. What was already
 /// committed is accepted again as it is (a merge that adds nothing, a payment already known).
-fn transient(result: Result<(), Problem>) -> Result<Result<(), Problem>, Problem> {
+pub(super) fn transient(result: Result<(), Problem>) -> Result<Result<(), Problem>, Problem> {
     match result {
         Err(p) if p.status >= 500 || p.code == "edit_conflict" => Err(p),
         other => Ok(other),
@@ -559,14 +603,14 @@ async fn commit(
 }
 
 /// An outbox fact. Devices record payments received outside a gateway, and take them back;
-/// every other fact comes from the server itself.
+/// every other fact comes from the server itself. `Ok(true)`: a payment recorded now.
 async fn push_fact(
     state: &AppState,
     principal: &Principal,
     ctx: &RequestContext,
     device: Uuid,
     raw: Value,
-) -> Result<(), Problem> {
+) -> Result<bool, Problem> {
     let fact: Fact = serde_json::from_value(raw)
         .map_err(|e| reject(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fact", format!("not a fact: {e}")))?;
     if let FactKind::PaymentVoided { payment_id, reason } = fact.kind {
@@ -579,7 +623,7 @@ async fn push_fact(
             ));
         }
         let origin = (fact.id, *fact.invoice_id.as_uuid(), reason);
-        return payments::void_from_device(state, principal, ctx, *payment_id.as_uuid(), origin).await;
+        return payments::void_from_device(state, principal, ctx, *payment_id.as_uuid(), origin).await.map(|()| false);
     }
     let FactKind::PaymentRecorded { payment_id, amount, method } = fact.kind else {
         return Err(reject(
@@ -600,11 +644,12 @@ async fn push_fact(
     let known = state.store.facts(principal.tenant_id, *fact.invoice_id.as_uuid()).await?;
     let fact_id = fact.id.to_string();
     if known.iter().any(|body| serde_json::from_str::<Value>(body).is_ok_and(|v| v["id"] == fact_id.as_str())) {
-        return Ok(());
+        return Ok(false);
     }
     let input = payments::PaymentInput {
         invoice_id: Some(fact.invoice_id.to_string()),
         allocations: None,
+        customer_id: None,
         amount: remit_core::Decimal::from_str_exact(&amount.amount())
             .map_err(|e| reject(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fact", e.to_string()))?,
         currency: amount.currency().code().to_owned(),
@@ -613,5 +658,5 @@ async fn push_fact(
         reference: None,
     };
     let origin = payments::Origin { payment_id, fact_id: fact.id, device_id: DeviceId::from_uuid(device) };
-    payments::record_from(state, principal, ctx, input, Some(origin)).await.map(|_| ())
+    payments::record_from(state, principal, ctx, input, Some(origin)).await.map(|_| true)
 }

@@ -55,6 +55,7 @@ async fn the_openapi_document_describes_every_route() {
             "/v1/reconciliation/transactions/{id}",
             "/v1/reconciliation/transactions/{id}/approve",
             "/v1/reconciliation/transactions/{id}/assign",
+            "/v1/reconciliation/transactions/{id}/credit",
             "/v1/reconciliation/transactions/{id}/ignore",
             "/v1/reconciliation/transactions/{id}/invoice",
             "/v1/reconciliation/transactions/{id}/undo",

@@ -19,6 +19,7 @@ function credit(id: string, state: string, decision: string | null, allocations 
     reasons: [],
     matched_by: state === 'matched' ? 'auto' : null,
     undone: false,
+    credited: null,
   };
 }
 

@@ -121,7 +121,7 @@ impl Replica {
 
     /// The document `draft` describes: new, or replacing the content of `existing` (whose id,
     /// author and creation time it keeps).
-    fn build(&self, draft: &Draft, existing: Option<&Invoice>) -> Result<Invoice> {
+    pub(super) fn build(&self, draft: &Draft, existing: Option<&Invoice>) -> Result<Invoice> {
         let customer = self.customer(&draft.customer_id)?;
         let currency = match (text(&draft.currency), customer.currency, existing) {
             (Some(c), ..) => Currency::parse(&c)?,

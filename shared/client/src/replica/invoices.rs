@@ -319,33 +319,7 @@ impl Replica {
     /// saying why).
     pub fn issue_invoice(&mut self, id: &str) -> Result<Value> {
         let device = self.device.clone();
-        let connected = device.server_url.is_some();
-        self.write(|tx| {
-            let (mut doc, invoice) = editable(tx, id)?;
-            invoice.validate_for_issue()?;
-            let key = invoice.id.to_string();
-            let (lease, number) = super::leases::take_number(tx, &invoice, connected)
-                .map_err(|why| Error::IssueNeedsServer(key.clone(), why))?;
-            let fact = Fact {
-                id: FactId::from_uuid(Uuid::now_v7()),
-                tenant_id: device.tenant_id,
-                invoice_id: invoice.id,
-                actor: Actor::User(device.user_id),
-                device_id: Some(device.device_id),
-                at: Utc::now(),
-                kind: FactKind::Issued { number },
-            };
-            let body = serde_json::to_string(&fact).map_err(|e| Error::Store(e.to_string()))?;
-            let heads =
-                serde_json::to_string(&remit_core::crdt::heads(&mut doc)).map_err(|e| Error::Store(e.to_string()))?;
-            tx.execute(
-                "INSERT INTO facts (id, invoice_id, body, state, created_at, lease_id, heads)
-                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6)",
-                params![fact.id.to_string(), key, body, now(), lease, heads],
-            )
-            .map_err(db)?;
-            project(tx, &invoice)
-        })
+        self.write(|tx| issue_in(tx, &device, id))
     }
 
     /// Records a payment received outside any gateway (cash, check, bank transfer) as a fact
@@ -364,6 +338,34 @@ impl Replica {
         let device = self.device.clone();
         self.write(|tx| record_payment_in(tx, &device, invoice_id, amount, method, Utc::now()).map(|(_, view)| view))
     }
+}
+
+/// Issues a draft in `tx` (see `Replica::issue_invoice`): its view once issued.
+pub(super) fn issue_in(tx: &Transaction<'_>, device: &super::Device, id: &str) -> Result<Value> {
+    let connected = device.server_url.is_some();
+    let (mut doc, invoice) = editable(tx, id)?;
+    invoice.validate_for_issue()?;
+    let key = invoice.id.to_string();
+    let (lease, number) =
+        super::leases::take_number(tx, &invoice, connected).map_err(|why| Error::IssueNeedsServer(key.clone(), why))?;
+    let fact = Fact {
+        id: FactId::from_uuid(Uuid::now_v7()),
+        tenant_id: device.tenant_id,
+        invoice_id: invoice.id,
+        actor: Actor::User(device.user_id),
+        device_id: Some(device.device_id),
+        at: Utc::now(),
+        kind: FactKind::Issued { number },
+    };
+    let body = serde_json::to_string(&fact).map_err(|e| Error::Store(e.to_string()))?;
+    let heads = serde_json::to_string(&remit_core::crdt::heads(&mut doc)).map_err(|e| Error::Store(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO facts (id, invoice_id, body, state, created_at, lease_id, heads)
+             VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6)",
+        params![fact.id.to_string(), key, body, now(), lease, heads],
+    )
+    .map_err(db)?;
+    project(tx, &invoice)
 }
 
 /// Rebuilds an invoice's row after its facts changed.

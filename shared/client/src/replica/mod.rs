@@ -6,6 +6,7 @@
 //! any point leaves either the whole change or none of it, never a document without its row.
 
 mod company;
+mod credit_payments;
 mod customers;
 mod dashboard;
 mod deletes;
@@ -33,13 +34,15 @@ pub use history::{PaymentPage, PaymentRow, TimelineEntry};
 pub use invoice_list::{InvoicePage, InvoiceRow, InvoiceSort, MAX_PAGE};
 pub use invoices::{InvoiceEdit, InvoiceFilter, LineArg, NewInvoice};
 pub use products::{NewProduct, ProductEdit, ProductLinks, ProductView};
-pub use reconcile::{BankCredit, CreditAllocation, ReconcileReport, RunReport, StatementError, StatementImport};
+pub use reconcile::{
+    BankCredit, CreditAllocation, Credited, ReconcileReport, RunReport, StatementError, StatementImport,
+};
 use remit_core::{DeviceId, TenantId, UserId};
 pub use sync::{News, NewsKind, SyncReport};
 pub use tax_rates::TaxRate;
 
 /// The schema, in order; `PRAGMA user_version` records how many have been applied.
-const MIGRATIONS: [&str; 10] = [
+const MIGRATIONS: [&str; 11] = [
     include_str!("../../../../migrations/client-sqlite/0001_replica.sql"),
     include_str!("../../../../migrations/client-sqlite/0002_number_leases.sql"),
     include_str!("../../../../migrations/client-sqlite/0003_products.sql"),
@@ -50,6 +53,7 @@ const MIGRATIONS: [&str; 10] = [
     include_str!("../../../../migrations/client-sqlite/0008_facts_by_time.sql"),
     include_str!("../../../../migrations/client-sqlite/0009_fact_kind_and_time.sql"),
     include_str!("../../../../migrations/client-sqlite/0010_bank_transactions.sql"),
+    include_str!("../../../../migrations/client-sqlite/0011_credit_payments.sql"),
 ];
 /// The migration after which product documents get their rows (`products::backfill`).
 const PRODUCTS_MIGRATION: usize = 3;
@@ -331,9 +335,17 @@ impl Replica {
             .collect()
     }
 
-    /// Facts waiting to be pushed to the server, oldest first.
+    /// What waits to be pushed to the server: facts, and payments of no invoice (or their
+    /// taking back).
     pub fn outbox_len(&self) -> Result<i64> {
-        self.conn.query_row("SELECT count(*) FROM facts WHERE state = 'queued'", [], |r| r.get(0)).map_err(db)
+        self.conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM facts WHERE state = 'queued')
+                      + (SELECT count(*) FROM credit_payments WHERE state IN ('queued', 'void_queued'))",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db)
     }
 }
 

@@ -73,6 +73,18 @@ pub struct BankCredit {
     pub matched_by: Option<String>,
     /// An automatic match was taken back: it is never matched automatically again.
     pub undone: bool,
+    /// What of it became a customer's credit (recorded as an overpayment, or what was left
+    /// beyond its invoices), once matched.
+    pub credited: Option<Credited>,
+}
+
+/// A customer's credit a bank credit left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Credited {
+    pub customer_id: String,
+    pub customer_name: String,
+    pub amount: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,11 +131,15 @@ pub struct ReconcileReport {
     pub accuracy: Option<String>,
 }
 
-/// A stored payment of a match: its fact.
+/// A stored payment of a match: its fact (a payment of an invoice), or a payment of no invoice
+/// that is the customer's credit (`credit`; then `fact_id` is that payment's id and
+/// `invoice_id` empty).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Paid {
     fact_id: String,
     invoice_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    credit: Option<Credited>,
 }
 
 fn store_err(e: impl std::fmt::Display) -> Error {
@@ -170,9 +186,14 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
             reasons,
             matched_by: r.get(11)?,
             undone: r.get::<_, i64>(13)? != 0,
+            credited: None,
         },
         minor,
         payments: payments.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_default(),
+    })
+    .map(|mut row: Row| {
+        row.credit.credited = row.payments.iter().find_map(|p| p.credit.clone());
+        row
     })
 }
 
@@ -184,6 +205,18 @@ fn load(tx: &Transaction<'_>, id: &str) -> Result<Row> {
         .optional()
         .map_err(db)?
         .ok_or_else(|| unknown(id))
+}
+
+/// An open credit (money in), or why it cannot be acted on.
+fn open_credit(tx: &Transaction<'_>, id: &str) -> Result<Row> {
+    let current = load(tx, id)?;
+    if current.credit.state != "open" {
+        return Err(Error::BadArgument(format!("{id} is {}: undo it first", current.credit.state)));
+    }
+    if current.minor <= 0 {
+        return Err(Error::BadArgument(format!("{id} is a debit: only money in is a customer's payment")));
+    }
+    Ok(current)
 }
 
 fn learned(conn: &rusqlite::Connection) -> Result<Learned> {
@@ -362,10 +395,7 @@ impl Replica {
         let device = self.device.clone();
         let mut learned = learned(&self.conn)?;
         self.write(|tx| {
-            let current = load(tx, id)?;
-            if current.credit.state != "open" {
-                return Err(Error::BadArgument(format!("{id} is {}: undo it first", current.credit.state)));
-            }
+            let current = open_credit(tx, id)?;
             let currency = Currency::parse(&current.credit.currency)?;
             let mut sum = 0_i64;
             for a in &allocations {
@@ -389,7 +419,7 @@ impl Replica {
             }
             apply(tx, &device, id, &allocations, "person")?;
             let paid = allocations.iter().map(|a| a.invoice_id.as_str());
-            teach(tx, &mut learned, &current, paid, &invoices, false)?;
+            teach(tx, &mut learned, &current, paid, &invoices, None, false)?;
             load(tx, id).map(|r| r.credit)
         })
     }
@@ -397,11 +427,82 @@ impl Replica {
     /// Marks a credit as not a customer's payment (interest, a refund from a supplier).
     pub fn ignore_credit(&mut self, id: &str) -> Result<BankCredit> {
         self.write(|tx| {
-            let current = load(tx, id)?;
-            if current.credit.state != "open" {
-                return Err(Error::BadArgument(format!("{id} is {}: undo it first", current.credit.state)));
-            }
+            open_credit(tx, id)?;
             tx.execute("UPDATE bank_transactions SET state = 'ignored' WHERE id = ?1", params![id]).map_err(db)?;
+            load(tx, id).map(|r| r.credit)
+        })
+    }
+
+    /// From the review queue: a credit that pays no invoice recorded as the customer's credit
+    /// (an overpayment or a prepayment), one bank-transfer payment of no invoice queued for the
+    /// server. Teaches the matcher that the payer is this customer.
+    pub fn credit_customer(&mut self, id: &str, customer_id: &str) -> Result<BankCredit> {
+        let customer = self.customer(customer_id)?;
+        let mut learned = learned(&self.conn)?;
+        self.write(|tx| {
+            let current = open_credit(tx, id)?;
+            let (at, amount) = booked(tx, id)?;
+            if let Some(c) = customer.currency.filter(|c| *c != amount.currency()) {
+                return Err(Error::BadArgument(format!(
+                    "{} pays in {c}, the credit is in {}",
+                    customer.name,
+                    amount.currency()
+                )));
+            }
+            let paid = credit_payment(tx, id, at, amount, customer.id.to_string(), customer.name.clone())?;
+            let credited = paid.credit.clone();
+            matched(tx, id, "person", &[paid])?;
+            let reasons = vec!["recorded as the customer's credit (an overpayment) from the review queue".to_owned()];
+            let proposal = serde_json::to_string(&(Vec::<CreditAllocation>::new(), &reasons)).map_err(store_err)?;
+            tx.execute("UPDATE bank_transactions SET proposal = ?2 WHERE id = ?1", params![id, proposal])
+                .map_err(db)?;
+            teach(tx, &mut learned, &current, std::iter::empty(), &HashMap::new(), credited.as_ref(), false)?;
+            load(tx, id).map(|r| r.credit)
+        })
+    }
+
+    /// From the review queue: an invoice made for a credit that pays none (a deposit, a sale
+    /// not invoiced yet) — one line of the credit's amount, no tax, issued today — and paid by
+    /// it. Issuing needs a number: this device's lease (or, never connected, its own series);
+    /// without one nothing is made and the error says why.
+    pub fn invoice_for_credit(&mut self, id: &str, customer_id: &str, description: Option<&str>) -> Result<BankCredit> {
+        let credit = self.read_credit(id)?;
+        let text = description.map(str::trim).filter(|d| !d.is_empty());
+        let draft = super::Draft {
+            customer_id: customer_id.to_owned(),
+            currency: Some(credit.currency.clone()),
+            lines: vec![super::DraftLine {
+                description: text.map_or_else(|| format!("Payment received {}", credit.booked_on), str::to_owned),
+                quantity: "1".into(),
+                unit_price: credit.amount.clone(),
+                tax_rate: "0".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let invoice = self.build(&draft, None)?;
+        let device = self.device.clone();
+        let mut learned = learned(&self.conn)?;
+        self.write(|tx| {
+            let current = open_credit(tx, id)?;
+            let key = invoice.id.to_string();
+            super::save_document(tx, &key, super::invoices::KIND, &remit_core::crdt::create(&invoice)?.save())?;
+            super::invoices::issue_in(tx, &device, &key).map_err(|e| match e {
+                Error::IssueNeedsServer(_, why) => Error::BadArgument(format!(
+                    "no invoice was made: issuing takes the next number of the series, and {why}; sync to renew \
+                     the number block, or make it from the server's review queue"
+                )),
+                other => other,
+            })?;
+            let allocation = CreditAllocation { invoice_id: key.clone(), amount: credit.amount.clone(), number: None };
+            apply(tx, &device, id, std::slice::from_ref(&allocation), "person")?;
+            let reasons = vec!["an invoice was made for it from the review queue".to_owned()];
+            let proposal = serde_json::to_string(&(vec![allocation], &reasons)).map_err(store_err)?;
+            tx.execute("UPDATE bank_transactions SET proposal = ?2 WHERE id = ?1", params![id, proposal])
+                .map_err(db)?;
+            let view = super::invoices::project(tx, &invoice)?;
+            let made: HashMap<String, InvoiceInput> = invoice_inputs(&[view]);
+            teach(tx, &mut learned, &current, std::iter::once(key.as_str()), &made, None, false)?;
             load(tx, id).map(|r| r.credit)
         })
     }
@@ -424,7 +525,8 @@ impl Replica {
                     }
                     if current.credit.matched_by.as_deref() == Some("person") {
                         let paid = current.payments.iter().map(|p| p.invoice_id.as_str());
-                        teach(tx, &mut learned, &current, paid, &invoices, true)?;
+                        let credited = current.credit.credited.as_ref();
+                        teach(tx, &mut learned, &current, paid, &invoices, credited, true)?;
                     }
                 }
             }
@@ -514,39 +616,40 @@ fn to_transaction(r: &Row) -> Result<BankTransaction> {
 }
 
 /// Teaches (or, undone, un-teaches) the matcher what a person's match says: for each
-/// customer whose invoices among `invoice_ids` the credit paid, its payer and codes; kept in
-/// `tx`.
+/// customer whose invoices among `invoice_ids` the credit paid (or, paying none, whose credit
+/// it became), its payer and codes; kept in `tx`.
 fn teach<'a>(
     tx: &Transaction<'_>,
     learned: &mut Learned,
     credit: &Row,
     invoice_ids: impl Iterator<Item = &'a str>,
     invoices: &HashMap<String, InvoiceInput>,
+    credited: Option<&Credited>,
     forget: bool,
 ) -> Result<()> {
     let t = to_transaction(credit)?;
-    let mut by_customer: Vec<(&InvoiceInput, Vec<&str>)> = Vec::new();
+    let mut by_customer: Vec<(&str, &str, Vec<&str>)> = Vec::new();
     for inv in invoice_ids.filter_map(|id| invoices.get(id)) {
         let number = inv.number.as_deref().unwrap_or("");
-        match by_customer.iter_mut().find(|(c, _)| c.customer.id == inv.customer.id) {
-            Some((_, numbers)) => numbers.push(number),
-            None => by_customer.push((inv, vec![number])),
+        match by_customer.iter_mut().find(|(id, ..)| *id == inv.customer.id) {
+            Some((.., numbers)) => numbers.push(number),
+            None => by_customer.push((&inv.customer.id, &inv.customer.name, vec![number])),
         }
     }
-    for (inv, numbers) in by_customer {
-        let c = Confirmed {
-            transaction: &t,
-            customer_id: &inv.customer.id,
-            customer_name: &inv.customer.name,
-            invoice_numbers: &numbers,
-        };
+    if let Some(c) = credited.filter(|_| by_customer.is_empty()) {
+        by_customer.push((&c.customer_id, &c.customer_name, Vec::new()));
+    }
+    for (customer_id, customer_name, numbers) in by_customer {
+        let c = Confirmed { transaction: &t, customer_id, customer_name, invoice_numbers: &numbers };
         if forget { learned.forget(&c) } else { learned.learn(&c) }
     }
     put_setting(tx, LEARNED, &serde_json::to_string(learned).map_err(store_err)?)
 }
 
 /// Records the payments of a match (bank transfers, at the date the bank booked the credit)
-/// and marks the credit matched, in `tx`: all of them or none.
+/// and marks the credit matched, in `tx`: all of them or none. What the credit brought beyond
+/// the allocations is the customer's credit (the first allocation's customer). The server is
+/// asked for the customer's receipt.
 fn apply(
     tx: &Transaction<'_>,
     device: &super::Device,
@@ -554,26 +657,68 @@ fn apply(
     allocations: &[CreditAllocation],
     by: &str,
 ) -> Result<()> {
-    let booked_on: String =
-        tx.query_row("SELECT booked_on FROM bank_transactions WHERE id = ?1", params![id], |r| r.get(0)).map_err(db)?;
-    let day: NaiveDate = booked_on.parse().map_err(store_err)?;
-    let at = day.and_time(NaiveTime::MIN).and_utc();
+    let (at, total) = booked(tx, id)?;
     tx.execute("SAVEPOINT apply_match", []).map_err(db)?;
-    let mut paid = Vec::with_capacity(allocations.len());
-    for a in allocations {
-        match record_payment_in(tx, device, &a.invoice_id, &a.amount, PaymentMethod::BankTransfer, at) {
-            Ok((fact_id, _)) => paid.push(Paid { fact_id: fact_id.to_string(), invoice_id: a.invoice_id.clone() }),
-            Err(e) => {
-                tx.execute_batch("ROLLBACK TO apply_match; RELEASE apply_match").map_err(db)?;
-                return Err(e);
-            }
+    let recorded = (|| -> Result<Vec<Paid>> {
+        let mut paid = Vec::with_capacity(allocations.len() + 1);
+        let mut left = total;
+        let mut customer = None;
+        for a in allocations {
+            let (fact_id, view) =
+                record_payment_in(tx, device, &a.invoice_id, &a.amount, PaymentMethod::BankTransfer, at)?;
+            tx.execute("UPDATE facts SET receipt = ?2 WHERE id = ?1", params![fact_id.to_string(), id]).map_err(db)?;
+            left = left.checked_sub(Money::parse(&a.amount, total.currency())?)?;
+            customer = customer.or_else(|| {
+                Some((view["customer"]["id"].as_str()?.to_owned(), view["customer"]["name"].as_str()?.to_owned()))
+            });
+            paid.push(Paid { fact_id: fact_id.to_string(), invoice_id: a.invoice_id.clone(), credit: None });
         }
-    }
+        if let Some((customer_id, customer_name)) = customer.filter(|_| left.is_positive()) {
+            paid.push(credit_payment(tx, id, at, left, customer_id, customer_name)?);
+        }
+        Ok(paid)
+    })();
+    let paid = match recorded {
+        Ok(paid) => paid,
+        Err(e) => {
+            tx.execute_batch("ROLLBACK TO apply_match; RELEASE apply_match").map_err(db)?;
+            return Err(e);
+        }
+    };
     tx.execute("RELEASE apply_match", []).map_err(db)?;
-    let proposal_allocations = serde_json::to_string(&paid).map_err(store_err)?;
+    matched(tx, id, by, &paid)
+}
+
+/// When the bank booked the credit (as a time: midnight UTC) and its amount.
+fn booked(tx: &Transaction<'_>, id: &str) -> Result<(chrono::DateTime<chrono::Utc>, Money)> {
+    let (booked_on, minor, currency): (String, i64, String) = tx
+        .query_row("SELECT booked_on, amount_minor, currency FROM bank_transactions WHERE id = ?1", params![id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .map_err(db)?;
+    let day: NaiveDate = booked_on.parse().map_err(store_err)?;
+    Ok((day.and_time(NaiveTime::MIN).and_utc(), Money::from_minor(minor, Currency::parse(&currency)?)))
+}
+
+/// Queues `amount` of the bank credit `id` as the customer's credit.
+fn credit_payment(
+    tx: &Transaction<'_>,
+    id: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    amount: Money,
+    customer_id: String,
+    customer_name: String,
+) -> Result<Paid> {
+    let payment = super::credit_payments::record(tx, &customer_id, amount, PaymentMethod::BankTransfer, at, Some(id))?;
+    let credit = Credited { customer_id, customer_name, amount: amount.amount() };
+    Ok(Paid { fact_id: payment, invoice_id: String::new(), credit: Some(credit) })
+}
+
+fn matched(tx: &Transaction<'_>, id: &str, by: &str, paid: &[Paid]) -> Result<()> {
+    let payments = serde_json::to_string(paid).map_err(store_err)?;
     tx.execute(
         "UPDATE bank_transactions SET state = 'matched', matched_by = ?2, payments = ?3 WHERE id = ?1",
-        params![id, by, proposal_allocations],
+        params![id, by, payments],
     )
     .map_err(db)?;
     Ok(())
@@ -582,6 +727,9 @@ fn apply(
 /// Takes one payment back: dropped while it waits in the outbox, voided once the server has
 /// it, nothing to do if the server refused it.
 fn take_back(tx: &Transaction<'_>, device: &super::Device, p: &Paid) -> Result<()> {
+    if p.credit.is_some() {
+        return super::credit_payments::take_back(tx, &p.fact_id);
+    }
     let found: Option<(String, String)> = tx
         .query_row("SELECT state, body FROM facts WHERE id = ?1", params![p.fact_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()

@@ -374,7 +374,14 @@ impl Replica {
             // A document the server could not take as changes only goes again, whole.
             let mut resend = false;
             let (request, stamps) = self.outgoing()?;
-            let sizes = [request.documents.len(), request.deletes.len(), request.issues.len(), request.facts.len()];
+            let sizes = [
+                request.documents.len(),
+                request.deletes.len(),
+                request.issues.len(),
+                request.facts.len(),
+                request.payments.len(),
+                request.voids.len(),
+            ];
             if sizes.iter().all(|n| *n == 0) {
                 return Ok(());
             }
@@ -443,6 +450,7 @@ impl Replica {
                 report.pushed_facts += settle_facts(tx, &result.facts, &mut report.rejected, |_, reason| {
                     ("fact_rejected", format!("a payment recorded on this device was refused: {reason}"))
                 })?;
+                report.rejected += super::credit_payments::settle(tx, &result)?;
                 Ok(())
             })?;
             if !full && !resend {
@@ -494,15 +502,25 @@ impl Replica {
         }
         let mut stmt = self
             .conn
-            .prepare("SELECT body, lease_id, heads FROM facts WHERE state = 'queued' ORDER BY created_at, id LIMIT ?1")
+            .prepare(
+                "SELECT body, lease_id, heads, id, receipt FROM facts WHERE state = 'queued' ORDER BY created_at, id
+                 LIMIT ?1",
+            )
             .map_err(db)?;
         let rows = stmt
             .query_map(params![BATCH_SQL], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    (r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?),
+                ))
             })
             .map_err(db)?;
+        let mut receipts = Vec::new();
         for row in rows {
-            let (body, lease, heads) = row.map_err(db)?;
+            let (body, lease, heads, receipt) = row.map_err(db)?;
+            receipts.push(receipt);
             let fact: Value = serde_json::from_str(&body).map_err(store_err)?;
             // Issues carry the heads they issued; a standalone issue has no lease.
             match heads {
@@ -513,6 +531,7 @@ impl Replica {
                 None => request.facts.push(fact),
             }
         }
+        super::credit_payments::outgoing(&self.conn, &mut request, &receipts, BATCH_SQL)?;
         Ok((request, stamps))
     }
 }

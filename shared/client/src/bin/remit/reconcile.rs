@@ -58,6 +58,22 @@ pub enum ReconcileCommand {
         #[arg(long = "invoice", required = true)]
         invoices: Vec<String>,
     },
+    /// Records a credit that pays no invoice as the customer's credit (an overpayment).
+    Credit {
+        id: String,
+        #[arg(long)]
+        customer: String,
+    },
+    /// Makes an invoice for a credit that pays none (one line of its amount, no tax), issues
+    /// it (this device's number block) and pays it with the credit.
+    Invoice {
+        id: String,
+        #[arg(long)]
+        customer: String,
+        /// The invoice line; default "Payment received DATE".
+        #[arg(long)]
+        description: Option<String>,
+    },
     /// Marks a credit as not a customer's payment.
     Ignore { id: String },
     /// Takes back a match (its payments) or an ignore.
@@ -149,7 +165,10 @@ fn line(c: &BankCredit) -> String {
         (_, Some(d)) => format!("{d} {}", c.confidence.unwrap_or(0)),
         _ => "not run".into(),
     };
-    let paid: Vec<String> = c.allocations.iter().map(|a| format!("{} {}", a.invoice_id, a.amount)).collect();
+    let mut paid: Vec<String> = c.allocations.iter().map(|a| format!("{} {}", a.invoice_id, a.amount)).collect();
+    if let Some(credit) = &c.credited {
+        paid.push(format!("{} {} as {}'s credit", credit.amount, c.currency, credit.customer_name));
+    }
     format!(
         "{}  {}  {:>12} {}  {:<24}  {:<18}  {}",
         c.id,
@@ -235,6 +254,10 @@ fn on_replica(dir: &Path, command: ReconcileCommand) -> anyhow::Result<String> {
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             Ok(line(&replica.assign_credit(&id, allocations)?))
+        }
+        ReconcileCommand::Credit { id, customer } => Ok(line(&replica.credit_customer(&id, &customer)?)),
+        ReconcileCommand::Invoice { id, customer, description } => {
+            Ok(line(&replica.invoice_for_credit(&id, &customer, description.as_deref())?))
         }
         ReconcileCommand::Ignore { id } => Ok(line(&replica.ignore_credit(&id)?)),
         ReconcileCommand::Undo { id } => Ok(line(&replica.undo_credit(&id)?)),
