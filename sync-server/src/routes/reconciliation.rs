@@ -253,10 +253,12 @@ pub async fn invoice_for(
     request_body = CreditToInput,
     responses(
         (status = 200, body = CreditView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "matched or ignored already"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "a debit, or no such customer"),
         (status = 429, body = Problem, content_type = "application/problem+json"),
     ))]
