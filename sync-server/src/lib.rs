@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod problem;
 pub mod ratelimit;
 pub mod routes;
+pub mod secrets;
 pub mod store;
 pub mod sync;
 
@@ -56,11 +57,18 @@ pub struct AppState {
     pub sync_deltas: Arc<sync::deltas::Deltas>,
     /// Remit's Plaid account for bank feeds; `None`: bank feeds are off.
     pub plaid: Option<Arc<bankfeeds::plaid::Plaid>>,
+    /// The key that seals tenants' secrets (`secrets`): `REMIT_SECRETS_KEY`, else the
+    /// server's own, read from the database once.
+    pub sealing_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl AppState {
     pub async fn signing_key(&self) -> Result<&[u8]> {
-        self.signing_key.get_or_try_init(|| self.store.signing_key()).await.map(Vec::as_slice)
+        self.signing_key.get_or_try_init(|| self.store.server_secret("jwt-hs256")).await.map(Vec::as_slice)
+    }
+
+    pub async fn sealing_key(&self) -> Result<&[u8]> {
+        self.sealing_key.get_or_try_init(|| self.store.server_secret("seal-aes256")).await.map(Vec::as_slice)
     }
 }
 
@@ -78,6 +86,7 @@ impl AppState {
             sync_docs: Arc::default(),
             sync_deltas: Arc::default(),
             plaid: None,
+            sealing_key: Arc::default(),
         }
     }
 }
@@ -113,7 +122,9 @@ pub async fn run(config: Config) -> Result<()> {
     if let Some(p) = &plaid {
         tracing::info!(url = %p.base_url, "bank feeds: Plaid");
     }
+    let sealing_key = secrets::key_from_env().map_err(Error::Config)?;
     let state = AppState {
+        sealing_key: Arc::new(tokio::sync::OnceCell::new_with(sealing_key)),
         operator_token_sha256: config.operator_token_sha256.clone(),
         mailer: Arc::new(mailer),
         mail_from: config.mail_from.clone(),

@@ -135,6 +135,20 @@ impl Server {
         });
     }
 
+    /// The first column of what `sql` selects, as text, as the database's owner.
+    pub fn sql_text(&self, sql: &str) -> Vec<String> {
+        let rt = self.runtime.as_ref().unwrap();
+        rt.block_on(async {
+            if self.database_url.starts_with("sqlite:") {
+                let mut c = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
+                sqlx::query_scalar(AssertSqlSafe(sql.to_owned())).fetch_all(&mut c).await.unwrap()
+            } else {
+                let mut c = PgConnection::connect(&self.database_url).await.unwrap();
+                sqlx::query_scalar(AssertSqlSafe(sql.to_owned())).fetch_all(&mut c).await.unwrap()
+            }
+        })
+    }
+
     /// `PUT path` of `body` with `key`, as JSON.
     pub fn put(&self, key: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
         let remote = Remote::new(&self.base, key, &Uuid::nil().to_string()).unwrap();

@@ -72,6 +72,13 @@ fn a_bank_feed_is_pulled_page_by_page_and_matched(db: Db) {
     assert_eq!(connected["connected"], true);
     let shown = server.get(&key, "/v1/settings/bank-feed");
     assert!(!shown.to_string().contains("access-sandbox"), "the token is never shown: {shown}");
+    // Nor stored as it is: sealed (crate::secrets), and it still works below.
+    let settings = server.sql_text(match db {
+        Db::Sqlite => "SELECT settings FROM tenants WHERE settings LIKE '%bank_feed%'",
+        Db::Postgres => "SELECT settings::text FROM tenants WHERE settings::text LIKE '%bank_feed%'",
+    });
+    assert_eq!(settings.len(), 1, "{settings:?}");
+    assert!(!settings[0].contains("access-sandbox-1") && settings[0].contains("sealed:v1:"), "{settings:?}");
 
     let pulled = server.post(&key, "/v1/reconciliation/bank-feed/sync", json!({}));
     assert_eq!(

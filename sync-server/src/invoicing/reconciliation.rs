@@ -853,25 +853,42 @@ struct FeedState {
     last_sync_at: Option<chrono::DateTime<Utc>>,
 }
 
+/// What the access token is, for sealing (`crate::secrets`).
+const TOKEN: &str = "bank_feed.access_token";
+
+/// The tenant's feed, its access token opened.
 async fn feed_state(state: &AppState, principal: &Principal) -> Result<Option<FeedState>, Problem> {
+    let Some(mut f) = stored_feed(state, principal).await? else { return Ok(None) };
+    f.access_token = crate::secrets::open(state, principal.tenant_id, TOKEN, &f.access_token).await?;
+    Ok(Some(f))
+}
+
+/// The tenant's feed as stored (its token sealed).
+async fn stored_feed(state: &AppState, principal: &Principal) -> Result<Option<FeedState>, Problem> {
     let stored = state.store.setting(principal.tenant_id, Setting::BankFeed).await?;
     stored.map(|s| serde_json::from_str(&s).map_err(internal)).transpose()
 }
 
+/// Keeps the feed with its access token sealed.
 async fn keep_feed_state(
     state: &AppState,
     principal: &Principal,
     f: &FeedState,
     event: AuditEvent,
 ) -> Result<(), Problem> {
-    let json = serde_json::to_string(f).map_err(internal)?;
+    let sealed = FeedState {
+        access_token: crate::secrets::seal(state, principal.tenant_id, TOKEN, &f.access_token).await?,
+        cursor: f.cursor.clone(),
+        last_sync_at: f.last_sync_at,
+    };
+    let json = serde_json::to_string(&sealed).map_err(internal)?;
     state.store.set_setting(principal.tenant_id, Setting::BankFeed, &json, event).await?;
     Ok(())
 }
 
 pub async fn feed(state: &AppState, principal: &Principal, ctx: &RequestContext) -> Result<FeedView, Problem> {
     may_read(state, principal, ctx).await?;
-    let f = feed_state(state, principal).await?;
+    let f = stored_feed(state, principal).await?;
     Ok(FeedView {
         provider: f.as_ref().map(|_| "plaid".to_owned()),
         connected: f.is_some(),

@@ -530,8 +530,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// A page of live rows of a projection table.
     async fn views(&self, tenant: TenantId, query: &records::ViewQuery) -> Result<Vec<records::ViewRow>>;
 
-    /// The server-wide key that signs access tokens, made on first use.
-    async fn signing_key(&self) -> Result<Vec<u8>>;
+    /// A server-wide random key (32 bytes) kept under `name`, made on first use: `jwt-hs256`
+    /// signs access tokens, `seal-aes256` seals tenants' secrets (`crate::secrets`).
+    async fn server_secret(&self, name: &str) -> Result<Vec<u8>>;
 
     /// The user with this email in the tenant, for a password check.
     async fn login_record(&self, tenant: TenantId, email: &str) -> Result<Option<LoginRecord>>;

@@ -865,17 +865,21 @@ impl Store for PgStore {
         Ok(Some(found))
     }
 
-    async fn signing_key(&self) -> Result<Vec<u8>> {
-        sqlx::query("INSERT INTO server_secrets (name, value, created_at) VALUES ('jwt-hs256', $1, now()) ON CONFLICT DO NOTHING")
-            .bind(crate::credentials::random_secret()?)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        let hex: String = sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = 'jwt-hs256'")
+    async fn server_secret(&self, name: &str) -> Result<Vec<u8>> {
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING",
+        )
+        .bind(name)
+        .bind(crate::credentials::random_secret()?)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let hex: String = sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
             .fetch_one(&self.pool)
             .await
             .map_err(db_error)?;
-        hex::decode(hex).map_err(|e| Error::Internal(format!("bad signing key: {e}")))
+        hex::decode(hex).map_err(|e| Error::Internal(format!("bad server secret {name}: {e}")))
     }
 
     async fn login_record(&self, tenant: TenantId, email: &str) -> Result<Option<super::LoginRecord>> {

@@ -743,20 +743,20 @@ impl Store for SqliteStore {
             .map(Some)
     }
 
-    async fn signing_key(&self) -> Result<Vec<u8>> {
-        sqlx::query(
-            "INSERT INTO server_secrets (name, value, created_at) VALUES ('jwt-hs256', ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(crate::credentials::random_secret()?)
-        .bind(Utc::now().to_rfc3339())
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
-        let hex: String = sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = 'jwt-hs256'")
+    async fn server_secret(&self, name: &str) -> Result<Vec<u8>> {
+        sqlx::query("INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            .bind(name)
+            .bind(crate::credentials::random_secret()?)
+            .bind(Utc::now().to_rfc3339())
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let hex: String = sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = ?")
+            .bind(name)
             .fetch_one(&self.pool)
             .await
             .map_err(db_error)?;
-        hex::decode(hex).map_err(|e| Error::Internal(format!("bad signing key: {e}")))
+        hex::decode(hex).map_err(|e| Error::Internal(format!("bad server secret {name}: {e}")))
     }
 
     async fn login_record(&self, tenant: TenantId, email: &str) -> Result<Option<super::LoginRecord>> {
