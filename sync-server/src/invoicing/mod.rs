@@ -3,6 +3,7 @@
 //! document, its projection, its facts and its audit entry together (`store::records`). Reads
 //! come from the projections. The sync engine will reuse exactly these functions.
 
+pub mod bank_feed;
 pub mod cursor;
 pub mod customers;
 pub mod delivery;

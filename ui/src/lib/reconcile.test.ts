@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BankCredit } from '../bindings';
 import { base64 } from './bytes';
-import { columnOf, columns, keyAction, move } from './reconcile';
+import { columnOf, columns, keyAction, latest, move } from './reconcile';
 
 function credit(id: string, state: string, decision: string | null, allocations = 1): BankCredit {
   return {
@@ -59,5 +59,15 @@ describe('reconciliation workspace', () => {
 
   it('encodes bytes as base64', () => {
     expect(base64(new TextEncoder().encode('Date,Amount\n'))).toBe('RGF0ZSxBbW91bnQK');
+  });
+});
+
+describe('the matched column', () => {
+  it('shows the latest until all are asked for', () => {
+    const items = [1, 2, 3, 4, 5];
+    expect(latest(items, 2, false)).toEqual([4, 5]);
+    expect(latest(items, 2, true)).toEqual(items);
+    expect(latest(items, 9, false)).toEqual(items);
+    expect(latest([], 2, false)).toEqual([]);
   });
 });

@@ -39,3 +39,8 @@ export function keyAction(key: string, c: BankCredit | null): 'approve' | 'ignor
   if (key === 'u' && c.state !== 'open') return 'undo';
   return null;
 }
+
+/** The last `n` of `items` (the most recent, for a list kept oldest first), or all of them. */
+export function latest<T>(items: T[], n: number, all: boolean): T[] {
+  return all || items.length <= n ? items : items.slice(items.length - n);
+}
