@@ -68,7 +68,7 @@ impl AppState {
     }
 
     pub async fn sealing_key(&self) -> Result<&[u8]> {
-        self.sealing_key.get_or_try_init(|| self.store.server_secret("seal-aes256")).await.map(Vec::as_slice)
+        self.sealing_key.get_or_try_init(|| self.store.server_secret(secrets::STORED_KEY)).await.map(Vec::as_slice)
     }
 }
 

@@ -39,14 +39,28 @@ pub async fn seal(state: &AppState, tenant: TenantId, purpose: &str, plain: &str
     seal_with(state.sealing_key().await?, tenant, purpose, plain)
 }
 
+/// The server's own key (`server_secrets`), used when the operator sets none.
+pub const STORED_KEY: &str = "seal-aes256";
+
 /// The secret `stored` holds. A value from before sealing (no prefix) is returned as it is;
-/// the next write seals it. One that does not open (another key, tenant or purpose, or
-/// altered) is an error, never a guess.
+/// the next write seals it. A value sealed under the server's own key before the operator set
+/// `REMIT_SECRETS_KEY` still opens with it (the next write seals it under the new key). One
+/// that does not open (another key, tenant or purpose, or altered) is an error, never a guess.
 pub async fn open(state: &AppState, tenant: TenantId, purpose: &str, stored: &str) -> Result<String, Error> {
     if !stored.starts_with(PREFIX) {
         return Ok(stored.to_owned());
     }
-    open_with(state.sealing_key().await?, tenant, purpose, stored)
+    let key = state.sealing_key().await?;
+    match open_with(key, tenant, purpose, stored) {
+        Ok(plain) => Ok(plain),
+        Err(e) => {
+            let own = state.store.server_secret(STORED_KEY).await?;
+            if own.as_slice() == key {
+                return Err(e);
+            }
+            open_with(&own, tenant, purpose, stored).map_err(|_| e)
+        }
+    }
 }
 
 fn seal_with(key: &[u8], tenant: TenantId, purpose: &str, plain: &str) -> Result<String, Error> {

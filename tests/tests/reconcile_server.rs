@@ -286,5 +286,11 @@ fn a_credit_paying_no_invoice_becomes_the_customers_credit(db: Db) {
     let (inv, _) = issued(&server, &acme, "10.00");
     let other = server.try_post(&key, "/v1/payments", json!({"customer_id": globex, "allocations": [{"invoice_id": inv, "amount": "10.00"}], "amount": "10.00", "currency": "USD", "method": "cash"}));
     assert_eq!(other.unwrap_err().code(), "mixed_customers", "the allocations' customer is not the one named");
+    let euros = server.try_post(
+        &key,
+        "/v1/payments",
+        json!({"customer_id": globex, "amount": "5.00", "currency": "EUR", "method": "cash"}),
+    );
+    assert_eq!(euros.unwrap_err().code(), "currency_mismatch", "Globex pays in USD: a EUR credit could never be used");
     assert_eq!(due(&server, &inv), "10.00", "nothing recorded");
 }

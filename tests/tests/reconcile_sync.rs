@@ -7,6 +7,7 @@
 //! credit back.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code: a panic is a failed test")]
 
+use remit_client::remote::{PushPayment, PushReceipt, PushRequest};
 use remit_client::replica::{NewCustomer, NewInvoice};
 use remit_tests::{Db, Device, Server, Standalone};
 use serde_json::json;
@@ -41,6 +42,7 @@ fn an_offline_match_and_its_undo_reach_the_server(db: Db) {
 
     device.replica.undo_credit("T1").unwrap();
     assert_eq!(device.replica.outbox_len().unwrap(), 1, "the voiding waits for the server");
+    let voiding = device.replica.queued_facts().unwrap();
     device.sync();
     assert_eq!(device.replica.outbox_len().unwrap(), 0, "accepted");
     let on_server = server.get(&server.owner_key, &format!("/v1/invoices/{id}"));
@@ -51,7 +53,10 @@ fn an_offline_match_and_its_undo_reach_the_server(db: Db) {
     assert_eq!(device.replica.invoice(&id).unwrap()["amount_due"], "1000.00");
     let voids = device.replica.timeline(&id).unwrap().into_iter().filter(|f| f.kind == "payment_voided").count();
     assert_eq!(voids, 1, "the server kept the device's fact: one voiding, not two");
-    device.sync();
+    // The voiding pushed again (its answer lost): accepted, nothing more happens.
+    let again = device.remote.push(&PushRequest { facts: voiding, ..Default::default() }).unwrap();
+    assert_eq!(again.facts.len(), 1);
+    assert_eq!(again.facts[0].status, "accepted", "{again:?}");
     assert_eq!(server.get(&server.owner_key, &format!("/v1/invoices/{id}"))["amount_due"], "1000.00");
 }
 
@@ -95,8 +100,41 @@ fn credits_and_receipts_of_a_device_reach_the_server(db: Db) {
     assert!(mails[0].contains("billing@acme.example") && mails[0].contains(&n1), "{}", mails[0]);
     assert!(mails[0].contains("130.00 USD") && mails[0].contains("30.00 USD kept as your credit"), "{}", mails[0]);
     assert!(mails[1].contains("500.00 USD kept as your credit"), "{}", mails[1]);
-    device.sync();
-    assert_eq!(server.outbox().len(), 2, "a later sync sends nothing again");
+    // The same push again (its answer lost): accepted, nothing recorded or sent twice.
+    let kept = device.replica.credit_payments().unwrap();
+    let again: Vec<PushPayment> = kept.iter().map(push_payment).collect();
+    let ids: Vec<String> = kept.iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect();
+    let receipts = vec![PushReceipt { id: "P1".into(), facts: vec![], payments: ids.clone() }];
+    let repeat = PushRequest { payments: again, receipts, ..Default::default() };
+    let answer = device.remote.push(&repeat).unwrap();
+    assert!(answer.payments.iter().chain(&answer.receipts).all(|o| o.status == "accepted"), "{answer:?}");
+    assert_eq!(server.outbox().len(), 2, "pushed again: no receipt again");
+    let customer = server.get(&key, &format!("/v1/customers/{acme}"));
+    assert_eq!(customer["credit"], json!([{"currency": "USD", "amount": "530.00"}]), "nothing twice: {customer}");
+
+    // A receipt is sent once for what a push recorded, whatever the push asks.
+    let extra = json!({"id": uuid::Uuid::now_v7().to_string(), "customer_id": acme, "amount": "10.00",
+        "currency": "USD", "method": "cash", "paid_at": "2026-11-25T00:00:00+00:00"});
+    let x = push_payment(&extra);
+    let named = |id: &str| PushReceipt { id: id.into(), facts: vec![], payments: vec![x.id.clone()] };
+    let greedy = PushRequest {
+        payments: vec![x.clone()],
+        receipts: vec![named("R1"), named("R1"), named("R2")],
+        ..Default::default()
+    };
+    let answer = device.remote.push(&greedy).unwrap();
+    let statuses: Vec<&str> = answer.receipts.iter().map(|o| o.status.as_str()).collect();
+    assert_eq!(statuses, ["accepted", "rejected", "accepted"], "{answer:?}");
+    let mails = server.outbox();
+    assert_eq!(mails.len(), 3, "one receipt for the one new payment: {mails:?}");
+    assert!(
+        mails.iter().any(|m| m.contains("payment of 10.00 USD on 2026-11-25")),
+        "what was recorded, not what was said"
+    );
+    let take_back =
+        PushRequest { voids: vec![x.id.clone(), x.id.clone(), uuid::Uuid::now_v7().to_string()], ..Default::default() };
+    let answer = device.remote.push(&take_back).unwrap();
+    assert!(answer.voids.iter().all(|o| o.status == "accepted"), "again, or never known: nothing to do: {answer:?}");
 
     // Undone on the device after the sync: the server takes the credit back.
     let p1_payment = device.replica.credit_payments().unwrap().into_iter().find(|p| p["receipt"] == "P1").unwrap();
@@ -111,4 +149,32 @@ fn credits_and_receipts_of_a_device_reach_the_server(db: Db) {
     let states: Vec<String> =
         device.replica.credit_payments().unwrap().iter().map(|p| p["state"].as_str().unwrap().to_owned()).collect();
     assert_eq!(states, ["accepted", "voided"], "P3's credit stands, P1's is voided");
+
+    // Sent, the answer never heard (the server unreachable mid-push): undo must void it there.
+    device.replica.credit_customer("P1", &acme).unwrap();
+    let dead =
+        remit_client::remote::Remote::new("http://127.0.0.1:9", &key, &device.replica.device().device_id.to_string())
+            .unwrap();
+    assert!(device.replica.sync_once(&dead, 0).is_err(), "nothing answered");
+    device.replica.undo_credit("P1").unwrap();
+    let last = device.replica.credit_payments().unwrap().pop().unwrap();
+    assert_eq!(last["state"], "void_queued", "it may be on the server: voided, not dropped: {last}");
+    assert_eq!(device.sync().rejected, 0);
+    let last = device.replica.credit_payments().unwrap().pop().unwrap();
+    assert_eq!(last["state"], "voided", "{last}");
+    let customer = server.get(&key, &format!("/v1/customers/{acme}"));
+    assert_eq!(customer["credit"], json!([{"currency": "USD", "amount": "30.00"}]), "{customer}");
+}
+
+/// A payment the device lists, as a push carries it.
+fn push_payment(p: &serde_json::Value) -> PushPayment {
+    PushPayment {
+        id: p["id"].as_str().unwrap().to_owned(),
+        customer_id: p["customer_id"].as_str().unwrap().to_owned(),
+        amount: p["amount"].as_str().unwrap().to_owned(),
+        currency: p["currency"].as_str().unwrap().to_owned(),
+        method: p["method"].as_str().unwrap_or("bank_transfer").to_owned(),
+        paid_at: p["paid_at"].as_str().unwrap_or("2026-11-20T00:00:00+00:00").to_owned(),
+        reference: None,
+    }
 }

@@ -84,13 +84,10 @@ pub struct PushPayment {
 }
 
 /// A bank credit matched on the device: the customer is thanked once its payments (facts and
-/// payments of the same push) are recorded.
+/// payments of the same push) are recorded; the server tells what arrived from those.
 #[derive(Debug, Clone, Serialize)]
 pub struct PushReceipt {
     pub id: String,
-    pub amount: String,
-    pub currency: String,
-    pub booked_on: String,
     pub facts: Vec<String>,
     pub payments: Vec<String>,
 }

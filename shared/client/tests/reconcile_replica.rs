@@ -175,6 +175,12 @@ fn a_credit_paying_no_invoice_becomes_a_customers_credit_or_an_invoice_offline()
         r.undo_credit("P3").unwrap();
     }
 
+    // One bank credit pays one customer's invoices.
+    let (other, _) = issued(&mut r, &initech, "30.00");
+    let mixed = r.assign_credit("P3", vec![alloc(&i1, "100.00"), alloc(&other, "30.00")]).unwrap_err();
+    assert!(mixed.to_string().contains("one customer"), "{mixed}");
+    assert!(r.credit_payments().unwrap().is_empty() && queued_payments(&r).is_empty(), "nothing recorded");
+
     // A match paying less than the credit: the rest is the customer's credit.
     let p3 = r.assign_credit("P3", vec![alloc(&i1, "100.00")]).unwrap();
     let kept = p3.credited.clone().expect("the 30.00 left over is kept");

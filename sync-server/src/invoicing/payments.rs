@@ -339,7 +339,9 @@ async fn record_once(
     }
     let customer = match loaded.first() {
         Some(l) => (l.invoice.customer.id.to_string(), l.invoice.customer.name.clone()),
-        None => credited(state, principal, ctx, input.customer_id.as_deref().unwrap_or_default()).await?,
+        None => {
+            credited(state, principal, ctx, input.customer_id.as_deref().unwrap_or_default(), total.currency()).await?
+        }
     };
     if loaded.iter().any(|l| l.invoice.customer.id.to_string() != customer.0)
         || input
@@ -431,19 +433,28 @@ async fn record_once(
     serde_json::to_value(&view).map_err(|e| Problem::from(Error::Internal(e.to_string())))
 }
 
-/// The customer a payment with no invoice credits: `(id, name)`; one the caller may read.
+/// The customer a payment with no invoice credits: `(id, name)`; one the caller may read, who
+/// pays in the payment's currency (a credit in another could never be used on their invoices).
 async fn credited(
     state: &AppState,
     principal: &Principal,
     ctx: &RequestContext,
     id: &str,
+    currency: Currency,
 ) -> Result<(String, String), Problem> {
     let unknown = || unprocessable("unknown_customer", format!("customer {id:?}: no such customer"));
     let uuid = Uuid::try_parse(id).map_err(|_| unknown())?;
     let v = super::customers::readable(state, principal, ctx, uuid)
         .await
         .map_err(|p| if p.code == "not_found" { unknown() } else { p })?;
-    Ok((uuid.to_string(), v["name"].as_str().unwrap_or_default().to_owned()))
+    let name = v["name"].as_str().unwrap_or_default().to_owned();
+    if let Some(theirs) = v["currency"].as_str().filter(|c| *c != currency.code()) {
+        return Err(unprocessable(
+            "currency_mismatch",
+            format!("the payment is in {currency} but {name} pays in {theirs}"),
+        ));
+    }
+    Ok((uuid.to_string(), name))
 }
 
 async fn load_view(state: &AppState, principal: &Principal, id: Uuid) -> Result<PaymentView, Problem> {
@@ -584,7 +595,7 @@ pub async fn delete(state: &AppState, principal: &Principal, ctx: &RequestContex
 /// A device's `PaymentVoided` (a reconciliation undone on the device): the payment is deleted
 /// as `delete` does, the voiding fact of the device's invoice keeping the device's fact id, so
 /// the device sees its own fact accepted rather than a second one. Pushed again after the
-/// payment was deleted: nothing to do.
+/// payment was deleted (a deleted payment reads as none): nothing to do.
 pub async fn void_from_device(
     state: &AppState,
     principal: &Principal,
@@ -592,8 +603,11 @@ pub async fn void_from_device(
     id: Uuid,
     origin: (remit_core::FactId, Uuid, String),
 ) -> Result<(), Problem> {
-    if load_view(state, principal, id).await?.status == "deleted" {
-        return Ok(());
+    match load_view(state, principal, id).await {
+        Err(p) if p.code == "not_found" => return Ok(()),
+        Err(p) => return Err(p),
+        Ok(v) if v.status == "deleted" => return Ok(()),
+        Ok(_) => {}
     }
     delete_as(state, principal, ctx, id, Some(origin)).await
 }

@@ -212,7 +212,7 @@ pub async fn push(
     let payments =
         super::push_payments::record_all(state, principal, ctx, device, &request.payments, &mut fresh).await?;
     let voids = super::push_payments::void_all(state, principal, ctx, &request.voids).await?;
-    let receipts = super::push_payments::send_all(state, principal, ctx, &request.receipts, &parsed, &fresh).await;
+    let receipts = super::push_payments::send_all(state, principal, ctx, &request.receipts, &parsed, &mut fresh).await;
     Ok(PushResult { documents, deletes, issues, facts, payments, voids, receipts })
 }
 

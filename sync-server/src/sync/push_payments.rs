@@ -46,18 +46,14 @@ pub struct PushPayment {
 }
 
 /// A bank credit the device matched: the customer is thanked once, after its payments (facts
-/// and credit payments of the same push) are recorded.
+/// and credit payments of the same push) are recorded. What the receipt says comes from those
+/// payments as recorded, never from the device.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PushReceipt {
     /// The device's id of the bank transaction (for the answer and the audit entry).
     #[schema(max_length = 255)]
     pub id: String,
-    /// What arrived, as the bank booked it.
-    pub amount: String,
-    #[schema(value_type = crate::openapi::CurrencyCode)]
-    pub currency: String,
-    pub booked_on: NaiveDate,
     /// Ids of this push's payment facts for it.
     #[serde(default)]
     #[schema(max_items = 100)]
@@ -129,7 +125,8 @@ async fn record(
 }
 
 /// Takes back credit payments (a reconciliation undone on the device): only one that pays no
-/// invoice and that this user recorded; one already taken back is accepted again.
+/// invoice and that this user recorded. One the server does not have (already taken back, or
+/// never arrived: the device voids what it sent without an answer) is accepted: nothing to do.
 pub async fn void_all(
     state: &AppState,
     principal: &Principal,
@@ -144,13 +141,10 @@ pub async fn void_all(
 }
 
 async fn void(state: &AppState, principal: &Principal, ctx: &RequestContext, id: &str) -> Result<(), Problem> {
-    let unknown = || Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_payment", format!("no payment {id:?}"));
-    let uuid = Uuid::try_parse(id).map_err(|_| unknown())?;
-    let stored = state.store.view(principal.tenant_id, Table::Payments, uuid).await?.ok_or_else(unknown)?;
+    let uuid = Uuid::try_parse(id).map_err(|_| invalid(format!("payment id {id:?} is not a UUID")))?;
+    // Live payments only: a deleted one reads as none.
+    let Some(stored) = state.store.view(principal.tenant_id, Table::Payments, uuid).await? else { return Ok(()) };
     let view = crate::invoicing::parse_view(&stored)?;
-    if view["status"] == "deleted" {
-        return Ok(());
-    }
     let own = view["created_by"].as_str() == Some(principal.user_id.to_string().as_str());
     if !own || view["applied"].as_array().is_none_or(|a| !a.is_empty()) {
         return Err(Problem::new(
@@ -162,64 +156,103 @@ async fn void(state: &AppState, principal: &Principal, ctx: &RequestContext, id:
     payments::delete(state, principal, ctx, uuid).await
 }
 
-/// Sends the receipts whose payments this push recorded (a receipt whose items the server
-/// had already is not sent again). Accepted: sent, or nothing to send; a receipt that could
-/// not be sent is rejected with why (its payments stand).
+/// Sends the receipts whose payments this push recorded. Each payment recorded now counts in
+/// one receipt at most, and a receipt id once: a push naming them again sends nothing more.
+/// Accepted: sent, or nothing to send (the payments were known before, no address); rejected
+/// with why when it could not be sent (the payments stand).
 pub async fn send_all(
     state: &AppState,
     principal: &Principal,
     ctx: &RequestContext,
     receipts: &[PushReceipt],
     facts: &[Fact],
-    fresh: &HashSet<String>,
+    fresh: &mut HashSet<String>,
 ) -> Vec<Outcome> {
+    let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(receipts.len());
     for r in receipts {
-        let result = send(state, principal, ctx, r, facts, fresh).await;
+        let result = if seen.insert(r.id.clone()) {
+            // Claimed by this receipt: no other of the push can name them.
+            let claimed: Vec<&String> = r.facts.iter().chain(&r.payments).filter(|id| fresh.remove(*id)).collect();
+            send(state, principal, ctx, r, facts, &claimed).await
+        } else {
+            Err(invalid("this bank transaction's receipt is in the push twice"))
+        };
         out.push(outcome(r.id.clone(), result));
     }
     out
 }
 
+/// One receipt: what arrived is the sum of the payments recorded now (`claimed`), all of one
+/// customer and currency.
 async fn send(
     state: &AppState,
     principal: &Principal,
     ctx: &RequestContext,
     r: &PushReceipt,
     facts: &[Fact],
-    fresh: &HashSet<String>,
+    claimed: &[&String],
 ) -> Result<(), Problem> {
-    let currency = Currency::parse(&r.currency)?;
-    let amount = Money::parse(&r.amount, currency)?;
-    if !r.facts.iter().chain(&r.payments).any(|id| fresh.contains(id)) {
-        return Ok(());
+    let mut parts = Parts::default();
+    for f in facts.iter().filter(|f| claimed.iter().any(|c| **c == f.id.to_string())) {
+        let FactKind::PaymentRecorded { amount, .. } = &f.kind else { continue };
+        let loaded = crate::invoicing::invoices::load(state, principal.tenant_id, *f.invoice_id.as_uuid()).await?;
+        parts.add(*loaded.invoice.customer.id.as_uuid(), *amount, f.at.date_naive())?;
+        parts.invoices.push((*f.invoice_id.as_uuid(), amount.amount()));
     }
-    let mut invoices = Vec::new();
-    for f in facts.iter().filter(|f| r.facts.contains(&f.id.to_string()) && fresh.contains(&f.id.to_string())) {
-        if let FactKind::PaymentRecorded { amount, .. } = &f.kind {
-            invoices.push((*f.invoice_id.as_uuid(), amount.amount()));
-        }
-    }
-    let mut credit = Money::zero(currency);
-    let mut customer_id = None;
-    for id in r.payments.iter().filter(|id| fresh.contains(*id)) {
+    for id in r.payments.iter().filter(|id| claimed.contains(id)) {
         let Ok(uuid) = Uuid::try_parse(id) else { continue };
         let Some(stored) = state.store.view(principal.tenant_id, Table::Payments, uuid).await? else { continue };
         let v = crate::invoicing::parse_view(&stored)?;
-        customer_id = customer_id.or_else(|| v["customer_id"].as_str().and_then(|c| Uuid::try_parse(c).ok()));
-        credit = credit.checked_add(Money::parse(v["unapplied"].as_str().unwrap_or("0"), currency)?)?;
+        let currency = Currency::parse(v["currency"].as_str().unwrap_or_default())?;
+        let amount = Money::parse(v["amount"].as_str().unwrap_or("0"), currency)?;
+        let customer =
+            Uuid::try_parse(v["customer_id"].as_str().unwrap_or_default()).map_err(|e| invalid(e.to_string()))?;
+        let paid_at: DateTime<Utc> =
+            serde_json::from_value(v["paid_at"].clone()).map_err(|e| invalid(e.to_string()))?;
+        parts.add(customer, amount, paid_at.date_naive())?;
+        let credit = parts.credit.map_or(Ok(amount), |c| c.checked_add(amount))?;
+        parts.credit = Some(credit);
     }
+    let (Some(customer), Some(total), Some(booked_on)) = (parts.customer, parts.total, parts.booked_on) else {
+        return Ok(()); // Nothing recorded now: thanked before, or nothing to thank for.
+    };
     let receipt = Receipt {
-        amount: amount.amount(),
-        currency: currency.code().to_owned(),
-        booked_on: r.booked_on,
-        customer_id,
-        invoices,
-        credit: credit.is_positive().then(|| credit.amount()),
+        amount: total.amount(),
+        currency: total.currency().code().to_owned(),
+        booked_on,
+        customer_id: Some(customer),
+        invoices: parts.invoices,
+        credit: parts.credit.map(|c| c.amount()),
         resource: ("bank_transaction", r.id.clone()),
     };
     match receipts::send(state, principal, ctx, &receipt).await {
         None => Ok(()),
         Some(why) => Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "receipt_not_sent", why)),
+    }
+}
+
+/// What a receipt adds up, checked to be one customer's in one currency.
+#[derive(Default)]
+struct Parts {
+    customer: Option<Uuid>,
+    total: Option<Money>,
+    booked_on: Option<NaiveDate>,
+    invoices: Vec<(Uuid, String)>,
+    credit: Option<Money>,
+}
+
+impl Parts {
+    fn add(&mut self, customer: Uuid, amount: Money, on: NaiveDate) -> Result<(), Problem> {
+        if self.customer.is_some_and(|c| c != customer) {
+            return Err(invalid("one receipt thanks one customer: these payments are of several"));
+        }
+        self.customer = Some(customer);
+        self.total = Some(match self.total {
+            Some(t) => t.checked_add(amount).map_err(|_| invalid("one receipt is in one currency"))?,
+            None => amount,
+        });
+        self.booked_on = Some(self.booked_on.map_or(on, |d| d.min(on)));
+        Ok(())
     }
 }

@@ -30,6 +30,7 @@ mod me;
 mod openapi;
 mod postgres;
 mod ratelimit;
+mod secrets;
 mod sync;
 mod tenants;
 

@@ -69,5 +69,6 @@ describe('the matched column', () => {
     expect(latest(items, 2, true)).toEqual(items);
     expect(latest(items, 9, false)).toEqual(items);
     expect(latest([], 2, false)).toEqual([]);
+    expect(latest(items, 2, false, (n) => n === 1)).toEqual([1, 4, 5]);
   });
 });

@@ -40,7 +40,10 @@ export function keyAction(key: string, c: BankCredit | null): 'approve' | 'ignor
   return null;
 }
 
-/** The last `n` of `items` (the most recent, for a list kept oldest first), or all of them. */
-export function latest<T>(items: T[], n: number, all: boolean): T[] {
-  return all || items.length <= n ? items : items.slice(items.length - n);
+/** The last `n` of `items` (the most recent, for a list kept oldest first), or all of them;
+ * an item `keep` picks is shown either way (the credit just acted on, wherever it is). */
+export function latest<T>(items: T[], n: number, all: boolean, keep: (t: T) => boolean = () => false): T[] {
+  if (all || items.length <= n) return items;
+  const from = items.length - n;
+  return items.filter((t, i) => i >= from || keep(t));
 }

@@ -52,17 +52,20 @@ pub(super) fn record(
     Ok(id)
 }
 
-/// Takes one back, in `tx`: dropped while queued, its void queued once the server has it.
+/// Takes one back, in `tx`: dropped while queued and never sent; its void queued once the
+/// server has it, or may have it (sent, the answer lost).
 pub(super) fn take_back(tx: &Transaction<'_>, id: &str) -> Result<()> {
-    let state: Option<String> = tx
-        .query_row("SELECT state FROM credit_payments WHERE id = ?1", params![id], |r| r.get(0))
+    let found: Option<(String, bool)> = tx
+        .query_row("SELECT state, pushed FROM credit_payments WHERE id = ?1", params![id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()
         .map_err(db)?;
-    match state.as_deref() {
-        Some("queued") => {
+    match found.as_ref().map(|(s, pushed)| (s.as_str(), *pushed)) {
+        Some(("queued", false)) => {
             tx.execute("DELETE FROM credit_payments WHERE id = ?1", params![id]).map_err(db)?;
         }
-        Some("accepted") => {
+        Some(("accepted" | "queued", _)) => {
             tx.execute("UPDATE credit_payments SET state = 'void_queued' WHERE id = ?1", params![id]).map_err(db)?;
         }
         _ => {}
@@ -118,16 +121,8 @@ pub(super) fn outgoing(
             groups.entry(r.clone()).or_default().0.push(id.clone());
         }
     }
-    let mut bank =
-        conn.prepare("SELECT booked_on, amount_minor, currency FROM bank_transactions WHERE id = ?1").map_err(db)?;
     for (id, (facts, payments)) in groups {
-        let found = bank
-            .query_row(params![id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))
-            .optional()
-            .map_err(db)?;
-        let Some((booked_on, minor, currency)) = found else { continue };
-        let amount = Money::from_minor(minor, Currency::parse(&currency)?).amount();
-        request.receipts.push(PushReceipt { id, amount, currency, booked_on, facts, payments });
+        request.receipts.push(PushReceipt { id, facts, payments });
     }
     Ok(())
 }
@@ -155,11 +150,30 @@ pub(super) fn settle(tx: &Transaction<'_>, result: &PushResult) -> Result<usize>
         }
         rejected += 1;
         let reason = o.reason.as_deref().unwrap_or("rejected");
-        // The server keeps the payment: so does this device, and says so.
+        // The server keeps the payment: so does this device, its bank credit matched again.
         tx.execute("UPDATE credit_payments SET state = 'accepted', reason = ?2 WHERE id = ?1", params![o.id, reason])
             .map_err(db)?;
-        let detail = format!("taking back a customer's credit was refused, it stands: {reason}");
+        let kept: Option<(String, String, i64, String)> = tx
+            .query_row(
+                "SELECT receipt, customer_id, amount_minor, currency FROM credit_payments
+                 WHERE id = ?1 AND receipt IS NOT NULL",
+                params![o.id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        if let Some((bank, customer, minor, currency)) = kept {
+            let amount = Money::from_minor(minor, Currency::parse(&currency)?);
+            super::reconcile::credit_kept(tx, &bank, &o.id, &customer, amount, reason)?;
+        }
+        let detail = format!(
+            "taking back a customer's credit was refused, so it stands (its bank credit is matched again): {reason}"
+        );
         conflict(tx, &format!("{}:void", o.id), "payment_rejected", &customer_of(tx, &o.id)?, &detail)?;
+    }
+    for o in result.receipts.iter().filter(|o| !accepted(o)) {
+        let reason = o.reason.as_deref().unwrap_or("not sent");
+        super::reconcile::note(tx, &o.id, &format!("the receipt e-mail was not sent: {reason}"))?;
     }
     Ok(rejected)
 }

@@ -42,7 +42,7 @@ pub use sync::{News, NewsKind, SyncReport};
 pub use tax_rates::TaxRate;
 
 /// The schema, in order; `PRAGMA user_version` records how many have been applied.
-const MIGRATIONS: [&str; 11] = [
+const MIGRATIONS: [&str; 12] = [
     include_str!("../../../../migrations/client-sqlite/0001_replica.sql"),
     include_str!("../../../../migrations/client-sqlite/0002_number_leases.sql"),
     include_str!("../../../../migrations/client-sqlite/0003_products.sql"),
@@ -54,6 +54,7 @@ const MIGRATIONS: [&str; 11] = [
     include_str!("../../../../migrations/client-sqlite/0009_fact_kind_and_time.sql"),
     include_str!("../../../../migrations/client-sqlite/0010_bank_transactions.sql"),
     include_str!("../../../../migrations/client-sqlite/0011_credit_payments.sql"),
+    include_str!("../../../../migrations/client-sqlite/0012_pushed.sql"),
 ];
 /// The migration after which product documents get their rows (`products::backfill`).
 const PRODUCTS_MIGRATION: usize = 3;

@@ -398,8 +398,14 @@ impl Replica {
             let current = open_credit(tx, id)?;
             let currency = Currency::parse(&current.credit.currency)?;
             let mut sum = 0_i64;
+            let mut customer = None;
             for a in &allocations {
                 let inv = invoices.get(&a.invoice_id).ok_or_else(|| super::invoices::unknown(&a.invoice_id))?;
+                if *customer.get_or_insert(&inv.customer.id) != &inv.customer.id {
+                    return Err(Error::BadArgument(
+                        "one bank credit pays invoices of one customer: these are of several".into(),
+                    ));
+                }
                 if inv.currency != currency.code() {
                     return Err(Error::BadArgument(format!(
                         "{} is in {}, the credit in {}",
@@ -724,22 +730,28 @@ fn matched(tx: &Transaction<'_>, id: &str, by: &str, paid: &[Paid]) -> Result<()
     Ok(())
 }
 
-/// Takes one payment back: dropped while it waits in the outbox, voided once the server has
-/// it, nothing to do if the server refused it.
+/// Takes one payment back: dropped while it waits in the outbox unsent, voided once the server
+/// has it or may have it, nothing to do if the server refused it.
 fn take_back(tx: &Transaction<'_>, device: &super::Device, p: &Paid) -> Result<()> {
     if p.credit.is_some() {
         return super::credit_payments::take_back(tx, &p.fact_id);
     }
-    let found: Option<(String, String)> = tx
-        .query_row("SELECT state, body FROM facts WHERE id = ?1", params![p.fact_id], |r| Ok((r.get(0)?, r.get(1)?)))
+    let found: Option<(String, String, bool)> = tx
+        .query_row("SELECT state, body, pushed FROM facts WHERE id = ?1", params![p.fact_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()
         .map_err(db)?;
-    let Some((state, body)) = found else { return Ok(()) };
-    match state.as_str() {
-        "queued" => {
+    let Some((state, body, pushed)) = found else { return Ok(()) };
+    match (state.as_str(), pushed) {
+        ("queued", false) => {
             tx.execute("DELETE FROM facts WHERE id = ?1", params![p.fact_id]).map_err(db)?;
         }
-        "accepted" => {
+        // Sent without an answer heard: the server may have it. It goes again (known: nothing
+        // new) and is voided after it.
+        ("accepted", _) | ("queued", true) => {
+            // A payment taken back is thanked for by no receipt.
+            tx.execute("UPDATE facts SET receipt = NULL WHERE id = ?1", params![p.fact_id]).map_err(db)?;
             let recorded: Fact = serde_json::from_str(&body).map_err(store_err)?;
             let FactKind::PaymentRecorded { payment_id, .. } = recorded.kind else {
                 return Err(Error::Store(format!("fact {} is not a payment", p.fact_id)));
@@ -762,4 +774,45 @@ fn take_back(tx: &Transaction<'_>, device: &super::Device, p: &Paid) -> Result<(
         _ => return Ok(()),
     }
     super::invoices::reproject(tx, &p.invoice_id)
+}
+
+/// The server refused to take back `payment`, a customer's credit that bank credit `id` left:
+/// the credit stands there, so here the bank credit is matched to it again (never matched a
+/// second time), saying why.
+pub(super) fn credit_kept(
+    tx: &Transaction<'_>,
+    id: &str,
+    payment: &str,
+    customer_id: &str,
+    amount: Money,
+    reason: &str,
+) -> Result<()> {
+    let Some(current) = load(tx, id).ok().filter(|r| r.credit.state == "open") else { return Ok(()) };
+    let customer_name: String = tx
+        .query_row("SELECT name FROM customers WHERE id = ?1", params![customer_id], |r| r.get(0))
+        .optional()
+        .map_err(db)?
+        .unwrap_or_default();
+    let credit = Credited { customer_id: customer_id.to_owned(), customer_name, amount: amount.amount() };
+    matched(
+        tx,
+        id,
+        "person",
+        &[Paid { fact_id: payment.to_owned(), invoice_id: String::new(), credit: Some(credit) }],
+    )?;
+    let mut reasons = current.credit.reasons;
+    reasons.push(format!("the server refused to take its customer's credit back, so it stands: {reason}"));
+    let proposal = serde_json::to_string(&(Vec::<CreditAllocation>::new(), &reasons)).map_err(store_err)?;
+    tx.execute("UPDATE bank_transactions SET proposal = ?2 WHERE id = ?1", params![id, proposal]).map_err(db)?;
+    Ok(())
+}
+
+/// Adds `text` to the reasons shown with bank credit `id` (a receipt the server could not send).
+pub(super) fn note(tx: &Transaction<'_>, id: &str, text: &str) -> Result<()> {
+    let Ok(current) = load(tx, id) else { return Ok(()) };
+    let mut reasons = current.credit.reasons;
+    reasons.push(text.to_owned());
+    let proposal = serde_json::to_string(&(&current.credit.allocations, &reasons)).map_err(store_err)?;
+    tx.execute("UPDATE bank_transactions SET proposal = ?2 WHERE id = ?1", params![id, proposal]).map_err(db)?;
+    Ok(())
 }

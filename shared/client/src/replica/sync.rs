@@ -386,6 +386,7 @@ impl Replica {
                 return Ok(());
             }
             let full = sizes.iter().any(|n| *n >= BATCH);
+            self.mark_pushed(&request)?;
             let result = remote.push(&request)?;
             let standalone: Vec<String> = request
                 .issues
@@ -457,6 +458,23 @@ impl Replica {
                 return Ok(());
             }
         }
+    }
+
+    /// Notes the payments about to be sent: from now on the server may have them even if its
+    /// answer is lost, so taking one back must void it there (`take_back`).
+    fn mark_pushed(&mut self, request: &PushRequest) -> Result<()> {
+        if request.facts.is_empty() && request.payments.is_empty() {
+            return Ok(());
+        }
+        self.write_relaxed(|tx| {
+            for id in request.facts.iter().filter_map(|f| f["id"].as_str()) {
+                tx.execute("UPDATE facts SET pushed = 1 WHERE id = ?1", params![id]).map_err(db)?;
+            }
+            for p in &request.payments {
+                tx.execute("UPDATE credit_payments SET pushed = 1 WHERE id = ?1", params![p.id]).map_err(db)?;
+            }
+            Ok(())
+        })
     }
 
     /// Dirty documents (customers first: invoices name them) and queued facts, oldest first.
