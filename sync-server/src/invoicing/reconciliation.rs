@@ -409,8 +409,26 @@ async fn credits(state: &AppState, principal: &Principal, open_only: bool) -> Re
     rows.iter().map(|r| serde_json::from_value(parse_view(&r.view)?).map_err(internal)).collect()
 }
 
-fn not_a_credit(what: &str) -> Problem {
-    rule(StatusCode::UNPROCESSABLE_ENTITY, "not_a_credit", format!("a debit is no customer's payment: {what}"))
+/// An open credit from the review queue, for one who may record payments; a debit is refused
+/// with `why`.
+async fn review_queue_credit(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    id: Uuid,
+    why: &str,
+) -> Result<CreditView, Problem> {
+    authorize(state, principal, Action::RecordPayment, None, ctx).await?;
+    let view = load(state, principal, id).await?;
+    must_be_open(&view)?;
+    if view.amount.starts_with('-') {
+        return Err(rule(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_a_credit",
+            format!("a debit is no customer's payment: {why}"),
+        ));
+    }
+    Ok(view)
 }
 
 /// Only an open credit can be matched or ignored.
@@ -685,12 +703,7 @@ pub async fn invoice_for(
     id: Uuid,
     input: InvoiceForInput,
 ) -> Result<CreditView, Problem> {
-    authorize(state, principal, Action::RecordPayment, None, ctx).await?;
-    let mut view = load(state, principal, id).await?;
-    must_be_open(&view)?;
-    if view.amount.starts_with('-') {
-        return Err(not_a_credit("only a credit gets an invoice"));
-    }
+    let mut view = review_queue_credit(state, principal, ctx, id, "only a credit gets an invoice").await?;
     let description = input.description.unwrap_or_else(|| format!("Payment received {}", view.booked_on));
     let draft: super::invoices::InvoiceInput = serde_json::from_value(serde_json::json!({
         "customer_id": input.customer_id, "currency": view.currency, "issue_date": view.booked_on,
@@ -722,12 +735,7 @@ pub async fn credit_to(
     id: Uuid,
     input: CreditToInput,
 ) -> Result<CreditView, Problem> {
-    authorize(state, principal, Action::RecordPayment, None, ctx).await?;
-    let mut view = load(state, principal, id).await?;
-    must_be_open(&view)?;
-    if view.amount.starts_with('-') {
-        return Err(not_a_credit("only a credit can be a customer's credit"));
-    }
+    let mut view = review_queue_credit(state, principal, ctx, id, "only a credit can be a customer's credit").await?;
     view.allocations = Vec::new();
     view.reasons = vec!["recorded as the customer's credit (an overpayment) from the review queue".into()];
     record(state, principal, ctx, view, "person", None, Some(input.customer_id)).await

@@ -458,10 +458,8 @@ impl Replica {
             let paid = credit_payment(tx, id, at, amount, customer.id.to_string(), customer.name.clone())?;
             let credited = paid.credit.clone();
             matched(tx, id, "person", &[paid])?;
-            let reasons = vec!["recorded as the customer's credit (an overpayment) from the review queue".to_owned()];
-            let proposal = serde_json::to_string(&(Vec::<CreditAllocation>::new(), &reasons)).map_err(store_err)?;
-            tx.execute("UPDATE bank_transactions SET proposal = ?2 WHERE id = ?1", params![id, proposal])
-                .map_err(db)?;
+            let reasons = ["recorded as the customer's credit (an overpayment) from the review queue".to_owned()];
+            set_proposal(tx, id, &[], &reasons)?;
             teach(tx, &mut learned, &current, std::iter::empty(), &HashMap::new(), credited.as_ref(), false)?;
             load(tx, id).map(|r| r.credit)
         })
@@ -493,7 +491,7 @@ impl Replica {
             let current = open_credit(tx, id)?;
             let key = invoice.id.to_string();
             super::save_document(tx, &key, super::invoices::KIND, &remit_core::crdt::create(&invoice)?.save())?;
-            super::invoices::issue_in(tx, &device, &key).map_err(|e| match e {
+            let issued = super::invoices::issue_in(tx, &device, &key).map_err(|e| match e {
                 Error::IssueNeedsServer(_, why) => Error::BadArgument(format!(
                     "no invoice was made: issuing takes the next number of the series, and {why}; sync to renew \
                      the number block, or make it from the server's review queue"
@@ -502,12 +500,9 @@ impl Replica {
             })?;
             let allocation = CreditAllocation { invoice_id: key.clone(), amount: credit.amount.clone(), number: None };
             apply(tx, &device, id, std::slice::from_ref(&allocation), "person")?;
-            let reasons = vec!["an invoice was made for it from the review queue".to_owned()];
-            let proposal = serde_json::to_string(&(vec![allocation], &reasons)).map_err(store_err)?;
-            tx.execute("UPDATE bank_transactions SET proposal = ?2 WHERE id = ?1", params![id, proposal])
-                .map_err(db)?;
-            let view = super::invoices::project(tx, &invoice)?;
-            let made: HashMap<String, InvoiceInput> = invoice_inputs(&[view]);
+            set_proposal(tx, id, &[allocation], &["an invoice was made for it from the review queue".to_owned()])?;
+            // Its number and customer, as issued, are what it teaches.
+            let made: HashMap<String, InvoiceInput> = invoice_inputs(&[issued]);
             teach(tx, &mut learned, &current, std::iter::once(key.as_str()), &made, None, false)?;
             load(tx, id).map(|r| r.credit)
         })
@@ -802,9 +797,7 @@ pub(super) fn credit_kept(
     )?;
     let mut reasons = current.credit.reasons;
     reasons.push(format!("the server refused to take its customer's credit back, so it stands: {reason}"));
-    let proposal = serde_json::to_string(&(Vec::<CreditAllocation>::new(), &reasons)).map_err(store_err)?;
-    tx.execute("UPDATE bank_transactions SET proposal = ?2 WHERE id = ?1", params![id, proposal]).map_err(db)?;
-    Ok(())
+    set_proposal(tx, id, &[], &reasons)
 }
 
 /// Adds `text` to the reasons shown with bank credit `id` (a receipt the server could not send).
@@ -812,7 +805,12 @@ pub(super) fn note(tx: &Transaction<'_>, id: &str, text: &str) -> Result<()> {
     let Ok(current) = load(tx, id) else { return Ok(()) };
     let mut reasons = current.credit.reasons;
     reasons.push(text.to_owned());
-    let proposal = serde_json::to_string(&(&current.credit.allocations, &reasons)).map_err(store_err)?;
+    set_proposal(tx, id, &current.credit.allocations, &reasons)
+}
+
+/// Keeps the allocations and reasons shown with bank credit `id`.
+fn set_proposal(tx: &Transaction<'_>, id: &str, allocations: &[CreditAllocation], reasons: &[String]) -> Result<()> {
+    let proposal = serde_json::to_string(&(allocations, reasons)).map_err(store_err)?;
     tx.execute("UPDATE bank_transactions SET proposal = ?2 WHERE id = ?1", params![id, proposal]).map_err(db)?;
     Ok(())
 }
