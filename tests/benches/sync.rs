@@ -158,22 +158,23 @@ fn idle_watchers(base: &str, key: &str, n: usize, stop: &Arc<AtomicBool>) -> Vec
 }
 
 /// A device on the live channel that reports each new value of the invoice's notes with the
-/// time it saw it and the size of the message that brought it.
+/// time it saw it, the size of the message that brought it and when that message arrived.
 fn watcher(
     mut d: Device,
     id: String,
     stop: Arc<AtomicBool>,
-    seen: mpsc::Sender<(String, Instant, usize)>,
+    seen: mpsc::Sender<(String, Instant, usize, Instant)>,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut live = d.remote.live(&d.replica.cursor().unwrap()).unwrap().unwrap();
         let mut last = String::new();
         while !stop.load(Ordering::Relaxed) {
             let Some(page) = live.next(Duration::from_millis(200)).unwrap() else { continue };
+            let arrived = Instant::now();
             d.replica.apply_live(&page, &d.remote, &mut SyncReport::default()).unwrap();
             let notes = d.replica.invoice(&id).unwrap()["notes"].as_str().unwrap_or_default().to_owned();
             if notes != last {
-                let _ = seen.send((notes.clone(), Instant::now(), page.received_bytes));
+                let _ = seen.send((notes.clone(), Instant::now(), page.received_bytes, arrived));
                 last = notes;
             }
         }
@@ -244,6 +245,7 @@ fn main() {
     std::thread::sleep(Duration::from_millis(500));
     let mut latencies = Vec::new();
     let (mut local, mut pushed, mut sizes) = (Vec::new(), Vec::new(), Vec::new());
+    let mut stages = Vec::new();
     for n in 0..200 {
         let text = format!("edit {n}");
         let t0 = Instant::now();
@@ -252,15 +254,38 @@ fn main() {
         a.replica.push_pending(&a.remote).unwrap();
         pushed.push(t0.elapsed());
         loop {
-            let (notes, at, bytes) = rx.recv_timeout(Duration::from_secs(10)).expect("B saw the edit");
+            let (notes, at, bytes, arrived) = rx.recv_timeout(Duration::from_secs(10)).expect("B saw the edit");
             if notes == text {
                 latencies.push(at - t0);
+                stages.push((at - t0, local[local.len() - 1], pushed[pushed.len() - 1], arrived - t0));
                 sizes.push(bytes);
                 break;
             }
         }
     }
     latencies.sort();
+    // Where B's time goes: the message's arrival at B, then B saving the change and reading it.
+    stages.sort();
+    let slowest: Vec<String> = stages
+        .iter()
+        .rev()
+        .take(3)
+        .map(|(total, edit, push, arrived)| {
+            format!("{} = A {} / pushed {} / at B {}", ms(*total), ms(*edit), ms(*push), ms(*arrived))
+        })
+        .collect();
+    eprintln!("B: the slowest edits: {}", slowest.join("; "));
+    let mut arrived: Vec<_> = stages.iter().map(|s| s.3).collect();
+    arrived.sort();
+    let mut saved: Vec<_> = stages.iter().map(|s| s.0 - s.3).collect();
+    saved.sort();
+    eprintln!(
+        "B: message arrived p50 {} p99 {}; saved and read p50 {} p99 {}",
+        ms(percentile(&arrived, 50)),
+        ms(percentile(&arrived, 99)),
+        ms(percentile(&saved, 50)),
+        ms(percentile(&saved, 99))
+    );
     sizes.sort_unstable();
     eprintln!(
         "B: live message per edit p50 {} bytes, largest {} (the first whole, then only the changes)",
@@ -276,8 +301,9 @@ fn main() {
         }
     }
     eprintln!(
-        "A: local edit p50 {}, edit + push done p50 {} p99 {}",
+        "A: local edit p50 {} p99 {}, edit + push done p50 {} p99 {}",
         ms(percentile(&local, 50)),
+        ms(percentile(&local, 99)),
         ms(percentile(&pushed, 50)),
         ms(percentile(&pushed, 99))
     );
@@ -307,7 +333,7 @@ fn main() {
         a.replica.push_pending(&a.remote).unwrap();
         let mut got = 0;
         while got < 50 {
-            let (notes, at, _) = rx.recv_timeout(Duration::from_secs(10)).expect("every watcher saw the edit");
+            let (notes, at, _, _) = rx.recv_timeout(Duration::from_secs(10)).expect("every watcher saw the edit");
             if notes == text {
                 fanout.push(at - t0);
                 got += 1;

@@ -31,6 +31,7 @@ mod openapi;
 mod postgres;
 mod ratelimit;
 mod secrets;
+mod sqlite_wal;
 mod sync;
 mod tenants;
 

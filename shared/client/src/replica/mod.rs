@@ -5,6 +5,7 @@
 //! Every change is written as one transaction of document + projection (+ fact), so a crash at
 //! any point leaves either the whole change or none of it, never a document without its row.
 
+mod checkpoint;
 mod company;
 mod credit_payments;
 mod customers;
@@ -27,6 +28,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use checkpoint::Checkpointer;
 pub use customers::{CustomerLinks, CustomerView, NewCustomer};
 pub use dashboard::{Activity, CurrencySummary, Dashboard};
 pub use drafts::{Draft, DraftDiscount, DraftLine};
@@ -88,6 +90,8 @@ pub struct Conflict {
 /// An open replica.
 #[derive(Debug)]
 pub struct Replica {
+    /// Before `conn`: dropped first, so that `conn` is the last connection to close.
+    checkpointer: Checkpointer,
     conn: Connection,
     dir: PathBuf,
     device: Device,
@@ -140,14 +144,18 @@ pub(crate) fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-fn connect(path: &Path) -> Result<Connection> {
+fn connect(path: &Path) -> Result<(Connection, Checkpointer)> {
     let conn = Connection::open(path).map_err(db)?;
     // WAL: readers never block the writer; FULL sync: an acknowledged change survives power loss.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
     )
     .map_err(db)?;
-    Ok(conn)
+    // Checkpoints are the checkpointer's, never inside one of this connection's commits.
+    let checkpointer = Checkpointer::start(path)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(db)?;
+    conn.pragma_update(None, "journal_size_limit", checkpoint::WAL_LIMIT_BYTES).map_err(db)?;
+    Ok((conn, checkpointer))
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
@@ -195,10 +203,10 @@ impl Replica {
     /// one already there. Returns whether it was created.
     pub fn init(dir: &Path) -> Result<(Self, bool)> {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_owned(), source })?;
-        let mut conn = connect(&dir.join(FILE))?;
+        let (mut conn, checkpointer) = connect(&dir.join(FILE))?;
         migrate(&mut conn)?;
         if let Some(device) = read_device(&conn)? {
-            return Ok((Replica { conn, dir: dir.to_owned(), device, loaded: Loaded::default() }, false));
+            return Ok((Replica { conn, dir: dir.to_owned(), device, loaded: Loaded::default(), checkpointer }, false));
         }
         let id = || Uuid::now_v7().to_string();
         conn.execute(
@@ -207,7 +215,7 @@ impl Replica {
         )
         .map_err(db)?;
         let device = read_device(&conn)?.ok_or_else(|| Error::Store("device row missing after insert".into()))?;
-        Ok((Replica { conn, dir: dir.to_owned(), device, loaded: Loaded::default() }, true))
+        Ok((Replica { conn, dir: dir.to_owned(), device, loaded: Loaded::default(), checkpointer }, true))
     }
 
     /// Opens the replica in `dir`; refuses a folder that was never initialized.
@@ -216,10 +224,10 @@ impl Replica {
         if !path.is_file() {
             return Err(Error::NotInitialized(dir.to_owned()));
         }
-        let mut conn = connect(&path)?;
+        let (mut conn, checkpointer) = connect(&path)?;
         migrate(&mut conn)?;
         let device = read_device(&conn)?.ok_or_else(|| Error::NotInitialized(dir.to_owned()))?;
-        Ok(Replica { conn, dir: dir.to_owned(), device, loaded: Loaded::default() })
+        Ok(Replica { conn, dir: dir.to_owned(), device, loaded: Loaded::default(), checkpointer })
     }
 
     pub fn device(&self) -> &Device {
@@ -241,6 +249,7 @@ impl Replica {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
         let out = f(&tx)?;
         tx.commit().map_err(db)?;
+        self.checkpointer.nudge();
         Ok(out)
     }
 
