@@ -29,9 +29,10 @@ pub struct SqliteStore {
 /// pages of WAL): about one sync push in a hundred waited while the whole WAL was copied into
 /// the database file and both were synced, and with it the devices the push's edit goes to
 /// (tests/benches/sync.rs: the server's commit p99 4.1 ms against p50 1.3 ms). Here a task
-/// checkpoints every second from a connection of its own, in PASSIVE mode: it never waits
+/// checkpoints every second on one of the pool's connections, in PASSIVE mode: it never waits
 /// for, or blocks, a reader or a writer. Whatever it leaves SQLite copies when the last
-/// connection closes or the next one opens.
+/// connection closes or the next one opens. Commits stay synchronous (FULL): this moves work,
+/// it does not weaken durability.
 #[derive(Debug)]
 struct Checkpointer(tokio::task::JoinHandle<()>);
 
