@@ -77,7 +77,7 @@ def group_of(path):
 def footprint_kib(pids):
     """The pages resident in any of `pids`, each counted once (a library's page mapped by the
     three processes is one page of memory), by group. None where the kernel hides page frame
-    numbers (reading them needs CAP_SYS_ADMIN)."""
+    numbers (reading them needs CAP_SYS_ADMIN) or a process ended while being read."""
     owner = {}
     try:
         for pid in pids:
@@ -86,7 +86,8 @@ def footprint_kib(pids):
                     fields = line.split(None, 5)
                     start, end = (int(x, 16) for x in fields[0].split("-"))
                     path = fields[5].strip() if len(fields) > 5 else ""
-                    if path == "[vsyscall]":
+                    # Reserved address space (JavaScriptCore keeps gigabytes of it) holds no page.
+                    if path == "[vsyscall]" or fields[1].startswith("---"):
                         continue
                     pagemap.seek(start // 4096 * 8)
                     entries = pagemap.read((end - start) // 4096 * 8)
@@ -203,7 +204,7 @@ def main():
     for label, measured, target in [("", pages, "200 MB"), (", empty replica", baseline_pages, "")]:
         if measured is None:
             print(f"| memory of the app with its WebKit processes, each page counted once{label} "
-                  f"| not measured (page frame numbers need root) | {target} |")
+                  f"| not measured (page frame numbers unreadable: they need root) | {target} |")
             continue
         total, groups = measured
         parts = ", ".join(f"{name} {kib / 1024:.0f}" for name, kib in groups.items())

@@ -301,15 +301,22 @@ fn writes_are_checkpointed_in_the_background_and_closing_leaves_one_file() {
     let dir = fresh_dir("checkpoint");
     let (mut replica, _) = Replica::init(&dir).unwrap();
     let file = dir.join("remit.db");
-    // Migrations are checkpointed too: wait for the file to settle before measuring it.
-    std::thread::sleep(Duration::from_millis(600));
-    let before = std::fs::metadata(&file).unwrap().len();
+    let size = || std::fs::metadata(&file).unwrap().len();
+    // The migrations are checkpointed too: measure once the file has settled.
+    let mut before = size();
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        if size() == before {
+            break;
+        }
+        before = size();
+    }
     for n in 0..300 {
         let name = format!("Customer {n} with a name long enough to fill pages {}", "x".repeat(200));
         replica.create_customer(NewCustomer { name, currency: Some("USD".into()), ..Default::default() }).unwrap();
     }
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while std::fs::metadata(&file).unwrap().len() == before {
+    while size() == before {
         assert!(std::time::Instant::now() < deadline, "300 customers never reached the database file");
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -31,7 +31,7 @@ use crate::credentials::{Kind, Token};
 use crate::error::{Error, Result};
 
 pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, WAL_SAFETY_NET_PAGES};
 
 /// The plans of spec 6.1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]

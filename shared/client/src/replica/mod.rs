@@ -151,9 +151,9 @@ fn connect(path: &Path) -> Result<(Connection, Checkpointer)> {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
     )
     .map_err(db)?;
-    // Checkpoints are the checkpointer's, never inside one of this connection's commits.
+    // Checkpoints are the checkpointer's, not this connection's commits (but past the net).
     let checkpointer = Checkpointer::start(path)?;
-    conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(db)?;
+    conn.pragma_update(None, "wal_autocheckpoint", checkpoint::SAFETY_NET_PAGES).map_err(db)?;
     conn.pragma_update(None, "journal_size_limit", checkpoint::WAL_LIMIT_BYTES).map_err(db)?;
     Ok((conn, checkpointer))
 }
@@ -205,6 +205,7 @@ impl Replica {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_owned(), source })?;
         let (mut conn, checkpointer) = connect(&dir.join(FILE))?;
         migrate(&mut conn)?;
+        checkpointer.nudge();
         if let Some(device) = read_device(&conn)? {
             return Ok((Replica { conn, dir: dir.to_owned(), device, loaded: Loaded::default(), checkpointer }, false));
         }
@@ -226,6 +227,7 @@ impl Replica {
         }
         let (mut conn, checkpointer) = connect(&path)?;
         migrate(&mut conn)?;
+        checkpointer.nudge();
         let device = read_device(&conn)?.ok_or_else(|| Error::NotInitialized(dir.to_owned()))?;
         Ok(Replica { conn, dir: dir.to_owned(), device, loaded: Loaded::default(), checkpointer })
     }
