@@ -132,6 +132,12 @@ fn ms(d: Duration) -> String {
     format!("{}.{} ms", tenths / 10, tenths % 10)
 }
 
+/// "p50 X p99 Y" of unsorted samples.
+fn spread(mut samples: Vec<Duration>) -> String {
+    samples.sort();
+    format!("p50 {} p99 {}", ms(percentile(&samples, 50)), ms(percentile(&samples, 99)))
+}
+
 fn secs(d: Duration) -> String {
     let hundredths = d.as_millis() / 10;
     format!("{}.{:02} s", hundredths / 100, hundredths % 100)
@@ -250,14 +256,16 @@ fn main() {
         let text = format!("edit {n}");
         let t0 = Instant::now();
         a.replica.edit_invoice(&id, InvoiceEdit { notes: Some(text.clone()), ..Default::default() }).unwrap();
-        local.push(t0.elapsed());
+        let edited = t0.elapsed();
+        local.push(edited);
         a.replica.push_pending(&a.remote).unwrap();
-        pushed.push(t0.elapsed());
+        let done = t0.elapsed();
+        pushed.push(done);
         loop {
             let (notes, at, bytes, arrived) = rx.recv_timeout(Duration::from_secs(10)).expect("B saw the edit");
             if notes == text {
                 latencies.push(at - t0);
-                stages.push((at - t0, local[local.len() - 1], pushed[pushed.len() - 1], arrived - t0));
+                stages.push((at - t0, edited, done, arrived - t0));
                 sizes.push(bytes);
                 break;
             }
@@ -275,16 +283,10 @@ fn main() {
         })
         .collect();
     eprintln!("B: the slowest edits: {}", slowest.join("; "));
-    let mut arrived: Vec<_> = stages.iter().map(|s| s.3).collect();
-    arrived.sort();
-    let mut saved: Vec<_> = stages.iter().map(|s| s.0 - s.3).collect();
-    saved.sort();
     eprintln!(
-        "B: message arrived p50 {} p99 {}; saved and read p50 {} p99 {}",
-        ms(percentile(&arrived, 50)),
-        ms(percentile(&arrived, 99)),
-        ms(percentile(&saved, 50)),
-        ms(percentile(&saved, 99))
+        "B: message arrived {}; saved and read {}",
+        spread(stages.iter().map(|s| s.3).collect()),
+        spread(stages.iter().map(|s| s.0 - s.3).collect())
     );
     sizes.sort_unstable();
     eprintln!(
@@ -292,21 +294,13 @@ fn main() {
         sizes[sizes.len() / 2],
         sizes.last().unwrap()
     );
-    local.sort();
-    pushed.sort();
     // The server's own time per push (its latency histogram), to tell it from the devices'.
     if let Ok(metrics) = reqwest_metrics(&base) {
         for line in metrics.lines().filter(|l| l.contains("route=\"/v1/sync/push\"") && l.contains("duration")) {
             eprintln!("server: {line}");
         }
     }
-    eprintln!(
-        "A: local edit p50 {} p99 {}, edit + push done p50 {} p99 {}",
-        ms(percentile(&local, 50)),
-        ms(percentile(&local, 99)),
-        ms(percentile(&pushed, 50)),
-        ms(percentile(&pushed, 99))
-    );
+    eprintln!("A: local edit {}, edit + push done {}", spread(local), spread(pushed));
     println!(
         "| edit on A visible on B, 100 devices connected ({} edits) | p50 {}, p99 {} | p99 < 15 ms |",
         latencies.len(),
