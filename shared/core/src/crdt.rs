@@ -10,7 +10,9 @@
 //!   Automerge counter in a document is refused when read. Money is never a mergeable field.
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value as AmValue};
+use std::collections::HashMap;
+
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, ScalarValueRef, Value as AmValue, ValueRef};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -67,31 +69,42 @@ fn scalar(value: &Value) -> Result<ScalarValue> {
     })
 }
 
+/// What a map holds now, read in one pass: each key's value and, for an object, its id.
+/// (`get` per key seeks the whole op set each time: a few times slower for an invoice.)
+fn entries(doc: &AutoCommit, obj: &ObjId) -> HashMap<String, (AmValue<'static>, Option<ObjId>)> {
+    doc.map_range(obj, ..)
+        .map(|item| {
+            let id = matches!(item.value, ValueRef::Object(_)).then(|| item.id());
+            (item.key.into_owned(), (item.value.into_value(), id))
+        })
+        .collect()
+}
+
 fn write_map(doc: &mut AutoCommit, obj: &ObjId, map: &Map<String, Value>) -> Result<()> {
-    let gone: Vec<String> = doc.keys(obj).filter(|k| !map.contains_key(k)).collect();
-    for key in gone {
+    let existing = entries(doc, obj);
+    for key in existing.keys().filter(|k| !map.contains_key(*k)) {
         doc.delete(obj, key.as_str()).map_err(doc_error)?;
     }
     for (key, value) in map {
-        let existing = doc.get(obj, key.as_str()).map_err(doc_error)?;
+        let existing = existing.get(key);
         match value {
             Value::Object(inner) => {
                 let child = match existing {
-                    Some((AmValue::Object(ObjType::Map), id)) => id,
+                    Some((AmValue::Object(ObjType::Map), Some(id))) => id.clone(),
                     _ => doc.put_object(obj, key.as_str(), ObjType::Map).map_err(doc_error)?,
                 };
                 write_map(doc, &child, inner)?;
             }
             Value::Array(items) => {
                 let child = match existing {
-                    Some((AmValue::Object(ObjType::List), id)) => id,
+                    Some((AmValue::Object(ObjType::List), Some(id))) => id.clone(),
                     _ => doc.put_object(obj, key.as_str(), ObjType::List).map_err(doc_error)?,
                 };
                 write_list(doc, &child, items)?;
             }
             _ => {
                 let new = scalar(value)?;
-                let same = matches!(&existing, Some((AmValue::Scalar(old), _)) if old.as_ref() == &new);
+                let same = matches!(existing, Some((AmValue::Scalar(old), _)) if old.as_ref() == &new);
                 if !same {
                     doc.put(obj, key.as_str(), new).map_err(doc_error)?;
                 }
@@ -103,6 +116,24 @@ fn write_map(doc: &mut AutoCommit, obj: &ObjId, map: &Map<String, Value>) -> Res
 
 fn item_id(value: &Value) -> Option<&str> {
     value.get("id").and_then(Value::as_str)
+}
+
+/// A list's items as their `"id"` and, for a map, the object: read once, then kept in step
+/// with the deletes and inserts of `write_list`.
+fn list_items(doc: &AutoCommit, list: &ObjId) -> Vec<(Option<String>, Option<ObjId>)> {
+    doc.list_range(list, ..)
+        .map(|item| {
+            if item.value != ValueRef::Object(ObjType::Map) {
+                return (None, None);
+            }
+            let obj = item.id();
+            let id = match doc.get(&obj, "id") {
+                Ok(Some((AmValue::Scalar(s), _))) => s.as_str().map(str::to_owned),
+                _ => None,
+            };
+            (id, Some(obj))
+        })
+        .collect()
 }
 
 fn write_list(doc: &mut AutoCommit, list: &ObjId, items: &[Value]) -> Result<()> {
@@ -119,37 +150,34 @@ fn write_list(doc: &mut AutoCommit, list: &ObjId, items: &[Value]) -> Result<()>
         }
         return Ok(());
     }
-    let existing_id = |doc: &AutoCommit, i: usize| -> Result<Option<String>> {
-        let Some((AmValue::Object(ObjType::Map), obj)) = doc.get(list, i).map_err(doc_error)? else { return Ok(None) };
-        Ok(match doc.get(&obj, "id").map_err(doc_error)? {
-            Some((AmValue::Scalar(s), _)) => s.as_str().map(str::to_owned),
-            _ => None,
-        })
-    };
+    let mut current = list_items(doc, list);
     // Remove the items that are gone, from the end so indexes stay valid.
-    for i in (0..doc.length(list)).rev() {
-        let id = existing_id(doc, i)?;
-        if !items.iter().any(|v| item_id(v) == id.as_deref()) {
+    for i in (0..current.len()).rev() {
+        if !items.iter().any(|v| item_id(v) == current[i].0.as_deref()) {
             doc.delete(list, i).map_err(doc_error)?;
+            current.remove(i);
         }
     }
     for (i, item) in items.iter().enumerate() {
         let id = item_id(item);
-        if i < doc.length(list) && existing_id(doc, i)?.as_deref() == id {
-            if let Some((_, obj)) = doc.get(list, i).map_err(doc_error)?
-                && let Value::Object(map) = item
-            {
-                write_map(doc, &obj, map)?;
+        if let Some((held, obj)) = current.get(i)
+            && held.as_deref() == id
+        {
+            if let (Some(obj), Value::Object(map)) = (obj, item) {
+                write_map(doc, obj, map)?;
             }
             continue;
         }
         // Moved: take it out where it was and put it here.
-        for j in (i + 1..doc.length(list)).rev() {
-            if existing_id(doc, j)?.as_deref() == id {
+        for j in (i + 1..current.len()).rev() {
+            if current[j].0.as_deref() == id {
                 doc.delete(list, j).map_err(doc_error)?;
+                current.remove(j);
             }
         }
         insert(doc, list, i, item)?;
+        // Never visited again: later items are at later positions.
+        current.insert(i, (id.map(str::to_owned), None));
     }
     Ok(())
 }
@@ -172,43 +200,38 @@ fn insert(doc: &mut AutoCommit, list: &ObjId, index: usize, item: &Value) -> Res
 /// refused rather than read, so a hostile document cannot exhaust the stack.
 pub const MAX_DEPTH: usize = 16;
 
-fn read_value(doc: &AutoCommit, value: AmValue<'_>, id: &ObjId, depth: usize) -> Result<Value> {
+/// One value; `id` names it when it is an object (asked for only then: making it costs).
+fn read_value(doc: &AutoCommit, value: ValueRef<'_>, id: impl FnOnce() -> ObjId, depth: usize) -> Result<Value> {
     if depth > MAX_DEPTH {
         return Err(doc_error(format!("nested deeper than {MAX_DEPTH} levels")));
     }
     Ok(match value {
-        AmValue::Object(ObjType::Map | ObjType::Table) => Value::Object(read_map(doc, id, depth + 1)?),
-        AmValue::Object(ObjType::List) => Value::Array(read_list(doc, id, depth + 1)?),
-        AmValue::Object(ObjType::Text) => Value::String(doc.text(id).map_err(doc_error)?),
-        AmValue::Scalar(s) => match s.as_ref() {
-            ScalarValue::Null => Value::Null,
-            ScalarValue::Boolean(b) => Value::Bool(*b),
-            ScalarValue::Str(s) => Value::String(s.to_string()),
-            ScalarValue::Int(i) => Value::from(*i),
-            ScalarValue::Uint(u) => Value::from(*u),
+        ValueRef::Object(ObjType::Map | ObjType::Table) => Value::Object(read_map(doc, &id(), depth + 1)?),
+        ValueRef::Object(ObjType::List) => Value::Array(read_list(doc, &id(), depth + 1)?),
+        ValueRef::Object(ObjType::Text) => Value::String(doc.text(id()).map_err(doc_error)?),
+        ValueRef::Scalar(s) => match s {
+            ScalarValueRef::Null => Value::Null,
+            ScalarValueRef::Boolean(b) => Value::Bool(b),
+            ScalarValueRef::Str(s) => Value::String(s.into_owned()),
+            ScalarValueRef::Int(i) => Value::from(i),
+            ScalarValueRef::Uint(u) => Value::from(u),
             other => return Err(doc_error(format!("unsupported value in a document: {other}"))),
         },
     })
 }
 
+/// A map in one pass over its keys (see `entries`).
 fn read_map(doc: &AutoCommit, obj: &ObjId, depth: usize) -> Result<Map<String, Value>> {
     let mut out = Map::new();
-    for key in doc.keys(obj) {
-        if let Some((value, id)) = doc.get(obj, key.as_str()).map_err(doc_error)? {
-            out.insert(key.clone(), read_value(doc, value, &id, depth)?);
-        }
+    for item in doc.map_range(obj, ..) {
+        let value = read_value(doc, item.value.clone(), || item.id(), depth)?;
+        out.insert(item.key.into_owned(), value);
     }
     Ok(out)
 }
 
 fn read_list(doc: &AutoCommit, list: &ObjId, depth: usize) -> Result<Vec<Value>> {
-    let mut out = Vec::new();
-    for i in 0..doc.length(list) {
-        if let Some((value, id)) = doc.get(list, i).map_err(doc_error)? {
-            out.push(read_value(doc, value, &id, depth)?);
-        }
-    }
-    Ok(out)
+    doc.list_range(list, ..).map(|item| read_value(doc, item.value.clone(), || item.id(), depth)).collect()
 }
 
 #[cfg(test)]

@@ -409,9 +409,21 @@ async fn push_invoice(
     let Some((stored, mut doc, base)) = incoming(state, principal, invoices::KIND, id, bytes).await? else {
         return Ok(());
     };
-    if stored.is_some() && state.store.view(tenant, crate::store::records::Table::Invoices, id).await?.is_none() {
-        return Err(deleted("invoice"));
-    }
+    // An edit's two reads at once (each is a round trip to the store): that the invoice is
+    // still there, and its facts (issued or voided meanwhile?).
+    let stored_facts = match &stored {
+        Some(_) => {
+            let (view, facts) = tokio::try_join!(
+                state.store.view(tenant, crate::store::records::Table::Invoices, id),
+                state.store.facts(tenant, id)
+            )?;
+            if view.is_none() {
+                return Err(deleted("invoice"));
+            }
+            facts
+        }
+        None => Vec::new(),
+    };
     let invoice: Invoice = remit_core::crdt::read(&doc).map_err(|e| invalid(format!("not an invoice: {e}")))?;
     if *invoice.id.as_uuid() != id {
         return Err(invalid("the document's id is not the id it was pushed under"));
@@ -420,18 +432,11 @@ async fn push_invoice(
         return Err(invalid("number: assigned by issuing, never written by a device"));
     }
     let total = invoice.validate()?.total;
-    let facts: Vec<Fact> = match &stored {
-        // Only the facts: the document is already in hand.
-        Some(_) => state
-            .store
-            .facts(tenant, id)
-            .await?
-            .iter()
-            .map(|f| serde_json::from_str(f))
-            .collect::<Result<_, _>>()
-            .map_err(|e| Problem::from(crate::error::Error::Internal(format!("stored fact: {e}"))))?,
-        None => Vec::new(),
-    };
+    let facts: Vec<Fact> = stored_facts
+        .iter()
+        .map(|f| serde_json::from_str(f))
+        .collect::<Result<_, _>>()
+        .map_err(|e| Problem::from(crate::error::Error::Internal(format!("stored fact: {e}"))))?;
     if facts.iter().any(|f| matches!(f.kind, FactKind::Issued { .. } | FactKind::Voided { .. })) {
         return Err(reject(
             StatusCode::CONFLICT,
