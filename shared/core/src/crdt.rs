@@ -10,7 +10,7 @@
 //!   Automerge counter in a document is refused when read. Money is never a mergeable field.
 
 use automerge::transaction::Transactable;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, ScalarValueRef, Value as AmValue, ValueRef};
 use serde::Serialize;
@@ -69,9 +69,10 @@ fn scalar(value: &Value) -> Result<ScalarValue> {
     })
 }
 
-/// What a map holds now, read in one pass: each key's value and, for an object, its id.
+/// What a map holds now, read in one pass: each key's value and, for an object, its id; in
+/// key order, so the ops of an update come in the same order every time.
 /// (`get` per key seeks the whole op set each time: a few times slower for an invoice.)
-fn entries(doc: &AutoCommit, obj: &ObjId) -> HashMap<String, (AmValue<'static>, Option<ObjId>)> {
+fn entries(doc: &AutoCommit, obj: &ObjId) -> BTreeMap<String, (AmValue<'static>, Option<ObjId>)> {
     doc.map_range(obj, ..)
         .map(|item| {
             let id = matches!(item.value, ValueRef::Object(_)).then(|| item.id());
@@ -308,6 +309,17 @@ mod tests {
         ids.sort_unstable();
         assert_eq!(ids, ["1", "2", "3"], "both devices' new lines are kept");
         assert_eq!(lines.iter().find(|l| l["id"] == "1").unwrap()["q"], "9", "B's edit of line 1 is kept");
+    }
+
+    #[test]
+    fn keys_left_out_are_deleted_at_every_level() {
+        let mut doc =
+            create(&json!({"a": 1, "b": {"c": [1, 2], "d": "x"}, "e": "y", "lines": [{"id": "1", "q": "1"}]})).unwrap();
+        let after = json!({"a": 1, "b": {"c": [2]}, "lines": [{"id": "1"}, {"id": "2", "q": "5"}]});
+        update(&mut doc, &after).unwrap();
+        assert_eq!(read::<Value>(&doc).unwrap(), after);
+        let reloaded = load(&doc.save()).unwrap();
+        assert_eq!(read::<Value>(&reloaded).unwrap(), after, "as stored");
     }
 
     #[test]
