@@ -9,9 +9,9 @@
 //! - Numbers must be integers: decimals travel as strings (`"150.00"`), and a float or an
 //!   Automerge counter in a document is refused when read. Money is never a mergeable field.
 
-use automerge::transaction::Transactable;
 use std::collections::BTreeMap;
 
+use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, ScalarValueRef, Value as AmValue, ValueRef};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
