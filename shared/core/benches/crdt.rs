@@ -1,12 +1,17 @@
 //! The CRDT work of one invoice edit, on one core: what a device and the server each do to an
 //! invoice document on every edit that syncs (issue 5's "edit on A visible on B"). A three-line
-//! invoice whose notes were edited 200 times, as in the sync benchmark:
+//! invoice whose notes were edited 200 times, as in the sync benchmark (200 more by the timed
+//! updates, before save and merge are timed):
 //! - read: the document into an `Invoice` (both sides, every edit);
 //! - update: an edited `Invoice` written into the document as its smallest change (the device);
 //! - save: the whole document to bytes (both sides store it);
 //! - merge: the device's change added to the server's copy (`load_incremental`).
 //!
 //!     cargo bench -p remit-core --bench crdt
+//!
+//! Times on a shared VM drift; instruction counts do not: run the built benchmark binary under
+//! `valgrind --tool=callgrind` and compare `remit_core::crdt::*` with `callgrind_annotate
+//! --inclusive=yes` (bench/RESULTS.md, 2026-12-07 19:40).
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark: a panic is a failed run")]
 
 use std::time::{Duration, Instant};
