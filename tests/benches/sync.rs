@@ -249,31 +249,27 @@ fn main() {
     b.replica.sync_once(&b.remote, 0).unwrap();
     let bw = watcher(b, id.clone(), stop.clone(), tx);
     std::thread::sleep(Duration::from_millis(500));
-    let mut latencies = Vec::new();
-    let (mut local, mut pushed, mut sizes) = (Vec::new(), Vec::new(), Vec::new());
+    let mut sizes = Vec::new();
     let mut stages = Vec::new();
     for n in 0..200 {
         let text = format!("edit {n}");
         let t0 = Instant::now();
         a.replica.edit_invoice(&id, InvoiceEdit { notes: Some(text.clone()), ..Default::default() }).unwrap();
         let edited = t0.elapsed();
-        local.push(edited);
         a.replica.push_pending(&a.remote).unwrap();
         let done = t0.elapsed();
-        pushed.push(done);
         loop {
             let (notes, at, bytes, arrived) = rx.recv_timeout(Duration::from_secs(10)).expect("B saw the edit");
             if notes == text {
-                latencies.push(at - t0);
                 stages.push((at - t0, edited, done, arrived - t0));
                 sizes.push(bytes);
                 break;
             }
         }
     }
-    latencies.sort();
     // Where B's time goes: the message's arrival at B, then B saving the change and reading it.
     stages.sort();
+    let latencies: Vec<Duration> = stages.iter().map(|s| s.0).collect();
     let slowest: Vec<String> = stages
         .iter()
         .rev()
@@ -300,7 +296,11 @@ fn main() {
             eprintln!("server: {line}");
         }
     }
-    eprintln!("A: local edit {}, edit + push done {}", spread(local), spread(pushed));
+    eprintln!(
+        "A: local edit {}, edit + push done {}",
+        spread(stages.iter().map(|s| s.1).collect()),
+        spread(stages.iter().map(|s| s.2).collect())
+    );
     println!(
         "| edit on A visible on B, 100 devices connected ({} edits) | p50 {}, p99 {} | p99 < 15 ms |",
         latencies.len(),
