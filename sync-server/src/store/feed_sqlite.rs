@@ -26,6 +26,9 @@ fn uuid(s: &str) -> Result<Uuid> {
     Uuid::try_parse(s).map_err(|e| Error::Internal(format!("bad stored id {s:?}: {e}")))
 }
 
+/// The rows after `after` in the feed's order. The cursor is compared as a row value, which
+/// SQLite turns into a range of the `documents_feed` index; the same condition written with
+/// `OR` made it read every index entry of the tenant from the start, on every wake-up.
 pub(super) async fn feed(pool: &SqlitePool, tenant: TenantId, after: (i64, Uuid), limit: i64) -> Result<Vec<FeedRow>> {
     let rows = sqlx::query(
         "SELECT d.feed_seq, d.id, d.kind, d.bytes, d.created_by,
@@ -34,11 +37,10 @@ pub(super) async fn feed(pool: &SqlitePool, tenant: TenantId, after: (i64, Uuid)
                  ELSE (SELECT x.deleted_at FROM products x WHERE x.tenant_id = d.tenant_id AND x.id = d.id) END) IS NOT NULL,
              CASE d.kind WHEN 'invoice' THEN (SELECT x.api_json FROM invoices x WHERE x.tenant_id = d.tenant_id AND x.id = d.id) END
          FROM documents d
-         WHERE d.tenant_id = ? AND (d.feed_seq > ? OR (d.feed_seq = ? AND d.id > ?))
+         WHERE d.tenant_id = ? AND (d.feed_seq, d.id) > (?, ?)
          ORDER BY d.feed_seq, d.id LIMIT ?",
     )
     .bind(tenant.to_string())
-    .bind(after.0)
     .bind(after.0)
     .bind(after.1.to_string())
     .bind(limit)

@@ -294,8 +294,9 @@ impl Store for PgStore {
             None => None,
         };
         let commit = build(number.clone())?;
-        let moves = super::feed::moves_feed(&commit.writes);
-        let feed = if moves { super::feed_postgres::bump(&mut tx, tenant).await? } else { 0 };
+        let last = super::feed::last_moved(&commit.writes);
+        let feed = if last.is_some() { super::feed_postgres::bump(&mut tx, tenant).await? } else { 0 };
+        let before = last.and_then(|_| self.feed.end_before(tenant, feed));
         for write in commit.writes {
             super::postgres_records::apply(&mut tx, tenant, write, now, feed).await?;
         }
@@ -303,8 +304,8 @@ impl Store for PgStore {
             append(&mut tx, tenant, event, now).await?;
         }
         tx.commit().await.map_err(db_error)?;
-        if moves {
-            self.feed.moved(tenant);
+        if let Some(last) = last {
+            super::feed::announce(self, tenant, feed, last, before).await;
         }
         Ok(number)
     }

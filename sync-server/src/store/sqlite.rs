@@ -78,7 +78,15 @@ impl SqliteStore {
         if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::Config(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(db_error)?;
+        // No ping before each use of a pooled connection (sqlx's default, for servers across a
+        // network): here it is a round trip to the connection's thread for nothing, and every
+        // query paid it, a dozen times on the path of each synced edit.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .test_before_acquire(false)
+            .connect_with(options)
+            .await
+            .map_err(db_error)?;
         MIGRATOR.run(&pool).await.map_err(|e| Error::Config(format!("SQLite migrations failed: {e}")))?;
         let checkpointer = std::sync::Arc::new(Checkpointer(tokio::spawn(checkpoints(pool.clone()))));
         Ok(Self { pool, feed: super::feed::FeedSignal::default(), _checkpointer: checkpointer })
@@ -309,8 +317,9 @@ impl Store for SqliteStore {
             None => None,
         };
         let commit = build(number.clone())?;
-        let moves = super::feed::moves_feed(&commit.writes);
-        let feed = if moves { super::feed_sqlite::bump(&mut tx, tenant).await? } else { 0 };
+        let last = super::feed::last_moved(&commit.writes);
+        let feed = if last.is_some() { super::feed_sqlite::bump(&mut tx, tenant).await? } else { 0 };
+        let before = last.and_then(|_| self.feed.end_before(tenant, feed));
         for write in commit.writes {
             super::sqlite_records::apply(&mut tx, tenant, write, now, feed).await?;
         }
@@ -318,8 +327,8 @@ impl Store for SqliteStore {
             append(&mut tx, tenant, event, now).await?;
         }
         tx.commit().await.map_err(db_error)?;
-        if moves {
-            self.feed.moved(tenant);
+        if let Some(last) = last {
+            super::feed::announce(self, tenant, feed, last, before).await;
         }
         Ok(number)
     }

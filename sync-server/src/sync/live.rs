@@ -9,13 +9,13 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket};
 use uuid::Uuid;
 
-use super::read_page_text;
+use super::{committed_page_text, read_page_text};
 use crate::AppState;
 use crate::store::Principal;
+use crate::store::feed::{CommittedPage, LIVE_PAGE};
 
 pub const LIFETIME: Duration = Duration::from_secs(300);
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
-const PAGE: i64 = 500;
 
 /// `deltas`: the device asked for later versions as changes only (`?changes=true`).
 pub async fn serve(mut socket: WebSocket, state: AppState, principal: Principal, mut after: (i64, Uuid), deltas: bool) {
@@ -24,8 +24,15 @@ pub async fn serve(mut socket: WebSocket, state: AppState, principal: Principal,
     // What this socket delivered of each document (a fingerprint of its bytes): the next
     // version of one goes as only its changes from that (`read_page_text`).
     let mut sent = std::collections::HashMap::new();
+    // What the commit that woke this socket added, read once for every socket that had the
+    // feed up to where it ended before (`store::feed::announce`); others read for themselves.
+    let mut handed: Option<std::sync::Arc<CommittedPage>> = None;
     loop {
-        let (text, next_cursor, more) = match read_page_text(&state, &principal, after, PAGE, &mut sent, deltas).await {
+        let read = match handed.take().filter(|p| p.after == after) {
+            Some(page) => committed_page_text(&state, &principal, &page, &mut sent, deltas).await,
+            None => read_page_text(&state, &principal, after, LIVE_PAGE, &mut sent, deltas).await,
+        };
+        let (text, next_cursor, more) = match read {
             Ok(page) => page,
             Err(problem) => {
                 tracing::warn!(code = problem.code, "sync live: reading the feed failed; closing");
@@ -49,7 +56,10 @@ pub async fn serve(mut socket: WebSocket, state: AppState, principal: Principal,
         loop {
             tokio::select! {
                 event = events.recv() => match event {
-                    Ok(Some(t)) if t == principal.tenant_id => break,
+                    Ok(Some(moved)) if moved.tenant == principal.tenant_id => {
+                        handed = moved.page;
+                        break;
+                    }
                     Ok(None) => break,
                     Ok(_) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,

@@ -34,7 +34,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::problem::Problem;
 use crate::store::Principal;
-use crate::store::feed::FeedRow;
+use crate::store::feed::{CommittedPage, FeedRow, HANDED_PAGE_BYTES, LIVE_PAGE};
 
 /// The protocol version this server speaks; a device sends it as `Remit-Sync-Version`.
 pub const PROTOCOL_VERSION: &str = "1";
@@ -239,7 +239,7 @@ pub async fn pull(
         let woke = tokio::time::timeout_at(deadline, async {
             loop {
                 match events.recv().await {
-                    Ok(Some(t)) if t == tenant => return,
+                    Ok(Some(moved)) if moved.tenant == tenant => return,
                     Ok(None) => return,
                     Ok(_) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
@@ -317,20 +317,29 @@ impl RawPage {
     }
 }
 
-type PageKey = (TenantId, (u64, u64), i64, Uuid, i64);
+/// Where a page came from: a read at a feed version, or the read a commit of this node made
+/// for the live sockets (`store::feed::CommittedPage`), named by the commit's sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Source {
+    Read((u64, u64)),
+    Committed(i64),
+}
 
-/// Pages recently read, by tenant, feed version, cursor and limit. When a tenant's feed moves,
+type PageKey = (TenantId, Source, i64, Uuid, i64);
+
+/// Pages recently read, by tenant, source, cursor and limit. When a tenant's feed moves,
 /// every device waiting on it wakes at once with the same cursor; they share one read instead
 /// of each querying the database: the first reads, the others wait for its page (even those
-/// that woke before it finished). A page is only reused while the tenant's feed version is the
-/// one it was read at (the version moves before the waiters are woken).
+/// that woke before it finished). A page read here is only reused while the tenant's feed
+/// version is the one it was read at (the version moves before the waiters are woken); a
+/// page a commit handed over is used only by sockets at the cursor it was read from.
 #[derive(Debug, Default)]
 pub struct PageMemo {
     pages: Mutex<HashMap<PageKey, Arc<tokio::sync::OnceCell<Arc<RawPage>>>>>,
 }
 
 const MEMO_PAGES: usize = 256;
-const MEMO_PAGE_BYTES: usize = 64 * 1024;
+const MEMO_PAGE_BYTES: usize = HANDED_PAGE_BYTES;
 
 impl PageMemo {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PageKey, Arc<tokio::sync::OnceCell<Arc<RawPage>>>>> {
@@ -353,7 +362,7 @@ impl PageMemo {
 
 async fn raw_page(state: &AppState, tenant: TenantId, after: (i64, Uuid), limit: i64) -> Result<Arc<RawPage>, Problem> {
     // The version is read first: a commit after it can only make the page read below newer.
-    let key = (tenant, state.store.feed_signal().version(tenant), after.0, after.1, limit);
+    let key = (tenant, Source::Read(state.store.feed_signal().version(tenant)), after.0, after.1, limit);
     let cell = state.sync_pages.cell(key);
     let page = cell
         .get_or_try_init(|| async {
@@ -363,12 +372,28 @@ async fn raw_page(state: &AppState, tenant: TenantId, after: (i64, Uuid), limit:
         })
         .await?
         .clone();
-    // Only small pages stay (a wake-up brings a few changes); a big initial pull is read for
-    // itself, so the memo stays within MEMO_PAGES x MEMO_PAGE_BYTES.
+    Ok(kept_if_small(state, key, page))
+}
+
+/// Only small pages stay (a wake-up brings a few changes); a big initial pull is read for
+/// itself, so the memo stays within MEMO_PAGES x MEMO_PAGE_BYTES.
+fn kept_if_small(state: &AppState, key: PageKey, page: Arc<RawPage>) -> Arc<RawPage> {
     if page.rows.iter().map(|r| r.bytes.len()).sum::<usize>() > MEMO_PAGE_BYTES {
         state.sync_pages.forget(&key);
     }
-    Ok(page)
+    page
+}
+
+/// The page a commit handed to the live sockets, made into a `RawPage` once for all of them.
+async fn committed_raw_page(state: &AppState, tenant: TenantId, page: &CommittedPage) -> Arc<RawPage> {
+    let key = (tenant, Source::Committed(page.seq), page.after.0, page.after.1, LIVE_PAGE);
+    // Small (`HANDED_PAGE_BYTES`), so it stays while the memo has room.
+    state
+        .sync_pages
+        .cell(key)
+        .get_or_init(|| async { Arc::new(RawPage::new(page.rows.clone(), page.facts.clone())) })
+        .await
+        .clone()
 }
 
 /// A page as this principal may see it: the changes it may read, the cursor after the whole
@@ -410,10 +435,34 @@ async fn read_page_text(
     sent: &mut HashMap<Uuid, u64>,
     takes_deltas: bool,
 ) -> Result<(Utf8Bytes, String, bool), Problem> {
+    let raw = raw_page(state, principal.tenant_id, after, limit).await?;
+    page_text(state, principal, &raw, (after, limit), sent, takes_deltas)
+}
+
+/// `read_page_text` of the page a commit handed to the live sockets (at its cursor).
+async fn committed_page_text(
+    state: &AppState,
+    principal: &Principal,
+    page: &CommittedPage,
+    sent: &mut HashMap<Uuid, u64>,
+    takes_deltas: bool,
+) -> Result<(Utf8Bytes, String, bool), Problem> {
+    let raw = committed_raw_page(state, principal.tenant_id, page).await;
+    page_text(state, principal, &raw, (page.after, LIVE_PAGE), sent, takes_deltas)
+}
+
+/// The text of `raw`, a page read from a cursor with a limit, for `principal` (`read_page_text`).
+fn page_text(
+    state: &AppState,
+    principal: &Principal,
+    raw: &RawPage,
+    (after, limit): ((i64, Uuid), i64),
+    sent: &mut HashMap<Uuid, u64>,
+    takes_deltas: bool,
+) -> Result<(Utf8Bytes, String, bool), Problem> {
     let tenant = principal.tenant_id;
-    let raw = raw_page(state, tenant, after, limit).await?;
     let scope = read_scope(principal);
-    let (next_cursor, more) = position(&raw, after, limit, &scope);
+    let (next_cursor, more) = position(raw, after, limit, &scope);
     let prints = raw.prints();
     let rows: Vec<(&FeedRow, u64)> = raw
         .rows

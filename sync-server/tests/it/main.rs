@@ -20,6 +20,7 @@ macro_rules! both_stores {
 mod admin_cli;
 mod conformance;
 mod delivery;
+mod feed_handover;
 mod harness;
 mod health;
 mod http_platform;
