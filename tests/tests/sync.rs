@@ -223,6 +223,7 @@ remit_tests::both_stores!(
     a_team_member_cannot_change_another_users_draft,
     the_live_channel_brings_changes_as_they_happen,
     a_pushed_customer_snapshot_is_taken_from_the_record,
+    a_pushed_invoice_for_a_customer_never_recorded_is_refused,
     one_device_payment_pushed_twice_at_once_counts_once,
     products_made_offline_reach_the_server_and_other_devices,
     a_member_made_admin_receives_what_was_skipped_before,
@@ -480,6 +481,47 @@ fn a_pushed_customer_snapshot_is_taken_from_the_record(db: Db) {
     assert_eq!(pushed.documents[0].status, "accepted", "{:?}", pushed.documents[0]);
     let view = server.get(&server.owner_key, &format!("/v1/invoices/{}", ids[0]));
     assert_eq!((view["customer"]["name"].as_str(), view["customer"]["email"].as_str()), (Some("ACME"), None), "{view}");
+}
+
+/// An invoice pushed with a customer the server has no record of is refused with its reason,
+/// and the invoice stays as it was; its next edit, for a recorded customer, is accepted.
+fn a_pushed_invoice_for_a_customer_never_recorded_is_refused(db: Db) {
+    use base64::Engine;
+    let server = Server::start(db);
+    let mut a = Device::new(&server, &server.owner_key);
+    let id = drafts(&mut a, 1).remove(0);
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let bytes = b64.decode(a.replica.document_bytes(&id).unwrap().unwrap()).unwrap();
+    let mut doc = remit_core::crdt::load(&bytes).unwrap();
+    let mut invoice: remit_core::Invoice = remit_core::crdt::read(&doc).unwrap();
+    let recorded = invoice.customer.id;
+    let mut push = |invoice: &remit_core::Invoice| {
+        remit_core::crdt::update(&mut doc, invoice).unwrap();
+        let request = remit_client::remote::PushRequest {
+            documents: vec![remit_client::remote::PushDocument {
+                kind: "invoice".into(),
+                id: id.clone(),
+                document: Some(b64.encode(doc.save())),
+                changes: None,
+            }],
+            ..Default::default()
+        };
+        a.remote.push(&request).unwrap().documents.remove(0)
+    };
+    invoice.customer.id = remit_core::CustomerId::from_uuid(uuid::Uuid::now_v7());
+    invoice.notes = Some("for a stranger".into());
+    let refused = push(&invoice);
+    assert_eq!(
+        (refused.status.as_str(), refused.code.as_deref()),
+        ("rejected", Some("unknown_customer")),
+        "{refused:?}"
+    );
+    assert_ne!(server.get(&server.owner_key, &format!("/v1/invoices/{id}"))["notes"], "for a stranger");
+    invoice.customer.id = recorded;
+    invoice.notes = Some("for ACME again".into());
+    let accepted = push(&invoice);
+    assert_eq!(accepted.status, "accepted", "{accepted:?}");
+    assert_eq!(server.get(&server.owner_key, &format!("/v1/invoices/{id}"))["notes"], "for ACME again");
 }
 
 /// The same device payment pushed twice at the same moment (an app and the CLI syncing one

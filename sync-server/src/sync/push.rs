@@ -409,22 +409,32 @@ async fn push_invoice(
     let Some((stored, mut doc, base)) = incoming(state, principal, invoices::KIND, id, bytes).await? else {
         return Ok(());
     };
-    // An edit's two reads at once (each is a round trip to the store): that the invoice is
-    // still there, and its facts (issued or voided meanwhile?).
-    let stored_facts = match &stored {
+    let invoice = remit_core::crdt::read::<Invoice>(&doc).map_err(|e| invalid(format!("not an invoice: {e}")));
+    // An edit's reads at once (each is a round trip to the store): that the invoice is still
+    // there, its facts (issued or voided meanwhile?), and its customer as recorded. They are
+    // judged below in the order of refusals: a deleted invoice first, then the document.
+    let customer = invoice.as_ref().ok().map(|i| *i.customer.id.as_uuid());
+    let recorded = async {
+        match customer {
+            Some(c) => state.store.view(tenant, crate::store::records::Table::Customers, c).await,
+            None => Ok(None),
+        }
+    };
+    let (stored_facts, recorded) = match &stored {
         Some(_) => {
-            let (view, facts) = tokio::try_join!(
+            let (view, facts, recorded) = tokio::try_join!(
                 state.store.view(tenant, crate::store::records::Table::Invoices, id),
-                state.store.facts(tenant, id)
+                state.store.facts(tenant, id),
+                recorded
             )?;
             if view.is_none() {
                 return Err(deleted("invoice"));
             }
-            facts
+            (facts, recorded)
         }
-        None => Vec::new(),
+        None => (Vec::new(), recorded.await?),
     };
-    let invoice: Invoice = remit_core::crdt::read(&doc).map_err(|e| invalid(format!("not an invoice: {e}")))?;
+    let invoice = invoice?;
     if *invoice.id.as_uuid() != id {
         return Err(invalid("the document's id is not the id it was pushed under"));
     }
@@ -455,10 +465,8 @@ async fn push_invoice(
     authorize(state, principal, action, Some(&target), ctx).await?;
     // The customer must exist and be readable, as for the REST API, and the invoice shows it
     // as it is recorded: a device cannot write its own name, email or address for it.
-    // Read from the customer's stored view (what the API shows), not their document: a push
-    // is on the path of every edit reaching other devices.
-    let recorded =
-        state.store.view(tenant, crate::store::records::Table::Customers, *invoice.customer.id.as_uuid()).await?;
+    // Read (above) from the customer's stored view (what the API shows), not their document:
+    // a push is on the path of every edit reaching other devices.
     let Some(recorded) = recorded else {
         return Err(reject(
             StatusCode::UNPROCESSABLE_ENTITY,
