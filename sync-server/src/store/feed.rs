@@ -121,7 +121,8 @@ async fn committed_page(
 /// tell whether what it read before is still the latest (`version`). Moves made on this node
 /// count as they commit; on PostgreSQL, other nodes' moves count when their `remit_feed`
 /// notification arrives. When notifications may have been lost (the listener reconnected),
-/// `everything_moved` wakes every waiter and changes every version.
+/// `everything_moved` wakes every waiter and changes every version. It also remembers where
+/// each tenant's feed ended after this node's last commit (`end_before`, for `announce`).
 #[derive(Debug, Clone)]
 pub struct FeedSignal {
     /// `None`: every tenant.
