@@ -108,13 +108,23 @@ async fn committed_page(
     after: (i64, Uuid),
     seq: i64,
 ) -> crate::error::Result<Option<CommittedPage>> {
-    let rows = store.feed(tenant, after, LIVE_PAGE).await?;
-    if rows.iter().map(|r| r.bytes.len()).sum::<usize>() > HANDED_PAGE_BYTES {
-        return Ok(None);
-    }
+    let (rows, facts) = read(store, tenant, after, LIVE_PAGE).await?;
+    let small = rows.iter().map(|r| r.bytes.len()).sum::<usize>() <= HANDED_PAGE_BYTES;
+    Ok(small.then_some(CommittedPage { after, seq, rows, facts }))
+}
+
+/// A page of the feed as a device reads it: the rows after `after`, and the facts of its
+/// invoices (by invoice, oldest first).
+pub async fn read(
+    store: &dyn super::Store,
+    tenant: TenantId,
+    after: (i64, Uuid),
+    limit: i64,
+) -> crate::error::Result<(Vec<FeedRow>, Vec<(Uuid, String)>)> {
+    let rows = store.feed(tenant, after, limit).await?;
     let invoices: Vec<Uuid> = rows.iter().filter(|r| r.kind == "invoice").map(|r| r.id).collect();
     let facts = store.facts_of(tenant, &invoices).await?;
-    Ok(Some(CommittedPage { after, seq, rows, facts }))
+    Ok((rows, facts))
 }
 
 /// Tells who waits that a tenant's feed moved, and counts the moves per tenant so a reader can

@@ -366,22 +366,17 @@ async fn raw_page(state: &AppState, tenant: TenantId, after: (i64, Uuid), limit:
     let cell = state.sync_pages.cell(key);
     let page = cell
         .get_or_try_init(|| async {
-            let rows = state.store.feed(tenant, after, limit).await?;
-            let invoices: Vec<Uuid> = rows.iter().filter(|r| r.kind == "invoice").map(|r| r.id).collect();
-            Ok::<_, Problem>(Arc::new(RawPage::new(rows, state.store.facts_of(tenant, &invoices).await?)))
+            let (rows, facts) = crate::store::feed::read(&*state.store, tenant, after, limit).await?;
+            Ok::<_, Problem>(Arc::new(RawPage::new(rows, facts)))
         })
         .await?
         .clone();
-    Ok(kept_if_small(state, key, page))
-}
-
-/// Only small pages stay (a wake-up brings a few changes); a big initial pull is read for
-/// itself, so the memo stays within MEMO_PAGES x MEMO_PAGE_BYTES.
-fn kept_if_small(state: &AppState, key: PageKey, page: Arc<RawPage>) -> Arc<RawPage> {
+    // Only small pages stay (a wake-up brings a few changes); a big initial pull is read for
+    // itself, so the memo stays within MEMO_PAGES x MEMO_PAGE_BYTES.
     if page.rows.iter().map(|r| r.bytes.len()).sum::<usize>() > MEMO_PAGE_BYTES {
         state.sync_pages.forget(&key);
     }
-    page
+    Ok(page)
 }
 
 /// The page a commit handed to the live sockets, made into a `RawPage` once for all of them.
